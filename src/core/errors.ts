@@ -1,0 +1,66 @@
+/**
+ * Errors that name the problem. Every public function of the project validates its inputs and
+ * throws one of these instead of returning NaN or broadcasting silently.
+ *
+ * `code` is stable and machine-readable (specs assert on it); the message names the argument,
+ * what was expected and what was received.
+ */
+export type SpecErrorCode =
+  | 'SHAPE_MISMATCH'
+  | 'BAD_RANK'
+  | 'NON_FINITE'
+  | 'OUT_OF_RANGE'
+  | 'BAD_ARGUMENT'
+  | 'MALFORMED_INPUT'
+  | 'UNKNOWN_CLAIM'
+  | 'BACKEND_UNAVAILABLE';
+
+export class SpecError extends Error {
+  constructor(
+    readonly code: SpecErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+/** Shapes that cannot be combined, or a tensor of the wrong rank. */
+export class ShapeError extends SpecError {
+  constructor(message: string, code: 'SHAPE_MISMATCH' | 'BAD_RANK' = 'SHAPE_MISMATCH') {
+    super(code, message);
+    this.name = 'ShapeError';
+  }
+}
+
+/** NaN or ±Infinity where a finite number is required. */
+export class NonFiniteError extends SpecError {
+  constructor(message: string) {
+    super('NON_FINITE', message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+/** A number outside its allowed range (negative position, odd dimension, k ≤ 0, ...). */
+export class RangeArgumentError extends SpecError {
+  constructor(message: string) {
+    super('OUT_OF_RANGE', message);
+    this.name = 'RangeArgumentError';
+  }
+}
+
+/** A wrong kind of argument (not an array, ragged rows, unknown option value). */
+export class ArgumentError extends SpecError {
+  constructor(message: string) {
+    super('BAD_ARGUMENT', message);
+    this.name = 'ArgumentError';
+  }
+}
+
+/** Malformed user input: bad JSON on the command line, a golden file that breaks its schema. */
+export class MalformedInputError extends SpecError {
+  constructor(message: string) {
+    super('MALFORMED_INPUT', message);
+    this.name = 'MalformedInputError';
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Tolerance policy — the one place where "close enough" is decided, and why.
+ *
+ * Rule (STYLE.md): |actual − expected| ≤ atol + rtol·|expected|; NaN is close only to NaN;
+ * an infinity is close only to the same infinity. Every bound below carries the reason it has
+ * that size; specs cite these entries by name instead of inventing their own epsilons, and each
+ * per-op entry has a discrimination spec (spec/tolerance/) proving it rejects a known near-miss.
+ *
+ * Printed document numbers are a separate rule (CLAIMS.md): a number printed with k decimals
+ * holds when the exact value rounds to it, i.e. |exact − printed| ≤ 0.5·10^−k (+ float slack).
+ */
+
+export interface Tolerance {
+  readonly atol: number;
+  readonly rtol: number;
+  readonly reason: string;
+}
+
+export function tol(atol: number, rtol: number, reason: string): Tolerance {
+  return { atol, rtol, reason };
+}
+
+/** The single closeness rule of the project. */
+export function isClose(actual: number, expected: number, t: Pick<Tolerance, 'atol' | 'rtol'>): boolean {
+  if (Number.isNaN(expected) || Number.isNaN(actual)) return Number.isNaN(expected) && Number.isNaN(actual);
+  if (!Number.isFinite(expected) || !Number.isFinite(actual)) return actual === expected;
+  return Math.abs(actual - expected) <= t.atol + t.rtol * Math.abs(expected);
+}
+
+export interface Comparison {
+  ok: boolean;
+  /** Largest |actual − expected| over all elements (Infinity on a NaN/∞ mismatch). */
+  maxAbsError: number;
+  /** Index path of the worst element, for the failure message. */
+  worst: number[];
+  message: string;
+}
+
+type Nested = number | Nested[];
+
+/** Element-wise comparison of equally shaped nested arrays under one tolerance. */
+export function compareNested(actual: Nested, expected: Nested, t: Pick<Tolerance, 'atol' | 'rtol'>): Comparison {
+  let ok = true;
+  let maxAbsError = 0;
+  let worst: number[] = [];
+  let firstBad = '';
+  const walk = (a: Nested, e: Nested, path: number[]): void => {
+    if (Array.isArray(e)) {
+      if (!Array.isArray(a) || a.length !== e.length) {
+        ok = false;
+        maxAbsError = Infinity;
+        if (!firstBad) firstBad = `shape differs at [${path}]: expected length ${e.length}, got ${Array.isArray(a) ? a.length : 'a scalar'}`;
+        return;
+      }
+      e.forEach((ei, i) => walk(a[i], ei, [...path, i]));
+      return;
+    }
+    if (Array.isArray(a)) {
+      ok = false;
+      maxAbsError = Infinity;
+      if (!firstBad) firstBad = `shape differs at [${path}]: expected a scalar, got an array`;
+      return;
+    }
+    const err = Number.isNaN(a) && Number.isNaN(e) ? 0 : a === e ? 0 : Math.abs(a - e);
+    const errOrInf = Number.isNaN(err) ? Infinity : err;
+    if (errOrInf > maxAbsError) {
+      maxAbsError = errOrInf;
+      worst = path;
+    }
+    if (!isClose(a, e, t)) {
+      ok = false;
+      if (!firstBad) firstBad = `at [${path}]: got ${a}, expected ${e} (|Δ| = ${err}, allowed ${t.atol} + ${t.rtol}·|expected|)`;
+    }
+  };
+  walk(actual, expected, []);
+  return { ok, maxAbsError, worst, message: ok ? 'close' : firstBad };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printed precision
+
+/** Number of decimals a document printed ("0.42" → 2, "1.0" → 1, "6.436" → 3, "1" → 0). */
+export function printedDecimals(printed: string): number {
+  const m = /^[-+]?\d*(?:\.(\d+))?$/.exec(printed.trim());
+  if (!m) throw new Error(`not a printed decimal number: ${JSON.stringify(printed)}`);
+  return m[1]?.length ?? 0;
+}
+
+/** Half a unit in the last printed place, plus slack for the float error of the computed value. */
+export function printedTolerance(printed: string, floatSlack: number): Tolerance {
+  const k = printedDecimals(printed);
+  return tol(0.5 * 10 ** -k + floatSlack, 0, `printed with ${k} decimal${k === 1 ? '' : 's'}: the exact value must round to it`);
+}
+
+/** Does the exact value round to what the document printed? */
+export function matchesPrinted(exact: number, printed: string, floatSlack: number): boolean {
+  return isClose(exact, Number(printed), printedTolerance(printed, floatSlack));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policy table (per implementation, per operation)
+
+export type ImplName = 'reference' | 'high-precision' | 'tfjs';
+
+/** Extra slack when comparing a computed value against a printed number, per implementation. */
+export const PRINTED_SLACK: Record<ImplName, number> = {
+  // float64 carries ~1e-16 relative error; 1e-12 covers a few hundred roundings on O(1) values.
+  reference: 1e-12,
+  'high-precision': 1e-40,
+  // float32 carries ~6e-8 relative error; 1e-6 covers a handful of roundings on O(1) values.
+  tfjs: 1e-6,
+};
+
+/**
+ * Exact-valued claims (integers, shapes, closed forms), compared per implementation.
+ * High precision runs at 64 significant digits (src/reference/high-precision.ts); after a few
+ * dozen operations 1e-50 is still 10^13 times the rounding unit.
+ */
+export const EXACT: Record<ImplName, Tolerance> = {
+  reference: tol(1e-12, 1e-12, 'float64: a short chain of O(1) operations stays within ~1e-15; 1e-12 leaves room'),
+  'high-precision': tol(1e-50, 0, 'BigNumber at 64 digits: rounding unit 1e-64, a few dozen ops stay far below 1e-50'),
+  tfjs: tol(1e-6, 1e-5, 'float32: rounding unit 6e-8; O(1) inputs through exp/division/matmul stay within ~1e-6'),
+};
+
+/** float64 reference vs the 64-digit BigNumber oracle (STYLE.md starting point). */
+export const REFERENCE_VS_HIGH_PRECISION = tol(
+  1e-12,
+  1e-12,
+  'float64 rounding unit 1.1e-16; softmax/attention on n ≤ 64, |x| ≤ 10 accumulate < 1e-13',
+);
+
+/**
+ * tfjs (float32) vs the float64 reference, per op. Bounds are for the input ranges the property
+ * specs draw (|x| ≤ 4, n ≤ 12, d ≤ 32); the discrimination specs show each rejects a near-miss.
+ */
+export const TFJS_VS_REFERENCE = {
+  default: tol(1e-6, 1e-5, 'float32 (unit 6e-8): STYLE.md default for short elementwise chains'),
+  softmax: tol(1e-6, 1e-5, 'exp of max-shifted logits then one division: a few float32 roundings per entry'),
+  attention: tol(
+    2e-5,
+    1e-4,
+    'two matmuls with inner dimension ≤ 32 plus softmax: float32 accumulation grows like √d·|q||k|·6e-8; scores reach |20|',
+  ),
+  multiHeadAttention: tol(
+    5e-5,
+    2e-4,
+    'four projections and two attention matmuls chained (inner dims ≤ 32): each adds attention-sized error',
+  ),
+  positionalEncoding: tol(
+    2e-4,
+    0,
+    'float32 argument rounding: pos·ω is rounded to 2^-24 relative, so at pos ≤ 2048 the angle is off by ≤ 1.2e-4 and sin/cos by the same',
+  ),
+  rope: tol(
+    5e-4,
+    1e-4,
+    'rotation angles pos·θ rounded in float32 (≤ 1.2e-4 at pos ≤ 2048) times |x| ≤ 4',
+  ),
+  gradient: tol(1e-4, 1e-3, 'gradients chain the forward error through softmax Jacobians; STYLE.md gradient bound 1e-4'),
+} as const satisfies Record<string, Tolerance>;
+
+/** Finite-difference gradients (float64, central difference, h = 1e-5) vs analytic gradients. */
+export const FINITE_DIFFERENCE = tol(
+  1e-5,
+  1e-3,
+  'central differences have truncation error O(h²)·f‴ ≈ 1e-10 and cancellation error ~1e-16/h ≈ 1e-11 in float64; tfjs float32 gradients add ~1e-6',
+);

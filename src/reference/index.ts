@@ -1,0 +1,15 @@
+/**
+ * The float64 reference implementation: the documents' formulas, written literally.
+ * `src/reference/high-precision.ts` exports the same names evaluated with 64-digit BigNumbers.
+ */
+export { float64, bignumber, type Field } from './field.js';
+export { matMul, add, transpose } from './linear-algebra.js';
+export { softmax } from './softmax.js';
+export { causalMask } from './masks.js';
+export { scaledDotProductAttention, type AttentionOptions, type AttentionSteps } from './scaled-dot-product-attention.js';
+export { multiHeadAttention, type MultiHeadParams, type MultiHeadOptions, type MultiHeadResult } from './multi-head-attention.js';
+export { sinusoidalEncoding } from './sinusoidal-encoding.js';
+export { rope, type RopeOptions, type RopePairing } from './rope.js';
+export { learnedPositionalEmbedding } from './learned-positional-embedding.js';
+export { glorotUniform } from './initialisation.js';
+export { finiteDifferenceGradient } from './finite-difference.js';

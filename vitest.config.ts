@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['spec/**/*.spec.ts'],
+    setupFiles: ['spec/_helpers/setup.ts'],
+    globalSetup: ['spec/_helpers/global-setup.ts'],
+    // Property specs and BigNumber oracles are CPU-bound; generous per-test limit, no retries.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
