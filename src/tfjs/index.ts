@@ -3,6 +3,9 @@
  * from tfjs-core ops, differentiable with tf.grads, every intermediate inside tf.tidy.
  * Call `initBackend()` (src/core/backend.ts) once before use.
  */
+// tfjs-core's Node bundle defines no gradients (tf.grads fails with "gradient function not found");
+// the union package registers all of them against the same, deduplicated tfjs-core instance.
+import '@tensorflow/tfjs';
 export { softmax } from './softmax.js';
 export { causalMask } from './masks.js';
 export { scaledDotProductAttention } from './scaled-dot-product-attention.js';

@@ -1,0 +1,16 @@
+/**
+ * The evaluator registry: claim id → evaluator. A golden record without an evaluator, or an
+ * evaluator without a golden record, fails spec/registry/registry.spec.ts.
+ */
+import { attentionEvaluators } from './attention.js';
+import { maskEvaluators } from './masks.js';
+import { positionalEncodingEvaluators } from './positional-encoding.js';
+import { shapeEvaluators } from './shapes.js';
+import type { Evaluator } from './types.js';
+
+export const EVALUATORS: Record<string, Evaluator> = {
+  ...shapeEvaluators,
+  ...attentionEvaluators,
+  ...maskEvaluators,
+  ...positionalEncodingEvaluators,
+};
