@@ -1,0 +1,51 @@
+/**
+ * Golden specs, driven by golden/<topic>/*.json: for every claim of a topic and every
+ * implementation the claim lists, one test titled "[claim-id] <implementation>: <what it proves>".
+ * Each test runs the claim's evaluator on that implementation, asserts every check against the
+ * document's value (or, for an erratum, that the document's value FAILS and the correct value
+ * holds), and asserts the derived verdict equals the recorded one.
+ */
+import { describe, expect, it } from 'vitest';
+import { claimsByTopic, type GoldenClaim, type ImplName } from '../../src/core/claims.js';
+import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../../src/claims/implementations.js';
+import { implementationsOf, runClaim } from '../../src/claims/run.js';
+import { backendReport } from './setup.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const IMPLS: Record<ImplName, () => ArrayImpl<any>> = {
+  reference: () => referenceImpl,
+  'high-precision': () => highPrecisionImpl,
+  tfjs: () => tfjsImpl(backendReport),
+};
+
+const label = (impl: ImplName) => (impl === 'tfjs' ? `tfjs[${backendReport.choice}]` : impl === 'high-precision' ? 'bignumber-64' : 'reference-f64');
+
+export function describeGoldenClaims(topic: string): void {
+  const claims = claimsByTopic(topic);
+  describe(`golden claims: ${topic}`, () => {
+    it(`the topic has golden records`, () => {
+      expect(claims.length).toBeGreaterThan(0);
+    });
+    for (const claim of claims) {
+      for (const impl of implementationsOf(claim)) {
+        it(`[${claim.id}] ${label(impl)}: ${claim.title}`, () => assertClaim(claim, IMPLS[impl]()));
+      }
+    }
+  });
+}
+
+function assertClaim(claim: GoldenClaim, impl: ArrayImpl<unknown>): void {
+  const outcome = runClaim(claim, impl);
+  expect(outcome.error, `evaluator failed on ${impl.name}`).toBeUndefined();
+  for (const check of outcome.checks) {
+    const spec = claim.checks.find((c) => c.label === check.label)!;
+    if (claim.verdict === 'erratum' && spec.correct) {
+      // The document's value must be refuted, and the correct value must hold.
+      expect(check.result.ok, `${check.label}: the document's ${check.expected} unexpectedly holds (computed ${check.computed})`).toBe(false);
+      expect(check.correct?.result.ok, `${check.label}: the correct value ${check.correct?.expected} does not hold — ${check.correct?.result.detail}`).toBe(true);
+    } else {
+      expect(check.result.ok, `${check.label}: ${check.result.detail} [rule: ${check.result.rule}]`).toBe(true);
+    }
+  }
+  expect(outcome.derived, `derived verdict on ${impl.name}`).toBe(claim.verdict);
+}

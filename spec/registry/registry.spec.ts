@@ -1,0 +1,105 @@
+/**
+ * The claim registry is closed: every golden claim has an evaluator and runs on at least one
+ * implementation; every evaluator belongs to a golden claim; every "[id]" in a spec title names a
+ * known claim; every property claim has a property spec; and malformed golden records are refused
+ * with an error that names the file and the field.
+ */
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EVALUATORS } from '../../src/claims/index.js';
+import { loadClaims, PROJECT_ROOT, validateClaim, getClaim } from '../../src/core/claims.js';
+import { DOCUMENTS } from '../../src/core/documents.js';
+import { MalformedInputError, SpecError } from '../../src/core/errors.js';
+
+const specFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? specFiles(p) : p.endsWith('.spec.ts') ? [p] : [];
+  });
+
+/** Claim ids cited at the start of test titles: it, test or describe whose title opens with a bracketed id. */
+function citedIds(): Map<string, string[]> {
+  const cited = new Map<string, string[]>();
+  for (const file of specFiles(join(PROJECT_ROOT, 'spec'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:it|test|describe)(?:\.each\([^)]*\))?\(\s*[`'"]\[([a-z0-9.-]+)\]/g)) {
+      cited.set(m[1], [...(cited.get(m[1]) ?? []), file.slice(PROJECT_ROOT.length + 1)]);
+    }
+  }
+  return cited;
+}
+
+describe('claim registry', () => {
+  const claims = loadClaims();
+  const ids = new Set(claims.map((c) => c.id));
+
+  it('every golden claim has an evaluator', () => {
+    expect(claims.filter((c) => !EVALUATORS[c.id]).map((c) => c.id)).toEqual([]);
+  });
+
+  it('every evaluator belongs to a golden claim', () => {
+    expect(Object.keys(EVALUATORS).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('every claim id cited in a spec title is a known claim', () => {
+    const unknown = [...citedIds().entries()].filter(([id]) => !ids.has(id)).map(([id, files]) => `${id} (in ${files.join(', ')})`);
+    expect(unknown).toEqual([]);
+  });
+
+  it('every property claim has a property spec citing it', () => {
+    const cited = citedIds();
+    const missing = claims.filter((c) => c.kind === 'property').filter((c) => !(cited.get(c.id) ?? []).some((f) => f.endsWith('.property.spec.ts')));
+    expect(missing.map((c) => c.id)).toEqual([]);
+  });
+
+  it('every claim cites a known document and a CLAIMS.md section', () => {
+    for (const c of claims) {
+      expect(Object.keys(DOCUMENTS)).toContain(c.document);
+      expect(c.inventory).toMatch(/^§[1-9]$/);
+    }
+  });
+
+  it('covers CLAIMS.md §1–§4 and has the errata this issue found', () => {
+    expect(new Set(claims.map((c) => c.inventory))).toEqual(new Set(['§1', '§2', '§3', '§4']));
+    expect(claims.filter((c) => c.verdict === 'erratum').length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('an unknown claim id is a named error', () => {
+    expect(() => getClaim('course.attention.no-such-claim')).toThrow(SpecError);
+    expect(() => getClaim('course.attention.no-such-claim')).toThrow(/no golden claim with id "course.attention.no-such-claim"/);
+  });
+});
+
+describe('golden record schema', () => {
+  const good = () => JSON.parse(readFileSync(join(PROJECT_ROOT, 'golden/attention/course.attention.i-love-cats.weights.json'), 'utf8'));
+
+  it('accepts a real record', () => {
+    expect(validateClaim(good(), 'x.json').id).toBe('course.attention.i-love-cats.weights');
+  });
+
+  const cases: Array<[string, (r: Record<string, unknown>) => void, RegExp]> = [
+    ['missing citation section', (r) => delete r.section, /field "section"/],
+    ['unknown verdict', (r) => (r.verdict = 'probably'), /verdict "probably"/],
+    ['erratum without explanation', (r) => (r.verdict = 'erratum'), /erratum\.explanation/],
+    ['assumption verdict without assumptions', (r) => (r.assumptions = []), /needs at least one stated assumption/],
+    ['a check with two expectations', (r) => ((r.checks as object[])[0] = { label: 'w', expect: { printed: '1', exact: 1 } }), /exactly one of/],
+    ['id of another document', (r) => (r.id = 'scratch.attention.x'), /must start with its document/],
+  ];
+  for (const [name, mutate, message] of cases) {
+    it(`refuses ${name} with a named error`, () => {
+      const r = good();
+      mutate(r);
+      expect(() => validateClaim(r, 'golden/attention/bad.json')).toThrow(MalformedInputError);
+      expect(() => validateClaim(r, 'golden/attention/bad.json')).toThrow(message);
+    });
+  }
+
+  it('refuses malformed JSON and misplaced files, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'golden-'));
+    mkdirSync(join(dir, 'attention'));
+    writeFileSync(join(dir, 'attention', 'broken.json'), '{ "id": ');
+    expect(() => loadClaims(dir)).toThrow(/broken\.json: not valid JSON/);
+  });
+});
