@@ -1,0 +1,757 @@
+/**
+ * `transformer-spec explain <topic>`: the documents' computations, step by step, for teaching.
+ *
+ *   attention            softmax(Q Kᵀ / √d_k) V on your own Q, K, V: scores → scaled → masked →
+ *                        weights → output, each a labelled matrix with its shape
+ *   positional-encoding  PE(pos, 2i) = sin(pos / base^{2i/d}), PE(pos, 2i+1) = cos(pos / base^{2i/d})
+ *   i-love-cats          the course's "I love cats" attention example, each computed value beside the
+ *                        number the slide printed, with the golden claim id and verdict
+ *   i-am-a-robot         the course's d = 4, n = 100 positional-encoding table, entry by entry
+ *   --list               every golden claim: id, verdict, title
+ *
+ * The printed numbers of the documents are never written here: they are read from the golden
+ * records (golden/<topic>/<id>.json) through getClaim, so the CLI shows exactly what the specs and
+ * `verify` check. Computation uses the float64 reference by default (and the 64-digit BigNumber
+ * oracle for closed forms such as 1/(1+2e)); `--backend tfjs` runs the TensorFlow.js layers.
+ */
+import type { BigNumber } from 'mathjs';
+import { getClaim, loadClaims, type Check, type Expectation, type GoldenClaim } from '../core/claims.js';
+import { DOCUMENTS } from '../core/documents.js';
+import { ArgumentError, SpecError } from '../core/errors.js';
+import { EXACT, PRINTED_SLACK, isClose, matchesPrinted, printedDecimals } from '../core/tolerance.js';
+import { bignumber, evaluateClosedForm } from '../reference/field.js';
+import * as hp from '../reference/high-precision.js';
+import { matMul } from '../reference/linear-algebra.js';
+import { checkAttentionShapes, resolveScale, scaledDotProductAttention, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
+import { checkEncodingArgs, sinusoidalEncoding } from '../reference/sinusoidal-encoding.js';
+import {
+  ClaimRecordError,
+  UsageError,
+  parseArgs,
+  parseChoiceOption,
+  parseIntegerOption,
+  parseJsonOption,
+  parseNumberOption,
+  requireOption,
+  suggest,
+  type OptionSpecs,
+} from './args.js';
+import {
+  formatCells,
+  formatLabelledMatrix,
+  formatMatrix,
+  formatNested,
+  formatNumber,
+  formatTable,
+  formatVector,
+  shapeLabel,
+  toJson,
+  wrap,
+  type Io,
+} from './format.js';
+
+export const EXPLAIN_TOPICS = ['attention', 'positional-encoding', 'i-love-cats', 'i-am-a-robot'] as const;
+export type ExplainTopic = (typeof EXPLAIN_TOPICS)[number];
+export const BACKENDS = ['reference', 'tfjs'] as const;
+export type CliBackend = (typeof BACKENDS)[number];
+
+export async function runExplain(argv: readonly string[], io: Io): Promise<number> {
+  const [topic, ...rest] = argv;
+  if (topic === '--list') {
+    parseArgs(rest, {}, 'explain --list');
+    return listClaims(io);
+  }
+  if (topic === undefined) throw new UsageError(`explain needs a topic: ${EXPLAIN_TOPICS.join(', ')} (or --list)`);
+  if (topic.startsWith('-')) throw new UsageError(`explain needs a topic before its options: ${EXPLAIN_TOPICS.join(', ')} (or --list)`);
+  switch (topic as ExplainTopic) {
+    case 'attention':
+      return explainAttention(rest, io);
+    case 'positional-encoding':
+      return explainPositionalEncoding(rest, io);
+    case 'i-love-cats':
+      return explainILoveCats(rest, io);
+    case 'i-am-a-robot':
+      return explainIAmARobot(rest, io);
+    default: {
+      const hint = suggest(topic, EXPLAIN_TOPICS);
+      throw new UsageError(`unknown topic "${topic}" for explain${hint ? ` (did you mean ${hint}?)` : ''}; topics: ${EXPLAIN_TOPICS.join(', ')}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared option handling
+
+function digitsOption(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const d = parseIntegerOption(text, 'digits', 0);
+  if (d > 15) throw new UsageError(`--digits must be between 0 and 15 (float64 carries ~16 significant digits), got ${d}`);
+  return d;
+}
+
+/** A JSON matrix from the command line; ranks and shapes are checked by the layer's own checker. */
+function matrixOption(text: string | undefined, name: string): number[][] {
+  return parseJsonOption(requireOption(text, name, 'JSON'), name) as number[][];
+}
+
+/** assertMatrix accepts objects (BigNumbers); from JSON only plain numbers make sense. */
+function assertPlainNumbers(m: number[][], name: string): void {
+  m.forEach((row, i) =>
+    row.forEach((x, j) => {
+      if (typeof x !== 'number') throw new ArgumentError(`${name}[${i}][${j}] must be a number, got ${JSON.stringify(x)}`);
+    }),
+  );
+}
+
+interface TfjsContext {
+  /** "tfjs:wasm": what ran, for JSON output. */
+  name: string;
+  /** report.summary from src/core/backend.ts: the backend that runs and why. */
+  summary: string;
+}
+
+async function startTfjs(): Promise<TfjsContext> {
+  const { initBackend } = await import('../core/backend.js');
+  const report = await initBackend();
+  return { name: `tfjs:${report.choice}`, summary: report.summary };
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain attention
+
+const ATTENTION_OPTIONS = {
+  q: { type: 'string', valueName: 'JSON' },
+  k: { type: 'string', valueName: 'JSON' },
+  v: { type: 'string', valueName: 'JSON' },
+  'no-scale': { type: 'boolean' },
+  causal: { type: 'boolean' },
+  backend: { type: 'string', valueName: 'reference|tfjs' },
+  tokens: { type: 'string', valueName: 'NAMES' },
+  digits: { type: 'string', valueName: 'N' },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpecs;
+
+export interface AttentionJson {
+  scores: number[][];
+  scaled: number[][];
+  masked: number[][];
+  weights: number[][];
+  output: number[][];
+  backend: string;
+  scale: number;
+}
+
+async function explainAttention(argv: readonly string[], io: Io): Promise<number> {
+  const { options: o, positionals } = parseArgs(argv, ATTENTION_OPTIONS, 'explain attention');
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain attention\` (matrices go in --q, --k, --v)`);
+  const q = matrixOption(o.q, 'q');
+  const k = matrixOption(o.k, 'k');
+  const v = matrixOption(o.v, 'v');
+  const backend = parseChoiceOption(o.backend ?? 'reference', 'backend', BACKENDS);
+  const digits = digitsOption(o.digits, 4);
+  const { nQ, nK, dK, dV } = checkAttentionShapes(q, k, v);
+  assertPlainNumbers(q, 'q');
+  assertPlainNumbers(k, 'k');
+  assertPlainNumbers(v, 'v');
+  const tokens = o.tokens === undefined ? undefined : o.tokens.split(',').map((t) => t.trim());
+  if (tokens && tokens.length !== nK) throw new UsageError(`--tokens has ${tokens.length} names but k has ${nK} rows (one name per key token)`);
+  const options = { scale: !o['no-scale'], mask: o.causal ? ('causal' as const) : null };
+  const factor = resolveScale(options.scale, dK);
+
+  let steps: AttentionSteps<number[][]>;
+  let backendName: string = backend;
+  let summary = 'reference (float64, src/reference/)';
+  if (backend === 'tfjs') {
+    const ctx = await startTfjs();
+    backendName = ctx.name;
+    summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
+    steps = await attentionOnTfjs(q, k, v, options);
+  } else {
+    steps = scaledDotProductAttention(q, k, v, options);
+  }
+
+  if (o.json) {
+    if (backend === 'tfjs') io.err(`backend: ${summary}`);
+    const result: AttentionJson = { ...steps, backend: backendName, scale: factor };
+    io.out(toJson(result));
+    return 0;
+  }
+
+  const keyLabels = tokens ?? Array.from({ length: nK }, (_, j) => `k${j}`);
+  const queryLabels = tokens && nQ === nK ? tokens : Array.from({ length: nQ }, (_, i) => `q${i}`);
+  const grid = { rowLabels: queryLabels, colLabels: keyLabels, digits };
+  const scaleText = o['no-scale'] ? '1 (--no-scale: the 1/√d_k factor is left out)' : `1/√${dK} ≈ ${formatNumber(factor, 6)}`;
+  const lines = [
+    'Scaled dot-product attention:  Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V',
+    `backend: ${summary}`,
+    `shapes: Q ${shapeLabel(q)}, K ${shapeLabel(k)}, V ${shapeLabel(v)}; n_q = ${nQ} queries, n_k = ${nK} keys, d_k = ${dK}, d_v = ${dV}`,
+    '',
+    formatLabelledMatrix('Q', q, { rowLabels: queryLabels, digits }),
+    formatLabelledMatrix('K', k, { rowLabels: keyLabels, digits }),
+    formatLabelledMatrix('V', v, { rowLabels: keyLabels, digits }),
+    '',
+    `1. scores = Q Kᵀ  ${shapeLabel(steps.scores)}: entry (i, j) is query i · key j`,
+    formatMatrix(steps.scores, grid),
+    '',
+    `2. scaled = scores × ${scaleText}  ${shapeLabel(steps.scaled)}`,
+    formatMatrix(steps.scaled, grid),
+    '',
+    o.causal
+      ? nQ === nK
+        ? `3. masked = scaled with −∞ where j > i (causal: query i sees keys 0…i only)  ${shapeLabel(steps.masked)}`
+        : `3. masked = scaled with −∞ where j > i + ${nK - nQ} (causal, queries are the last ${nQ} of ${nK} positions)  ${shapeLabel(steps.masked)}`
+      : `3. masked = scaled (no mask: every query sees every key; add --causal for the decoder mask)  ${shapeLabel(steps.masked)}`,
+    formatMatrix(steps.masked, grid),
+    '',
+    `4. weights = softmax(masked) along each row (each row sums to 1; −∞ gets weight 0)  ${shapeLabel(steps.weights)}`,
+    formatMatrix(steps.weights, grid),
+    '',
+    `5. output = weights V  ${shapeLabel(steps.output)}: row i is query i's weighted average of the rows of V`,
+    formatMatrix(steps.output, { rowLabels: queryLabels, digits }),
+  ];
+  io.out(lines.join('\n'));
+  return 0;
+}
+
+async function attentionOnTfjs(
+  q: number[][],
+  k: number[][],
+  v: number[][],
+  options: { scale: boolean; mask: 'causal' | null },
+): Promise<AttentionSteps<number[][]>> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { scaledDotProductAttention: tfAttention } = await import('../tfjs/scaled-dot-product-attention.js');
+  const inputs = [tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v)]; // (n_q × d_k), (n_k × d_k), (n_k × d_v)
+  try {
+    const steps = tfAttention(inputs[0], inputs[1], inputs[2], options);
+    try {
+      return {
+        scores: steps.scores.arraySync() as number[][],
+        scaled: steps.scaled.arraySync() as number[][],
+        masked: steps.masked.arraySync() as number[][],
+        weights: steps.weights.arraySync() as number[][],
+        output: steps.output.arraySync() as number[][],
+      };
+    } finally {
+      tf.dispose([steps.scores, steps.scaled, steps.masked, steps.weights, steps.output]);
+    }
+  } finally {
+    tf.dispose(inputs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain positional-encoding
+
+const PE_OPTIONS = {
+  d: { type: 'string', valueName: 'D' },
+  positions: { type: 'string', valueName: 'N' },
+  base: { type: 'string', valueName: 'B' },
+  backend: { type: 'string', valueName: 'reference|tfjs' },
+  digits: { type: 'string', valueName: 'N' },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpecs;
+
+export interface PositionalEncodingJson {
+  pe: number[][];
+  d: number;
+  positions: number;
+  base: number;
+  backend: string;
+}
+
+async function explainPositionalEncoding(argv: readonly string[], io: Io): Promise<number> {
+  const { options: o, positionals } = parseArgs(argv, PE_OPTIONS, 'explain positional-encoding');
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain positional-encoding\``);
+  const d = parseIntegerOption(requireOption(o.d, 'd', 'D'), 'd');
+  const positions = parseIntegerOption(requireOption(o.positions, 'positions', 'N'), 'positions');
+  if (positions < 1) throw new UsageError(`--positions must be a count ≥ 1 (positions 0…N−1), got ${positions}`);
+  const base = o.base === undefined ? 10000 : parseNumberOption(o.base, 'base');
+  const backend = parseChoiceOption(o.backend ?? 'reference', 'backend', BACKENDS);
+  const digits = digitsOption(o.digits, 4);
+  checkEncodingArgs(d, base); // odd or too small d, base ≤ 1: the layer's own message
+
+  let pe: number[][];
+  let backendName: string = backend;
+  let summary = 'reference (float64, src/reference/)';
+  if (backend === 'tfjs') {
+    const ctx = await startTfjs();
+    backendName = ctx.name;
+    summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
+    const { sinusoidalEncoding: tfEncoding } = await import('../tfjs/sinusoidal-encoding.js');
+    const t = tfEncoding(positions, d, { base });
+    try {
+      pe = t.arraySync();
+    } finally {
+      t.dispose();
+    }
+  } else {
+    pe = sinusoidalEncoding(positions, d, { base });
+  }
+
+  if (o.json) {
+    if (backend === 'tfjs') io.err(`backend: ${summary}`);
+    const result: PositionalEncodingJson = { pe, d, positions, base, backend: backendName };
+    io.out(toJson(result));
+    return 0;
+  }
+  const omegas = Array.from({ length: d / 2 }, (_, i) => 1 / Math.pow(base, (2 * i) / d));
+  const lines = [
+    'Sinusoidal positional encoding:  PE(pos, 2i) = sin(pos / base^(2i/d)),  PE(pos, 2i+1) = cos(pos / base^(2i/d))',
+    `d = ${d}, positions 0…${positions - 1}, base = ${base}; backend: ${summary}`,
+    `angular frequencies ω_i = base^(−2i/d): ${omegas.map((w, i) => `ω${i} = ${Number(w.toPrecision(6))}`).join(', ')}`,
+    '',
+    formatLabelledMatrix('PE', pe, {
+      digits,
+      rowLabels: pe.map((_, p) => `pos ${p}`),
+      colLabels: Array.from({ length: d }, (_, c) => `${c % 2 === 0 ? 'sin' : 'cos'} ω${Math.floor(c / 2)}`),
+    }),
+  ];
+  io.out(lines.join('\n'));
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden records: loading, and comparing a computed value with what a record expects
+
+function loadClaim(id: string): GoldenClaim {
+  try {
+    return getClaim(id);
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    if (e instanceof SpecError && e.code === 'UNKNOWN_CLAIM') {
+      throw new ClaimRecordError(`golden record ${id} is missing (expected golden/<topic>/${id}.json): this example reads the document's printed numbers from it`);
+    }
+    throw new ClaimRecordError(`cannot load golden record ${id}: ${why}`);
+  }
+}
+
+function findCheck(claim: GoldenClaim, label: string): Check {
+  const check = claim.checks.find((c) => c.label === label);
+  if (!check) {
+    throw new ClaimRecordError(`golden record ${claim.id} has no check labelled "${label}" (its labels: ${claim.checks.map((c) => c.label).join(', ')})`);
+  }
+  return check;
+}
+
+type NestedOf<T> = T | NestedOf<T>[];
+
+/** A computed quantity in float64 and, where available, at 64 digits. */
+interface Computed {
+  f64: NestedOf<number>;
+  big?: NestedOf<BigNumber>;
+}
+
+/** How a computed value relates to an expectation. */
+type Match = 'exact' | 'rounds' | 'truncates' | 'differs' | 'not-compared';
+
+const MATCH_RANK: Record<Match, number> = { exact: 0, rounds: 1, truncates: 2, differs: 3, 'not-compared': 4 };
+const worse = (a: Match, b: Match): Match => (MATCH_RANK[a] >= MATCH_RANK[b] ? a : b);
+
+function nestedShape(v: unknown): number[] {
+  return Array.isArray(v) ? [v.length, ...(v.length ? nestedShape(v[0]) : [])] : [];
+}
+
+/** Truncation (toward zero) to the printed decimals: how "6.436" can come from 6.43656. */
+function truncatesTo(x: number, printed: string): boolean {
+  const k = printedDecimals(printed);
+  const t = Math.trunc(x * 10 ** k + Math.sign(x) * 1e-9) / 10 ** k;
+  return Math.abs(t - Number(printed)) < 0.5 * 10 ** -(k + 3);
+}
+
+function compareScalar(kind: 'printed' | 'exact' | 'closedForm', expected: unknown, f64: number, big: BigNumber | undefined): Match {
+  if (kind === 'closedForm') {
+    const exact = evaluateClosedForm(String(expected));
+    if (big !== undefined) return exact.minus(big).abs().lte(EXACT['high-precision'].atol) ? 'exact' : 'differs';
+    return isClose(f64, exact.toNumber(), EXACT.reference) ? 'exact' : 'differs';
+  }
+  if (typeof expected === 'number') return isClose(f64, expected, EXACT.reference) ? 'exact' : 'differs';
+  if (kind === 'printed' && typeof expected === 'string') {
+    if (!/^[-+]?\d*(\.\d+)?$/.test(expected.trim())) return 'not-compared';
+    if (matchesPrinted(f64, expected, PRINTED_SLACK.reference)) return 'rounds';
+    return truncatesTo(f64, expected) ? 'truncates' : 'differs';
+  }
+  return 'not-compared';
+}
+
+/** Compares elementwise; picks, among `candidates`, the computed value whose shape the record uses. */
+interface Compared {
+  match: Match;
+  /** The record's value as text. */
+  text: string;
+  /** "document" for printed numbers, "expected" for exact values and closed forms. */
+  role: string;
+  /** The verdict of the comparison for humans: "✓ rounds to the printed digits". */
+  mark: string;
+  note?: string;
+}
+
+function compare(expectation: Expectation, candidates: Computed[]): Compared {
+  const kind = Object.keys(expectation).find((key) => key !== 'float32') as keyof Expectation & string;
+  const value = (expectation as Record<string, unknown>)[kind];
+  const text = `${formatNested(value)}  (${kind})`;
+  const role = kind === 'printed' ? 'document' : 'expected';
+  const result = (match: Match, shown = text, note?: string): Compared => ({
+    match,
+    text: shown,
+    role,
+    note,
+    mark: match === 'exact' && kind === 'closedForm' && candidates.some((c) => c.big !== undefined) ? '✓ equal to 50 digits (BigNumber oracle)' : MARK[match],
+  });
+  if (kind !== 'printed' && kind !== 'exact' && kind !== 'closedForm') return result('not-compared');
+  const want = nestedShape(value).join('×');
+  const computed = candidates.find((c) => nestedShape(c.f64).join('×') === want);
+  if (!computed) {
+    return result('differs', text, `the record has shape [${want}], the computed values have shape ${candidates.map((c) => `[${nestedShape(c.f64).join('×')}]`).join(' or ')}`);
+  }
+  let match: Match = 'exact';
+  const walk = (e: unknown, f: NestedOf<number>, b: NestedOf<BigNumber> | undefined): void => {
+    if (Array.isArray(e)) {
+      e.forEach((x, i) => walk(x, (f as NestedOf<number>[])[i], (b as NestedOf<BigNumber>[] | undefined)?.[i]));
+      return;
+    }
+    match = worse(match, compareScalar(kind, e, f as number, b as BigNumber | undefined));
+  };
+  walk(value, computed.f64, computed.big);
+  if (kind === 'closedForm') {
+    const values = (function evalAll(v: unknown): unknown {
+      return Array.isArray(v) ? v.map(evalAll) : evaluateClosedForm(String(v)).toNumber();
+    })(value);
+    return result(match, `${formatNested(value)} = ${formatNested(values, 6)}  (closed form)`);
+  }
+  return result(match);
+}
+
+const MARK: Record<Match, string> = {
+  exact: '✓ exact',
+  rounds: '✓ the computed value rounds to the printed digits',
+  truncates: '≈ the computed value truncates (not rounds) to the printed digits',
+  differs: '✗ differs from the computed value',
+  'not-compared': '· not compared here',
+};
+
+/** Tally kept while an example is replayed: how many claims, and whether any contradicts its verdict. */
+interface Tally {
+  claims: Map<string, GoldenClaim>;
+  contradictions: string[];
+}
+
+function sourceLine(claim: GoldenClaim): string {
+  return `source: ${DOCUMENTS[claim.document]?.title ?? claim.document}`;
+}
+
+/** One check of a record, with the computed value(s) it is compared with. */
+interface CheckView {
+  label: string;
+  /** Computed values in the shapes the record may use (a row, or the whole matrix). */
+  candidates: Computed[];
+  /** Printed on a "computed" line just before the document's value. */
+  computed?: { value: NestedOf<number>; what?: string };
+  /** Shown when present in the record, skipped when not (checks the brief does not require). */
+  optional?: boolean;
+}
+
+/**
+ * One claim as a block a teacher can cite, each check's computed value beside the document's:
+ *
+ *   computed  [0.155362, 0.422319, 0.422319]
+ *   document  [0.155, 0.42, 0.422]  (printed)   ✓ the computed value rounds to the printed digits
+ *   claim     course.attention.i-love-cats.weights — verdict: holds-under-assumption
+ *   assumes   scaling by 1/√d_k is skipped, ...
+ */
+function claimBlock(id: string, views: CheckView[], tally: Tally, digits: number, indent = '   '): string {
+  const claim = loadClaim(id);
+  tally.claims.set(id, claim);
+  const lines: string[] = [];
+  const cont = `${indent}          `;
+  for (const view of views) {
+    const check = view.optional ? claim.checks.find((c) => c.label === view.label) : findCheck(claim, view.label);
+    if (!check) continue;
+    if (views.length > 1) lines.push(`${indent}· check "${view.label}"`);
+    if (view.computed) lines.push(computedLine(view.computed.value, digits, indent, view.computed.what));
+    const expected = compare(check.expect, view.candidates);
+    lines.push(`${indent}${expected.role.padEnd(8)}  ${expected.text}   ${expected.mark}`);
+    if (expected.note) lines.push(`${cont}(${expected.note})`);
+    if (check.note) lines.push(`${indent}note      ${wrap(check.note, 100, cont)}`);
+    if (claim.verdict === 'erratum' && check.correct !== undefined) {
+      const correct = compare(check.correct, view.candidates);
+      lines.push(`${indent}correct   ${correct.text}   ${correct.mark}`);
+      if (correct.match === 'differs') tally.contradictions.push(`${id} (${view.label}): the record's correct value differs from the computation`);
+      if (expected.match !== 'differs') tally.contradictions.push(`${id} (${view.label}): an erratum, yet the printed value agrees with the computation`);
+    } else if (expected.match === 'differs') {
+      tally.contradictions.push(`${id} (${view.label}): verdict ${claim.verdict}, yet the value differs from the computation`);
+    }
+  }
+  lines.push(...claimFooter(claim, indent));
+  return lines.join('\n');
+}
+
+/** "claim <id> — verdict: …", then the assumptions or the erratum's explanation. */
+function claimFooter(claim: GoldenClaim, indent = ''): string[] {
+  const cont = `${indent}          `;
+  const lines = [`${indent}claim     ${claim.id} — verdict: ${claim.verdict}`];
+  if (claim.assumptions.length) lines.push(`${indent}assumes   ${wrap(claim.assumptions.join('; '), 100, cont)}`);
+  if (claim.verdict === 'erratum' && claim.erratum) lines.push(`${indent}why       ${wrap(claim.erratum.explanation, 100, cont)}`);
+  return lines;
+}
+
+function computedLine(value: NestedOf<number>, digits: number, indent = '   ', what = 'computed'): string {
+  return `${indent}${what.padEnd(8)}  ${Array.isArray(value) ? formatNested(value, digits) : formatNumber(value, digits)}`;
+}
+
+function summaryLines(tally: Tally): string[] {
+  const claims = [...tally.claims.values()];
+  const count = (v: string) => claims.filter((c) => c.verdict === v).length;
+  const lines = [
+    `${claims.length} golden claim${claims.length === 1 ? '' : 's'} shown: ${count('holds')} hold${count('holds') === 1 ? 's' : ''}, ` +
+      `${count('holds-under-assumption')} hold${count('holds-under-assumption') === 1 ? 's' : ''} under a stated assumption, ` +
+      `${count('erratum')} errat${count('erratum') === 1 ? 'um' : 'a'}.`,
+    'Cite a line by its claim id; the records live in golden/<topic>/<id>.json and `npm start` (verify) checks them all.',
+  ];
+  if (tally.contradictions.length) {
+    lines.push('', 'warning: these records disagree with the computation (exit code 1):', ...tally.contradictions.map((c) => `  - ${c}`));
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain i-love-cats
+
+const EXAMPLE_OPTIONS = { digits: { type: 'string', valueName: 'N' } } as const satisfies OptionSpecs;
+
+const CATS = 'course.attention.i-love-cats';
+
+function sumBig(xs: BigNumber[]): BigNumber {
+  return xs.reduce((a, b) => a.plus(b));
+}
+
+/** The record's stated inputs must be the example replayed here (a record edited apart from it is a bug). */
+function assertSameInputs(claim: GoldenClaim, expected: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(expected)) {
+    const given = claim.inputs?.[key];
+    if (given !== undefined && JSON.stringify(given) !== JSON.stringify(value)) {
+      throw new ClaimRecordError(`golden record ${claim.id} has inputs.${key} = ${JSON.stringify(given)}, but the example replayed here uses ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+function explainILoveCats(argv: readonly string[], io: Io): number {
+  const { options: o, positionals } = parseArgs(argv, EXAMPLE_OPTIONS, 'explain i-love-cats');
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain i-love-cats\``);
+  const digits = digitsOption(o.digits, 6);
+  const tally: Tally = { claims: new Map(), contradictions: [] };
+
+  // The slide's setup: three 2-d embeddings and identity projections, so Q = K = V = X.
+  const tokens = ['I', 'love', 'cats'];
+  const X = [[1, 0], [0, 1], [1, 1]]; // (3 × 2): one row per token
+  const I2 = [[1, 0], [0, 1]]; // W_Q = W_K = W_V (2 × 2)
+  const [Q, K, V] = [matMul(X, I2), matMul(X, I2), matMul(X, I2)]; // (3 × 2) each
+  const love = 1; // the query the slide follows
+  const ids = ['scores', 'denominator', 'exact-weights', 'weights', 'exact-output', 'output-three-decimals', 'output-two-decimals', 'with-scaling'];
+  const records = ids.map((name) => loadClaim(`${CATS}.${name}`)); // fails early, naming the id, if one is absent
+  records.forEach((r) => assertSameInputs(r, { x: X, tokens, queryRow: love }));
+  const first = records[0];
+
+  const plain = scaledDotProductAttention(Q, K, V, { scale: false }); // as the slide: no 1/√d_k
+  const plainBig = hp.scaledDotProductAttention(hp.toBig(Q), hp.toBig(K), hp.toBig(V), { scale: false });
+  const scaled = scaledDotProductAttention(Q, K, V); // with 1/√2
+  const scaledBig = hp.scaledDotProductAttention(hp.toBig(Q), hp.toBig(K), hp.toBig(V));
+
+  const scoreRow = plain.scores[love];
+  const expRow = scoreRow.map(Math.exp);
+  const denominator = expRow.reduce((a, b) => a + b, 0);
+  const denominatorBig = sumBig(plainBig.scores[love].map((s) => s.exp()));
+  // The slide evaluates 1 + 2e with e ≈ 2.718; its record says so in inputs.eApprox.
+  const denominatorRecord = records[1];
+  const eApprox = typeof denominatorRecord.inputs?.eApprox === 'string' ? denominatorRecord.inputs.eApprox : undefined;
+  const slideDenominator = eApprox === undefined ? undefined : 1 + 2 * Number(eApprox);
+  const slideDenominatorBig = eApprox === undefined ? undefined : bignumber.one.plus(bignumber.from(eApprox).times(2));
+
+  const row = (m: number[][], mb: BigNumber[][]): Computed => ({ f64: m[love], big: mb[love] });
+  const whole = (m: number[][], mb: BigNumber[][]): Computed => ({ f64: m, big: mb });
+  const exact = (m: number[][], mb: BigNumber[][]) => [row(m, mb), whole(m, mb)];
+
+  const out: string[] = [
+    'The course\'s "I love cats" self-attention example',
+    sourceLine(first),
+    'computed with the float64 reference (src/reference/); closed forms checked to 50 digits on the BigNumber oracle',
+    '✓ rounds to the printed digits (or equals an exact value), ≈ truncates instead of rounding, ✗ differs',
+    '',
+    'Setup: embeddings I = [1, 0], love = [0, 1], cats = [1, 1]; W_Q = W_K = W_V = identity, so Q = K = V = X.',
+    formatLabelledMatrix('X = Q = K = V', X, { rowLabels: tokens, digits: 0 }),
+    'The slide follows the query "love" and, to keep the arithmetic small, does not divide by √d_k.',
+    '',
+    '1. Raw scores  s_j = q_love · k_j',
+    ...tokens.map((t, j) => `   love · ${t.padEnd(4)} = ${Q[love].map((x, c) => `${x}·${K[j][c]}`).join(' + ')} = ${scoreRow[j]}`),
+    claimBlock(`${CATS}.scores`, [{ label: 'scores', computed: { value: scoreRow }, candidates: exact(plain.scores, plainBig.scores) }], tally, digits),
+    '',
+    '2. Exponentials  exp(s_j) = [e^0, e^1, e^1] = [1, e, e]   (no record of its own: the step to the denominator)',
+    computedLine(expRow, digits),
+    '',
+    '3. Softmax denominator  Σ_j exp(s_j) = 1 + e + e = 1 + 2e',
+    ...(slideDenominator === undefined ? [] : [`   with the slide's e ≈ ${eApprox}: 1 + 2·${eApprox} = ${formatNumber(slideDenominator, digits)}; with the exact e: ${formatNumber(denominator, digits)}`]),
+    claimBlock(
+      `${CATS}.denominator`,
+      [
+        {
+          label: 'denominator',
+          computed: { value: slideDenominator ?? denominator },
+          candidates: [slideDenominator === undefined ? { f64: denominator, big: denominatorBig } : { f64: slideDenominator, big: slideDenominatorBig }],
+        },
+        { label: 'denominatorExactE', optional: true, computed: { value: denominator }, candidates: [{ f64: denominator, big: denominatorBig }] },
+      ],
+      tally,
+      digits,
+    ),
+    '',
+    '4. Attention weights  α_j = exp(s_j) / (1 + 2e)',
+    computedLine(plain.weights[love], digits),
+    claimBlock(`${CATS}.exact-weights`, [{ label: 'weights', candidates: exact(plain.weights, plainBig.weights) }], tally, digits),
+    claimBlock(`${CATS}.weights`, [{ label: 'weights', candidates: exact(plain.weights, plainBig.weights) }], tally, digits),
+    '',
+    '5. Output  z_love = Σ_j α_j v_j = α_I·[1, 0] + α_love·[0, 1] + α_cats·[1, 1] = [(1 + e)/(1 + 2e), 2e/(1 + 2e)]',
+    computedLine(plain.output[love], digits),
+    ...['exact-output', 'output-three-decimals', 'output-two-decimals'].map((name) =>
+      claimBlock(`${CATS}.${name}`, [{ label: 'output', candidates: exact(plain.output, plainBig.output) }], tally, digits),
+    ),
+    '',
+    `6. The same example WITH the paper's 1/√d_k scaling (d_k = 2, factor 1/√2 ≈ ${formatNumber(1 / Math.SQRT2, digits)}); not printed by the slide`,
+    computedLine(scaled.scaled[love], digits, '   ', 'scaled'),
+    '   weights α_j = exp(s_j/√2) / (1 + 2·exp(1/√2)), output Σ_j α_j v_j',
+    claimBlock(
+      `${CATS}.with-scaling`,
+      [
+        { label: 'weights', computed: { value: scaled.weights[love] }, candidates: exact(scaled.weights, scaledBig.weights) },
+        { label: 'output', computed: { value: scaled.output[love] }, candidates: exact(scaled.output, scaledBig.output) },
+      ],
+      tally,
+      digits,
+    ),
+    `   Scaling flattens the weights (${plain.weights[love].map((x) => formatNumber(x, 3)).join(' / ')} → ` +
+      `${scaled.weights[love].map((x) => formatNumber(x, 3)).join(' / ')}): dividing by √d_k keeps large-d_k dot products from saturating the softmax.`,
+    '',
+    ...summaryLines(tally),
+  ];
+  io.out(out.join('\n'));
+  return tally.contradictions.length ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain i-am-a-robot
+
+const ROBOT = 'course.pe.i-am-a-robot';
+
+/** base^(2i/d) written the way the slide writes the denominator: an integer when it is one. */
+function denominatorText(base: number, i: number, d: number): string {
+  const value = Math.pow(base, (2 * i) / d);
+  return Math.abs(value - Math.round(value)) < 1e-9 ? String(Math.round(value)) : `${base}^(${2 * i}/${d})`;
+}
+
+function explainIAmARobot(argv: readonly string[], io: Io): number {
+  const { options: o, positionals } = parseArgs(argv, EXAMPLE_OPTIONS, 'explain i-am-a-robot');
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain i-am-a-robot\``);
+  const digits = digitsOption(o.digits, 6);
+  const claim = loadClaim(ROBOT);
+  const check = findCheck(claim, 'pe');
+  const tally: Tally = { claims: new Map([[ROBOT, claim]]), contradictions: [] };
+
+  // The slide's table: four tokens, d = 4, and n = 100 in place of the paper's 10000.
+  const d = 4;
+  const n = 4;
+  const base = 100;
+  assertSameInputs(claim, { d, positions: n, base });
+  const inputTokens = claim.inputs?.tokens;
+  const tokens = Array.isArray(inputTokens) && inputTokens.length === n ? inputTokens.map(String) : ['I', 'am', 'a', 'robot'];
+  const pe = sinusoidalEncoding(n, d, { base }); // (4 × 4)
+  const divisors = Array.from({ length: d / 2 }, (_, i) => Math.pow(base, (2 * i) / d)); // base^(2i/d), one per pair
+
+  const printed = (check.expect as { printed?: unknown }).printed;
+  if (!Array.isArray(printed) || nestedShape(printed).join('×') !== `${n}×${d}`) {
+    throw new ClaimRecordError(`golden record ${ROBOT}: check "pe" should hold expect.printed as a ${n}×${d} table, got ${JSON.stringify(check.expect).slice(0, 120)}`);
+  }
+  const printedRows = printed as unknown[][];
+  const correctRows = (check.correct as { printed?: unknown } | undefined)?.printed as unknown[][] | undefined;
+  const rowLabels = tokens.map((t, p) => `${p} ${t}`);
+  const colLabels = Array.from({ length: d }, (_, c) => `${c % 2 === 0 ? 'sin' : 'cos'} i=${Math.floor(c / 2)}`);
+
+  const rows: string[][] = [];
+  let worst: Match = 'exact';
+  let worstCorrect: Match = 'exact';
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < d; c++) {
+      const i = Math.floor(c / 2);
+      const fn = c % 2 === 0 ? 'sin' : 'cos';
+      const name = p < 10 && c < 10 ? `P${p}${c}` : `P(${p},${c})`;
+      const m = compareScalar('printed', printedRows[p][c], pe[p][c], undefined);
+      worst = worse(worst, m);
+      const cells = [name, `${fn}(${p}/${denominatorText(base, i, d)})`, formatNumber(pe[p][c], digits), String(printedRows[p][c]), MARK[m].split(' ')[0]];
+      if (correctRows) {
+        const mc = compareScalar('printed', correctRows[p][c], pe[p][c], undefined);
+        worstCorrect = worse(worstCorrect, mc);
+        cells.push(String(correctRows[p][c]));
+      }
+      rows.push(cells);
+    }
+  }
+  if (claim.verdict === 'erratum' && correctRows) {
+    if (worstCorrect === 'differs') tally.contradictions.push(`${ROBOT} (pe): the record's correct table differs from the computation`);
+    if (worst !== 'differs') tally.contradictions.push(`${ROBOT} (pe): an erratum, yet every printed entry agrees with the computation`);
+  } else if (worst === 'differs') {
+    tally.contradictions.push(`${ROBOT} (pe): verdict ${claim.verdict}, yet some printed entries differ from the computation`);
+  }
+  const divisorCheck = claim.checks.find((c) => c.label === 'divisors');
+  const divisorLines: string[] = [];
+  if (divisorCheck) {
+    const cmp = compare(divisorCheck.expect, [{ f64: divisors }]);
+    if (cmp.match === 'differs') tally.contradictions.push(`${ROBOT} (divisors): the divisors differ from the computation`);
+    divisorLines.push(`${cmp.role.padEnd(8)}  ${cmp.text}   ${cmp.mark}`);
+  }
+
+  const headers = ['entry', 'formula', 'computed', 'printed', 'agrees'];
+  if (correctRows) headers.push('correct');
+  const out = [
+    'The course\'s positional-encoding table "I am a robot"',
+    `${sourceLine(claim)}, ${claim.section}`,
+    `d = ${d}, ${n} positions (one per token), base n = ${base} (the slide's n; the paper uses 10000); angles in radians`,
+    `PE(pos, 2i) = sin(pos / ${base}^(2i/${d})),  PE(pos, 2i+1) = cos(pos / ${base}^(2i/${d}))`,
+    '',
+    `divisors ${base}^(2i/${d}) for i = 0…${d / 2 - 1}: ${formatVector(divisors, digits)}`,
+    ...divisorLines,
+    '',
+    `computed (float64, src/reference/)  ${shapeLabel(pe)}`,
+    formatMatrix(pe, { digits, rowLabels, colLabels }),
+    '',
+    `printed by the document  (${printedRows.length} × ${printedRows[0].length})`,
+    formatCells(printedRows.map((r) => r.map(String)), { rowLabels, colLabels }),
+    '',
+    'Entry by entry (P<pos><column>; ✓ rounds to the printed digits or equals an exact value, ≈ truncates, ✗ differs):',
+    formatTable(headers, rows, [false, false, true, true, false, true]),
+    ...(check.note ? [`note      ${wrap(check.note, 100, '          ')}`] : []),
+    '',
+    `overall   ${MARK[worst]}`,
+    ...claimFooter(claim),
+    '',
+    ...summaryLines(tally),
+  ];
+  io.out(out.join('\n'));
+  return tally.contradictions.length ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain --list
+
+function listClaims(io: Io): number {
+  let claims: GoldenClaim[];
+  try {
+    claims = loadClaims();
+  } catch (e) {
+    throw new ClaimRecordError(`cannot load the golden records: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (claims.length === 0) {
+    io.out('no golden records yet (golden/<topic>/<id>.json)');
+    return 0;
+  }
+  io.out(formatTable(['claim id', 'verdict', 'title'], claims.map((c) => [c.id, c.verdict, c.title])));
+  io.out(`\n${claims.length} claims. Replay the worked examples with: transformer-spec explain i-love-cats | i-am-a-robot`);
+  return 0;
+}

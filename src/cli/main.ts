@@ -1,0 +1,284 @@
+/**
+ * The command-line entry: `transformer-spec <command> [options]`.
+ *
+ *   verify    run every golden claim, write report/claims.json   (src/cli/verify.ts)
+ *   explain   the documents' computations step by step             (src/cli/explain.ts)
+ *   help      usage
+ *
+ * Run as `transformer-spec …` (bin/transformer-spec.js), `npm run cli -- …`, or
+ * `npx tsx src/cli/main.ts …`. Errors are one line on stderr, never a stack trace:
+ * exit code 2 for bad usage or input, 1 when a golden record is missing or disagrees with the
+ * computation (or on an internal error), 0 otherwise.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../core/claims.js';
+import { SpecError } from '../core/errors.js';
+import { ClaimRecordError, UsageError, suggest } from './args.js';
+import type { Io } from './format.js';
+
+export const COMMANDS = ['verify', 'explain', 'help'] as const;
+
+const INVOCATION = `Run it as any of:
+  transformer-spec <command> [options]        (after \`npm link\`, or node bin/transformer-spec.js from anywhere)
+  npm run cli -- <command> [options]          (the same, from the project folder; note the --)
+  npx tsx src/cli/main.ts <command> [options]
+  npm start                                   (the same as transformer-spec verify)`;
+
+const CONVENTIONS = `Conventions:
+  --json       prints exactly one JSON object on stdout (backend notes go to stderr). JSON has no
+               infinities, so −∞ (a masked score) is written as the string "-Infinity" (and
+               likewise "Infinity", "NaN"); Number("-Infinity") in JavaScript and float("-Infinity")
+               in Python read it back.
+  --backend    reference (default): the float64 reference, src/reference/. tfjs: the TensorFlow.js
+               float32 layers, src/tfjs/, on the best available TensorFlow.js backend
+               (set TFJS_BACKEND=gpu|tensorflow|wasm|cpu to force one); the text output names it.
+  --digits N   decimals in text output (default 4; 6 for the worked examples).
+Exit codes: 0 ok; 2 bad usage or input (the message names the problem); 1 a golden record is
+missing or disagrees with the computation, or an internal error.`;
+
+export const HELP: Record<string, string> = {
+  '': `transformer-spec — an executable specification of Transformer maths, for teaching
+
+${INVOCATION}
+
+Commands:
+  verify                        run every golden claim on every implementation (reference,
+                                high-precision, tfjs) and write report/claims.json
+  explain attention             softmax(Q Kᵀ / √d_k) V step by step on your own Q, K, V:
+                                scores, scaled, masked, weights, output
+  explain positional-encoding   the sinusoidal positional-encoding matrix
+  explain i-love-cats           replay the course's "I love cats" attention example, every computed
+                                value beside the number the slide printed, with claim id and verdict
+  explain i-am-a-robot          replay the course's d = 4, n = 100 positional-encoding table
+  explain --list                list every golden claim: id, verdict, title
+  help [command]                this text, or one command's help (also: <command> --help)
+
+Examples:
+  transformer-spec explain attention --q '[[1,0],[0,1],[1,1]]' --k '[[1,0],[0,1],[1,1]]' --v '[[1,0],[0,1],[1,1]]'
+  transformer-spec explain attention --q '[[1,0],[0,1]]' --k '[[1,0],[0,1]]' --v '[[1,2],[3,4]]' --causal --json
+  transformer-spec explain positional-encoding --d 4 --positions 4 --base 100
+  transformer-spec explain i-love-cats
+
+${CONVENTIONS}`,
+
+  verify: `transformer-spec verify [options]
+
+Runs every golden claim (golden/<topic>/<id>.json) on the reference, high-precision and tfjs
+implementations and writes report/claims.json: per claim the computed values, the printed ones,
+and the verdict (holds, holds under a stated assumption, or erratum). \`npm start\` runs it.
+Its own options, if any, are described by src/cli/verify.ts.
+
+${INVOCATION}`,
+
+  explain: `transformer-spec explain <topic> [options]
+
+Topics:
+  attention             --q JSON --k JSON --v JSON [--no-scale] [--causal] [--backend reference|tfjs]
+                        [--tokens NAMES] [--digits N] [--json]
+  positional-encoding   --d D --positions N [--base B] [--backend reference|tfjs] [--digits N] [--json]
+  i-love-cats           [--digits N]
+  i-am-a-robot          [--digits N]
+  --list                every golden claim: id, verdict, title
+
+See \`transformer-spec help explain <topic>\` for each.
+
+${CONVENTIONS}`,
+
+  'explain attention': `transformer-spec explain attention --q JSON --k JSON --v JSON [options]
+
+Scaled dot-product attention, Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V, printed step by step:
+  1. scores  = Q Kᵀ                    (n_q × n_k)
+  2. scaled  = scores × 1/√d_k         (the factor used is printed, e.g. 1/√2)
+  3. masked  = scaled, with −∞ where a query may not look (only with --causal)
+  4. weights = softmax(masked), row by row
+  5. output  = weights V               (n_q × d_v)
+
+Options:
+  --q JSON, --k JSON, --v JSON   matrices as JSON lists of rows, e.g. '[[1,0],[0,1],[1,1]]'
+                                 (Q: n_q × d_k, K: n_k × d_k, V: n_k × d_v); required
+  --no-scale                     skip the 1/√d_k factor (as the course's "I love cats" slide does)
+  --causal                       decoder mask: query i sees keys 0…i only
+  --backend reference|tfjs       which implementation computes (default reference)
+  --tokens A,B,C                 names for the key rows (and query rows when n_q = n_k)
+  --digits N                     decimals in text output (default 4)
+  --json                         one JSON object: {"scores", "scaled", "masked", "weights", "output":
+                                 nested lists of rows, "backend": "reference" | "tfjs:<backend>",
+                                 "scale": the factor used (1 with --no-scale)}; −∞ is "-Infinity"
+
+Example (the interview deck's Q = K = V):
+  transformer-spec explain attention --q '[[1,0],[0,1],[1,1]]' --k '[[1,0],[0,1],[1,1]]' --v '[[1,0],[0,1],[1,1]]' --tokens I,love,cats`,
+
+  'explain positional-encoding': `transformer-spec explain positional-encoding --d D --positions N [options]
+
+Sinusoidal positional encoding (Vaswani et al. 2017 §3.5), an N × D matrix:
+  PE(pos, 2i) = sin(pos / base^(2i/d)),   PE(pos, 2i+1) = cos(pos / base^(2i/d))
+
+Options:
+  --d D                    model dimension: an even integer ≥ 2 (each sin has its cos); required
+  --positions N            number of positions, 0…N−1 (N ≥ 1); required
+  --base B                 the base (default 10000; the course's table uses 100)
+  --backend reference|tfjs which implementation computes (default reference)
+  --digits N               decimals in text output (default 4)
+  --json                   one JSON object: {"pe": N × D rows, "d", "positions", "base", "backend"}
+
+Example (the course's "I am a robot" table):
+  transformer-spec explain positional-encoding --d 4 --positions 4 --base 100`,
+
+  'explain i-love-cats': `transformer-spec explain i-love-cats [--digits N]
+
+Replays the course's "I love cats" example: tokens I = [1, 0], love = [0, 1], cats = [1, 1],
+W_Q = W_K = W_V = identity, no 1/√d_k scaling (as the slide does), following the query "love":
+raw scores, exponentials, the denominator 1 + 2e, the weights and the output; then the same
+example with the 1/√d_k scaling. Each computed value is shown beside the number the document
+printed, read from the golden records course.attention.i-love-cats.*, with the claim id and
+verdict to cite; for an erratum, the correct value and the explanation.`,
+
+  'explain i-am-a-robot': `transformer-spec explain i-am-a-robot [--digits N]
+
+Replays the course's positional-encoding table: d = 4, four positions ("I am a robot"), base
+n = 100. Prints the computed 4 × 4 matrix beside the table the slide printed (golden record
+course.pe.i-am-a-robot), then every entry with its formula, e.g. P10 = sin(1/1).`,
+
+  'explain --list': `transformer-spec explain --list
+
+Lists every golden claim (golden/<topic>/<id>.json): its id, verdict and title.`,
+};
+HELP.help = HELP[''];
+
+/** The help text for a command path such as ["explain", "attention"] (longest known prefix). */
+export function helpFor(path: readonly string[]): string {
+  for (let n = Math.min(path.length, 2); n > 0; n--) {
+    const key = path.slice(0, n).join(' ');
+    if (HELP[key]) return HELP[key];
+  }
+  return HELP[''];
+}
+
+/** A dynamic import failed because the module file itself is absent (not one of its imports). */
+export function isMissingModule(e: unknown, file: string): boolean {
+  const err = e as { code?: string; message?: string };
+  const msg = err?.message ?? '';
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const stem = escaped.replace(/\\\.js$/, '');
+  // Node: "Cannot find module '/…/src/cli/verify.js' imported from …"; vite-node: "Failed to load url ./verify.js".
+  return (
+    (err?.code === 'ERR_MODULE_NOT_FOUND' && new RegExp(`Cannot find module '[^']*[/\\\\]${stem}\\.(js|ts)'`).test(msg)) ||
+    new RegExp(`Failed to load url \\S*${stem}\\.(js|ts)`).test(msg)
+  );
+}
+
+type VerifyModule = { runVerify?: (argv: string[]) => Promise<number> };
+
+async function runVerifyCommand(argv: string[], io: Io): Promise<number> {
+  // A non-literal specifier, so this file type-checks before src/cli/verify.ts exists.
+  const specifier = './verify.js';
+  let mod: VerifyModule;
+  try {
+    mod = (await import(specifier)) as VerifyModule;
+  } catch (e) {
+    if (isMissingModule(e, 'verify.js')) {
+      io.err('error: the verify command is not installed yet: src/cli/verify.ts is missing (explain works without it)');
+      return 2;
+    }
+    throw e;
+  }
+  if (typeof mod.runVerify !== 'function') {
+    io.err('error: src/cli/verify.ts does not export runVerify(argv): Promise<number>');
+    return 2;
+  }
+  return mod.runVerify(argv);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}`;
+}
+
+/** `--help`/`-h` anywhere before a bare `--` asks for help. */
+function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** Prints an error as one line and returns the exit code it deserves. */
+export function reportError(e: unknown, io: Io): number {
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+  if (e instanceof UsageError || e instanceof SpecError) {
+    io.err(`error: ${oneLine(e.message)}`);
+    return 2;
+  }
+  if (e instanceof ClaimRecordError) {
+    io.err(`error: ${oneLine(e.message)}`);
+    return 1;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.err(`internal error: ${oneLine(err.message)} (set TRANSFORMER_SPEC_DEBUG=1 for the stack trace)`);
+  if (process.env.TRANSFORMER_SPEC_DEBUG) io.err(err.stack ?? '');
+  return 1;
+}
+
+/** Runs one command and returns its exit code; never throws. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      const topic = command === 'help' ? rest : [];
+      if (topic.length && !helpFor(topic).startsWith(`transformer-spec ${topic[0]}`) && topic[0] !== 'help') {
+        throw new UsageError(`no help for "${topic.join(' ')}"; commands: ${COMMANDS.join(', ')}`);
+      }
+      io.out(helpFor(topic));
+      return 0;
+    }
+    if (command === '--version' || command === '-v') {
+      io.out(version());
+      return 0;
+    }
+    if (command === 'verify') return await runVerifyCommand(rest, io);
+    if (wantsHelp(argv)) {
+      io.out(helpFor(argv.filter((a) => !a.startsWith('-') || a === '--list')));
+      return 0;
+    }
+    if (command === 'explain') {
+      // Loaded on demand: it pulls in mathjs, which `help` does not need.
+      const { runExplain } = await import('./explain.js');
+      return await runExplain(rest, io);
+    }
+    const hint = suggest(command, COMMANDS);
+    throw new UsageError(`unknown command "${command}"${hint ? ` (did you mean ${hint}?)` : ''}; commands: ${COMMANDS.join(', ')} (see transformer-spec --help)`);
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+/** The process-level wrapper used by the entry point and bin/transformer-spec.js. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  // `transformer-spec explain … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  const io: Io = {
+    out: (text) => void process.stdout.write(`${text}\n`),
+    err: (text) => void process.stderr.write(`${text}\n`),
+  };
+  const code = await main(argv, io);
+  process.exitCode = code;
+  return code;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(resolve(script)) === real(fileURLToPath(import.meta.url));
+}
+
+if (isEntryPoint()) await runCli(process.argv.slice(2));
