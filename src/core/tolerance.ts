@@ -81,7 +81,7 @@ export function compareNested(actual: Nested, expected: Nested, t: Pick<Toleranc
 
 /** Number of decimals a document printed ("0.42" → 2, "1.0" → 1, "6.436" → 3, "1" → 0). */
 export function printedDecimals(printed: string): number {
-  const m = /^[-+]?\d*(?:\.(\d+))?$/.exec(printed.trim());
+  const m = /^[-+]?(?=\.?\d)\d*(?:\.(\d+))?$/.exec(printed.trim()); // at least one digit: "", "-" are not numbers
   if (!m) throw new Error(`not a printed decimal number: ${JSON.stringify(printed)}`);
   return m[1]?.length ?? 0;
 }

@@ -55,8 +55,7 @@ const isBig = (x: unknown): x is BigNumber => typeof x === 'object' && x !== nul
 /** Converts implementation scalars (numbers, BigNumbers) to numbers, keeping structure. */
 export function toPlain<S>(x: Nested, F: Field<S>): Nested {
   if (Array.isArray(x)) return x.map((v) => toPlain(v, F));
-  if (isBig(x)) return x.toNumber();
-  if (typeof x === 'object' && x !== null && !Array.isArray(x) && F.name === 'bignumber' && 'd' in x) return F.toNumber(x as S);
+  if (isBig(x)) return F.name === 'bignumber' ? F.toNumber(x as S) : x.toNumber();
   return x;
 }
 

@@ -14,10 +14,13 @@ import { assertFinite, assertRankAtLeast, assertTensor } from './validate.js';
 export function softmaxUnchecked(x: tf.Tensor, axis = -1): tf.Tensor {
   return tf.tidy(() => {
     const m = tf.max(x, axis, true);
-    const mSafe = tf.where(tf.isFinite(m), m, tf.zerosLike(m)); // fully masked slice: shift by 0
+    const live = tf.isFinite(m); // false only for a fully masked (all −∞) slice
+    const mSafe = tf.where(live, m, tf.zerosLike(m)); // fully masked slice: shift by 0
     const e = tf.exp(tf.sub(x, mSafe)); // exp(−∞) = 0
-    const z = tf.sum(e, axis, true);
-    const zSafe = tf.where(tf.equal(z, 0), tf.onesLike(z), z); // 0/1 = 0 instead of 0/0 = NaN
+    const z = tf.sum(e, axis, true); // ≥ 1 whenever m is finite (the max term is e^0)
+    // 0/1 = 0 instead of 0/0 = NaN. The condition is isFinite(m), not equal(z, 0): tfjs-core has no
+    // gradient for Equal, and an Equal on the path from x to the loss would make tf.grads throw.
+    const zSafe = tf.where(live, z, tf.onesLike(z));
     return tf.div(e, zSafe);
   });
 }
