@@ -16,24 +16,14 @@ import { randomMatrix, seededRng, type Rng } from '../../src/core/random.js';
 import { compareNested, EXACT, FINITE_DIFFERENCE, TFJS_VS_REFERENCE, isClose } from '../../src/core/tolerance.js';
 import * as R from '../../src/reference/index.js';
 import * as T from '../../src/tfjs/index.js';
+import { type Matrix, type Value, matrixOf, weightsOf } from '../_helpers/arbitraries.js';
 import { checkProperty, fc } from '../_helpers/property.js';
 import { backendReport } from '../_helpers/setup.js';
 
-type Matrix = number[][];
-/** The value type of an arbitrary (checkProperty cannot infer its type arguments, so specs spell them out). */
-type Value<A> = A extends fc.Arbitrary<infer V> ? V : never;
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries and small helpers
 
-const value = fc.double({ min: -4, max: 4, noNaN: true });
-const matrixOf = (rows: number, cols: number, v: fc.Arbitrary<number> = value): fc.Arbitrary<Matrix> =>
-  fc.array(fc.array(v, { minLength: cols, maxLength: cols }), { minLength: rows, maxLength: rows });
-/** Glorot-range weights, |w| ≤ √(6 / (fan_in + fan_out)): the scale real projections start at. */
-const weightsOf = (fanIn: number, fanOut: number): fc.Arbitrary<Matrix> => {
-  const a = Math.sqrt(6 / (fanIn + fanOut));
-  return matrixOf(fanIn, fanOut, fc.double({ min: -a, max: a, noNaN: true }));
-};
 const logits = fc
   .record({ rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }) })
   .chain(({ rows, cols }) => matrixOf(rows, cols));

@@ -14,21 +14,11 @@ import { shapeOf } from '../../src/core/shape.js';
 import { compareNested, EXACT } from '../../src/core/tolerance.js';
 import * as R from '../../src/reference/index.js';
 import * as T from '../../src/tfjs/index.js';
+import { type Matrix, type Value, matrixOf, weightsOf } from '../_helpers/arbitraries.js';
 import { checkProperty, fc } from '../_helpers/property.js';
 import { backendReport } from '../_helpers/setup.js';
 
-type Matrix = number[][];
-/** The value type of an arbitrary (checkProperty cannot infer its type arguments, so specs spell them out). */
-type Value<A> = A extends fc.Arbitrary<infer V> ? V : never;
 
-const value = fc.double({ min: -4, max: 4, noNaN: true });
-const matrixOf = (rows: number, cols: number, v: fc.Arbitrary<number> = value): fc.Arbitrary<Matrix> =>
-  fc.array(fc.array(v, { minLength: cols, maxLength: cols }), { minLength: rows, maxLength: rows });
-/** Glorot-range weights, |w| ≤ √(6 / (fan_in + fan_out)). */
-const weightsOf = (fanIn: number, fanOut: number): fc.Arbitrary<Matrix> => {
-  const a = Math.sqrt(6 / (fanIn + fanOut));
-  return matrixOf(fanIn, fanOut, fc.double({ min: -a, max: a, noNaN: true }));
-};
 const paramsOf = (dModel: number, dAttn: number, dOut: number) =>
   fc.record({ wQ: weightsOf(dModel, dAttn), wK: weightsOf(dModel, dAttn), wV: weightsOf(dModel, dAttn), wO: weightsOf(dAttn, dOut) });
 const tfParams = (p: R.MultiHeadParams<number>) => ({ wQ: tf.tensor2d(p.wQ), wK: tf.tensor2d(p.wK), wV: tf.tensor2d(p.wV), wO: tf.tensor2d(p.wO) });
