@@ -24,6 +24,10 @@ export interface Field<S> {
   sin(a: S): S;
   cos(a: S): S;
   pow(a: S, b: S): S;
+  log(a: S): S;
+  tanh(a: S): S;
+  /** The error function, erf(x) = 2/√π ∫₀ˣ e^{−t²} dt (GELU's Φ(x) = (1 + erf(x/√2))/2). */
+  erf(a: S): S;
   lt(a: S, b: S): boolean;
   isFinite(a: S): boolean;
   isNaN(a: S): boolean;
@@ -31,6 +35,44 @@ export interface Field<S> {
   readonly one: S;
   readonly negInf: S;
 }
+
+/**
+ * erf in float64: mathjs's implementation (W. J. Cody's rational Chebyshev approximations,
+ * relative error ~1e-16 on the whole line).
+ */
+function erf64(x: number): number {
+  return bigMathNumber.erf(x) as number;
+}
+
+/**
+ * erf for BigNumbers by its Maclaurin series, erf(x) = 2/√π Σ (−1)ⁿ x^{2n+1} / (n! (2n+1)),
+ * summed at extra working precision: the terms grow to about e^{x²} before they shrink, so
+ * x² / ln 10 guard digits are added (|x| ≤ 12 keeps this under 70 extra digits); beyond that
+ * erf(x) = ±1 to more than 60 digits.
+ */
+function erfBig(x: BigNumber): BigNumber {
+  const ax = x.abs().toNumber();
+  if (ax > 12) return big(x.isNegative() ? -1 : 1);
+  const guard = Math.ceil((ax * ax) / Math.LN10) + 10;
+  type Ctor = { new (v: string | number): BigNumber; acos(x: number): BigNumber };
+  const D = (bigMath as unknown as { BigNumber: { clone(c: { precision: number }): Ctor } }).BigNumber.clone({ precision: HIGH_PRECISION_DIGITS + guard });
+  const xx = new D(x.toString());
+  const x2 = xx.times(xx);
+  let term = xx; // x^{2n+1} (−1)ⁿ / n!
+  let sum = xx;
+  const eps = new D(10).pow(-(HIGH_PRECISION_DIGITS + 5));
+  for (let n = 1; n < 10000; n++) {
+    term = term.times(x2).neg().div(n);
+    const t = term.div(2 * n + 1);
+    sum = sum.plus(t);
+    if (t.abs().lt(eps)) break;
+  }
+  const result = sum.times(2).div(D.acos(-1).sqrt());
+  return big(result.toSignificantDigits(HIGH_PRECISION_DIGITS).toString());
+}
+
+/** A plain-number mathjs instance, for erf in float64. */
+const bigMathNumber = create(all);
 
 export const float64: Field<number> = {
   name: 'float64',
@@ -47,6 +89,9 @@ export const float64: Field<number> = {
   sin: Math.sin,
   cos: Math.cos,
   pow: Math.pow,
+  log: Math.log,
+  tanh: Math.tanh,
+  erf: (x) => erf64(x),
   lt: (a, b) => a < b,
   isFinite: Number.isFinite,
   isNaN: Number.isNaN,
@@ -80,6 +125,9 @@ export const bignumber: Field<BigNumber> = {
   sin: (a) => a.sin(),
   cos: (a) => a.cos(),
   pow: (a, b) => a.pow(b),
+  log: (a) => a.ln(),
+  tanh: (a) => a.tanh(),
+  erf: (a) => erfBig(a),
   lt: (a, b) => a.lt(b),
   isFinite: (a) => a.isFinite(),
   isNaN: (a) => a.isNaN(),

@@ -1,0 +1,51 @@
+/**
+ * Layer normalisation (Ba et al. 2016; interview deck "Layer Normalization", course "Layer
+ * Normalization"), per token across its features:
+ *
+ *   μ = (1/C) Σ_c x_c,   σ² = (1/C) Σ_c (x_c − μ)²   (biased, as PyTorch)
+ *   y_c = γ_c · (x_c − μ) / √(σ² + ε) + β_c,         ε = 1e-5 by default
+ *
+ * The interview deck writes the simplified x̂ = (x − μ)/σ: that is this layer with ε = 0, γ = 1,
+ * β = 0 (`layerNormSimplified`). Shapes: x (n × C) → (n × C); γ, β (C). Each row is normalised on
+ * its own: other tokens and other sequences never enter (contrast BatchNorm).
+ */
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { assertMatrix, type Matrix } from '../core/shape.js';
+import { float64, type Field } from './field.js';
+
+export interface LayerNormParams<S> {
+  weight: S[];
+  bias: S[];
+}
+
+export function normaliseRowWith<S>(F: Field<S>, row: S[], eps: S): S[] {
+  const n = F.from(row.length);
+  const mean = F.div(row.reduce((a, b) => F.add(a, b), F.zero), n);
+  const centred = row.map((v) => F.sub(v, mean));
+  const variance = F.div(centred.reduce((a, c) => F.add(a, F.mul(c, c)), F.zero), n); // biased: divide by C
+  const denom = F.sqrt(F.add(variance, eps));
+  return centred.map((c) => F.div(c, denom));
+}
+
+export function layerNormWith<S>(F: Field<S>, x: Matrix<S>, p: LayerNormParams<S> | null, eps = 1e-5, name = 'layerNorm'): Matrix<S> {
+  const [, C] = assertMatrix(x, `${name} input`, { finite: false });
+  if (!(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${name}: eps must be a finite number ≥ 0, got ${eps}`);
+  if (p && (p.weight.length !== C || p.bias.length !== C)) {
+    throw new ShapeError(`${name}: weight and bias must have ${C} entries (one per feature), got ${p.weight.length} and ${p.bias.length}`);
+  }
+  const e = F.from(eps);
+  return x.map((row) => {
+    const xhat = normaliseRowWith(F, row, e); // (C)
+    return p ? xhat.map((v, c) => F.add(F.mul(p.weight[c], v), p.bias[c])) : xhat;
+  });
+}
+
+export const layerNorm = (x: Matrix, p: LayerNormParams<number> | null, eps = 1e-5): Matrix => layerNormWith(float64, x, p, eps);
+
+/** The interview deck's x̂ = (x − μ)/σ: no ε, no γ, no β. A row with σ = 0 has no normalised form. */
+export function layerNormSimplified(x: Matrix): Matrix {
+  x.forEach((row, i) => {
+    if (row.every((v) => v === row[0])) throw new ArgumentError(`row ${i} is constant: σ = 0, so (x − μ)/σ is undefined (LayerNorm's ε exists for this)`);
+  });
+  return layerNormWith(float64, x, null, 0);
+}

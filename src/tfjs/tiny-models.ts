@@ -1,0 +1,74 @@
+/**
+ * TinyGPT / TinyBERT in TensorFlow.js (float32); same formula and parameter tree as
+ * src/reference/tiny-models.ts, batched: idx (B × T) int32 → logits (B × T × V), loss (scalar).
+ * Evaluation mode (dropout = identity), the mode the PyTorch fixtures are exported in.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
+import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
+import { checkTokens } from '../reference/tiny-models.js';
+import { layerNorm, linear, type TfLayerNormParams, type TfLinearParams } from './layers.js';
+import { block, type TfBlockParams } from './transformer-block.js';
+
+export interface TfTinyModelParams {
+  token_embed: { weight: tf.Tensor };
+  pos_embed: { weight: tf.Tensor };
+  blocks: TfBlockParams[];
+  ln_f: TfLayerNormParams;
+  lm_head?: TfLinearParams;
+  mlm_head?: TfLinearParams;
+}
+
+/**
+ * Mean cross-entropy over targets ≠ ignoreIndex (see src/reference/cross-entropy.ts).
+ * logits (N × V), targets (N) int32.
+ */
+export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, ignoreIndex = -100): tf.Scalar {
+  if (logits.rank !== 2 || targets.rank !== 1 || targets.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`cross-entropy needs logits (N × V) and targets (N), got [${logits.shape}] and [${targets.shape}]`);
+  }
+  const V = logits.shape[1]!;
+  const t = targets.dataSync();
+  let kept = 0;
+  t.forEach((v, i) => {
+    if (v === ignoreIndex) return;
+    if (!Number.isInteger(v) || v < 0 || v >= V) throw new RangeArgumentError(`cross-entropy: target ${i} is ${v}, outside the vocabulary 0…${V - 1} (and not the ignore index ${ignoreIndex})`);
+    kept += 1;
+  });
+  if (kept === 0) throw new ArgumentError(`cross-entropy: every target is the ignore index ${ignoreIndex}, so the mean loss is undefined`);
+  return tf.tidy(() => {
+    const keep = tf.cast(tf.notEqual(targets, ignoreIndex), 'float32'); // (N)
+    const safe = tf.where(tf.notEqual(targets, ignoreIndex), targets, tf.zerosLike(targets)); // any valid id for ignored rows
+    const logp = tf.logSoftmax(logits, -1); // (N × V)
+    const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.cast(safe, 'int32'), V)), -1); // log p(target) per row
+    return tf.div(tf.neg(tf.sum(tf.mul(picked, keep))), kept) as tf.Scalar;
+  });
+}
+
+export function tinyModel(
+  kind: TinyKind,
+  config: TinyConfig,
+  params: TfTinyModelParams,
+  idx: number[][],
+  targets?: number[][],
+): { logits: tf.Tensor; loss?: tf.Scalar } {
+  checkTokens(idx, config);
+  const head = kind === 'tinygpt' ? params.lm_head : params.mlm_head;
+  if (!head) throw new ShapeError(`${kind} parameters need ${kind === 'tinygpt' ? 'lm_head' : 'mlm_head'}.weight and .bias`);
+  if (targets && (targets.length !== idx.length || targets.some((t, b) => t.length !== idx[b].length))) {
+    throw new ShapeError(`targets must have the shape of tokens (${idx.length} × ${idx[0].length})`);
+  }
+  const [B, T] = [idx.length, idx[0].length];
+  return tf.tidy(() => {
+    const tok = tf.gather(params.token_embed.weight, tf.tensor2d(idx, [B, T], 'int32')); // (B × T × C)
+    const pos = tf.gather(params.pos_embed.weight, tf.range(0, T, 1, 'int32')); // (T × C), broadcast over B
+    let x = tf.add(tok, pos);
+    for (const b of params.blocks) x = block(x, b, { causal: kind === 'tinygpt' }); // (B × T × C)
+    const logits = linear(layerNorm(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
+    if (!targets) return { logits };
+    const V = config.vocab_size;
+    if (kind === 'tinygpt' && targets.flat().some((t) => t === -100)) throw new RangeArgumentError('TinyGPT targets must be token ids; −100 is only an ignore index for TinyBERT');
+    const loss = crossEntropy(tf.reshape(logits, [B * T, V]), tf.tensor1d(targets.flat(), 'int32'), -100);
+    return { logits, loss };
+  }) as { logits: tf.Tensor; loss?: tf.Scalar };
+}
