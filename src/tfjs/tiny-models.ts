@@ -45,6 +45,17 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, ignoreIndex 
   });
 }
 
+/**
+ * Rows of an embedding table by token id, as a one-hot matrix product: (B·T × V)(V × C). Same
+ * values as tf.gather, but its gradient needs only matMul — the wasm backend has no kernel for
+ * gather's gradient (UnsortedSegmentSum).
+ */
+export function embeddingLookup(table: tf.Tensor, idx: number[][]): tf.Tensor {
+  const [V, C] = table.shape as [number, number];
+  const [B, T] = [idx.length, idx[0].length];
+  return tf.tidy(() => tf.reshape(tf.matMul(tf.oneHot(tf.tensor1d(idx.flat(), 'int32'), V), table), [B, T, C])); // (B·T × V)(V × C) → (B × T × C)
+}
+
 export function tinyModel(
   kind: TinyKind,
   config: TinyConfig,
@@ -60,8 +71,8 @@ export function tinyModel(
   }
   const [B, T] = [idx.length, idx[0].length];
   return tf.tidy(() => {
-    const tok = tf.gather(params.token_embed.weight, tf.tensor2d(idx, [B, T], 'int32')); // (B × T × C)
-    const pos = tf.gather(params.pos_embed.weight, tf.range(0, T, 1, 'int32')); // (T × C), broadcast over B
+    const tok = embeddingLookup(params.token_embed.weight, idx); // (B × T × C)
+    const pos = tf.slice(params.pos_embed.weight, [0, 0], [T, -1]); // rows 0…T−1 (T × C), broadcast over B
     let x = tf.add(tok, pos);
     for (const b of params.blocks) x = block(x, b, { causal: kind === 'tinygpt' }); // (B × T × C)
     const logits = linear(layerNorm(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
