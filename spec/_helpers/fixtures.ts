@@ -1,58 +1,12 @@
 /**
- * Loading the PyTorch fixtures (fixtures/, written only by scripts/export-fixtures.py).
- * Inside a fixture file: input.*, param.<state_dict key>, output.*, cotangent.*, grad.input.*,
- * grad.param.*; __metadata__.config holds the module's constructor arguments.
+ * Fixture loading for specs: the loader lives in src/core/fixtures.ts (claims use it too); the
+ * tfjs conveniences below are only needed by specs.
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PROJECT_ROOT } from '../../src/core/claims.js';
-import { readSafetensors, toNumbers, type SafeTensor } from '../../src/core/safetensors.js';
-import { leafFromFlat, unflatten } from '../../src/reference/state-dict.js';
+import { unflatten } from '../../src/reference/state-dict.js';
+import type { FixtureTensor } from '../../src/core/fixtures.js';
 
-export interface FixtureTensor {
-  shape: number[];
-  values: number[];
-  integer: boolean;
-}
-
-export interface Fixture {
-  name: string;
-  config: Record<string, unknown>;
-  input: Map<string, FixtureTensor>;
-  param: Map<string, FixtureTensor>;
-  output: Map<string, FixtureTensor>;
-  cotangent: Map<string, FixtureTensor>;
-  gradInput: Map<string, FixtureTensor>;
-  gradParam: Map<string, FixtureTensor>;
-}
-
-const asFixtureTensor = (t: SafeTensor): FixtureTensor => ({ shape: t.shape, values: toNumbers(t), integer: t.dtype.startsWith('I') });
-
-export function loadFixture(relPath: string): Fixture {
-  const { tensors, metadata } = readSafetensors(join(PROJECT_ROOT, 'fixtures', relPath));
-  const f: Fixture = { name: relPath, config: JSON.parse(metadata.config ?? '{}'), input: new Map(), param: new Map(), output: new Map(), cotangent: new Map(), gradInput: new Map(), gradParam: new Map() };
-  for (const [name, t] of tensors) {
-    const ft = asFixtureTensor(t);
-    const [kind, ...rest] = name.split('.');
-    const key = rest.join('.');
-    if (kind === 'grad') (rest[0] === 'input' ? f.gradInput : f.gradParam).set(rest.slice(1).join('.'), ft);
-    else if (kind === 'input' || kind === 'param' || kind === 'output' || kind === 'cotangent') f[kind].set(key, ft);
-    else throw new Error(`${relPath}: unexpected tensor name ${name}`);
-  }
-  return f;
-}
-
-/** Nested arrays of a tensor's values (row-major), for the reference implementation. */
-export function nested(t: FixtureTensor): unknown {
-  const build = (offset: number, dims: number[]): unknown =>
-    dims.length === 0 ? t.values[offset] : Array.from({ length: dims[0] }, (_, i) => build(offset + i * dims.slice(1).reduce((a, b) => a * b, 1), dims.slice(1)));
-  return build(0, t.shape);
-}
-
-/** Parameter tree for the reference (matrices and vectors). */
-export function referenceParams(params: Map<string, FixtureTensor>): Record<string, unknown> {
-  return unflatten([...params].map(([n, t]) => [n, leafFromFlat(t, n)]));
-}
+export { loadFixture, nested, referenceParams, type Fixture, type FixtureTensor } from '../../src/core/fixtures.js';
 
 /** Parameter tree of tensors for tfjs, plus the flat list (for tf.grads). */
 export function tfjsParams(params: Map<string, FixtureTensor>, skip: (name: string) => boolean = () => false): { tree: Record<string, unknown>; names: string[]; tensors: tf.Tensor[] } {

@@ -61,9 +61,10 @@ describe('claim registry', () => {
     }
   });
 
-  it('covers CLAIMS.md §1–§4 and has the errata this issue found', () => {
-    expect(new Set(claims.map((c) => c.inventory))).toEqual(new Set(['§1', '§2', '§3', '§4']));
-    expect(claims.filter((c) => c.verdict === 'erratum').length).toBeGreaterThanOrEqual(8);
+  it('covers CLAIMS.md §1–§5 and keeps the errata found so far', () => {
+    const sections = new Set(claims.map((c) => c.inventory));
+    for (const s of ['§1', '§2', '§3', '§4', '§5']) expect(sections.has(s), `no claim encodes CLAIMS.md ${s}`).toBe(true);
+    expect(claims.filter((c) => c.verdict === 'erratum').length).toBeGreaterThanOrEqual(11);
   });
 
   it('an unknown claim id is a named error', () => {

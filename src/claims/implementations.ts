@@ -19,6 +19,17 @@ import { scaledDotProductAttentionWith, type AttentionOptions, type AttentionSte
 import { sinusoidalEncodingWith, type PositionalEncodingOptions } from '../reference/sinusoidal-encoding.js';
 import { softmaxWith, type SoftmaxAxis } from '../reference/softmax.js';
 import * as T from '../tfjs/index.js'; // also registers tfjs-core's gradients
+import type { Activation } from '../reference/activations.js';
+import { applyActivationWith } from '../reference/activations.js';
+import { batchNormWith } from '../reference/batch-norm.js';
+import { feedForwardWith, type FeedForwardParams } from '../reference/feed-forward.js';
+import { layerNormWith, type LayerNormParams } from '../reference/layer-norm.js';
+import { blockWith, decoderLayerWith, encoderLayerWith, type BlockParams, type DecoderLayerParams, type EncoderLayerParams } from '../reference/transformer-block.js';
+import { tinyModelWith, type TinyModelParams } from '../reference/tiny-models.js';
+import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
+import * as TL from '../tfjs/layers.js';
+import * as TB from '../tfjs/transformer-block.js';
+import { tinyModel as tfTinyModel } from '../tfjs/tiny-models.js';
 
 export interface TensorInfo {
   shape: number[];
@@ -45,6 +56,18 @@ export interface ArrayImpl<S> {
   sinusoidalEncoding(positions: number | readonly number[], d: number, o?: PositionalEncodingOptions): Matrix<S>;
   rope(x: Matrix<S>, o?: RopeOptions): Matrix<S>;
   learnedPositionalEmbedding(table: Matrix<S>, positions: number | readonly number[]): Matrix<S>;
+  layerNorm(x: Matrix<S>, p: LayerNormParams<S> | null, eps?: number): Matrix<S>;
+  batchNorm(x: Matrix<S>, p: LayerNormParams<S> | null, eps?: number): Matrix<S>;
+  activation(x: Matrix<S>, kind: Activation): Matrix<S>;
+  feedForward(x: Matrix<S>, p: FeedForwardParams<S>, kind: Activation): Matrix<S>;
+  /** Pre-LN block on one sequence (T × C). */
+  block(x: Matrix<S>, p: BlockParams<S>, o?: { causal?: boolean }): Matrix<S>;
+  encoderLayer(x: Matrix<S>, p: EncoderLayerParams<S>, kind?: Activation): Matrix<S>;
+  decoderLayer(x: Matrix<S>, memory: Matrix<S>, p: DecoderLayerParams<S>, kind?: Activation): Matrix<S>;
+  /** Logits (T × V) per sequence of a TinyGPT/TinyBERT. */
+  tinyModelLogits(kind: TinyKind, config: TinyConfig, p: TinyModelParams<S>, idx: number[][]): Matrix<S>[];
+  /** Lift a parameter tree of numbers into this implementation's scalars. */
+  liftTree<P>(tree: P): P;
   /** Build an integer tensor from nested values (like torch.LongTensor) and read it back. */
   tensor(values: unknown): TensorInfo;
   /** Insert a length-1 axis (torch's unsqueeze / tf.expandDims) and read the result back. */
@@ -74,6 +97,15 @@ function referenceLike<S>(name: ImplName, F: Field<S>, backend: string): ArrayIm
     sinusoidalEncoding: (pos, d, o) => sinusoidalEncodingWith(F, pos, d, o),
     rope: (x, o) => ropeWith(F, x, o),
     learnedPositionalEmbedding: (t, p) => refLearned(t, p),
+    layerNorm: (x, p, eps) => layerNormWith(F, x, p, eps),
+    batchNorm: (x, p, eps) => batchNormWith(F, x, p, eps),
+    activation: (x, kind) => applyActivationWith(F, x, kind),
+    feedForward: (x, p, kind) => feedForwardWith(F, x, p, kind),
+    block: (x, p, o) => blockWith(F, x, p, o),
+    encoderLayer: (x, p, kind) => encoderLayerWith(F, x, p, kind),
+    decoderLayer: (x, m, p, kind) => decoderLayerWith(F, x, m, p, kind),
+    tinyModelLogits: (kind, config, p, idx) => tinyModelWith(F, kind, config, p, idx).logits,
+    liftTree: <P>(tree: P) => mapLeaves(tree, (v) => F.from(v)) as P,
     tensor: info,
     unsqueeze: (values, axis) => {
       const arr = values as unknown[];
@@ -100,6 +132,26 @@ export const referenceImpl: ArrayImpl<number> = {
 };
 
 export const highPrecisionImpl = referenceLike('high-precision', bignumber, `bignumber-${HIGH_PRECISION_DIGITS}`);
+
+/** Map every number in a nested parameter tree (objects, arrays with holes), keeping structure. */
+function mapLeaves(tree: unknown, f: (v: number) => unknown): unknown {
+  if (typeof tree === 'number') return f(tree);
+  if (Array.isArray(tree)) return Array.from(tree, (v) => (v === undefined ? undefined : mapLeaves(v, f)));
+  if (tree && typeof tree === 'object') return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, mapLeaves(v, f)]));
+  return tree;
+}
+
+/** Parameter tree of numbers → the same tree of tensors (vectors → 1-D, matrices → 2-D). */
+function treeToTensors(tree: unknown): unknown {
+  if (Array.isArray(tree) && typeof tree[0] === 'number') return tf.tensor1d(tree as number[]);
+  if (Array.isArray(tree) && Array.isArray(tree[0]) && typeof tree[0][0] === 'number') return tf.tensor2d(tree as number[][]);
+  if (Array.isArray(tree)) return Array.from(tree, (v) => (v === undefined ? undefined : treeToTensors(v)));
+  if (tree && typeof tree === 'object') return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, treeToTensors(v)]));
+  return tree;
+}
+
+const seq = (m: number[][]) => tf.tensor3d([m]); // one sequence as a batch of one: (1 × T × C)
+const unbatch = (t: tf.Tensor) => tf.squeeze(t, [0]);
 
 /** Runs `f` on tensors made from plain arrays and returns plain arrays; leaks nothing. */
 function viaTensors<R>(f: () => R): R {
@@ -139,6 +191,16 @@ export function tfjsImpl(report: BackendReport): ArrayImpl<number> {
     sinusoidalEncoding: (pos, d, o) => viaTensors(() => T.sinusoidalEncoding(pos, d, o)) as unknown as number[][],
     rope: (x, o) => viaTensors(() => T.rope(t2(x), o)) as unknown as number[][],
     learnedPositionalEmbedding: (table, pos) => viaTensors(() => T.learnedPositionalEmbedding(t2(table), pos)) as unknown as number[][],
+    layerNorm: (x, p, eps) => viaTensors(() => TL.layerNorm(t2(x), p ? (treeToTensors(p) as TL.TfLayerNormParams) : null, eps)) as unknown as number[][],
+    batchNorm: (x, p, eps) => viaTensors(() => TL.batchNorm(t2(x), p ? (treeToTensors(p) as TL.TfLayerNormParams) : null, eps)) as unknown as number[][],
+    activation: (x, kind) => viaTensors(() => TL.activation(t2(x), kind)) as unknown as number[][],
+    feedForward: (x, p, kind) => viaTensors(() => TL.feedForward(t2(x), treeToTensors(p) as TL.TfFeedForwardParams, kind)) as unknown as number[][],
+    block: (x, p, o) => viaTensors(() => unbatch(TB.block(seq(x), treeToTensors(p) as TB.TfBlockParams, o))) as unknown as number[][],
+    encoderLayer: (x, p, kind) => viaTensors(() => unbatch(TB.encoderLayer(seq(x), treeToTensors(p) as TB.TfEncoderLayerParams, kind))) as unknown as number[][],
+    decoderLayer: (x, m, p, kind) => viaTensors(() => unbatch(TB.decoderLayer(seq(x), seq(m), treeToTensors(p) as TB.TfDecoderLayerParams, kind))) as unknown as number[][],
+    tinyModelLogits: (kind, config, p, idx) =>
+      viaTensors(() => tfTinyModel(kind, config, treeToTensors(p) as Parameters<typeof tfTinyModel>[2], idx).logits) as unknown as number[][][],
+    liftTree: <P>(tree: P) => tree,
     tensor: (values) =>
       viaTensors(() => {
         const t = tf.tensor(values as number[], undefined, 'int32');

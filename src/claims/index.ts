@@ -3,6 +3,7 @@
  * evaluator without a golden record, fails spec/registry/registry.spec.ts.
  */
 import { attentionEvaluators } from './attention.js';
+import { blockEvaluators } from './blocks.js';
 import { maskEvaluators } from './masks.js';
 import { positionalEncodingEvaluators } from './positional-encoding.js';
 import { shapeEvaluators } from './shapes.js';
@@ -13,4 +14,5 @@ export const EVALUATORS: Record<string, Evaluator> = {
   ...attentionEvaluators,
   ...maskEvaluators,
   ...positionalEncodingEvaluators,
+  ...blockEvaluators,
 };
