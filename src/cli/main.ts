@@ -3,6 +3,7 @@
  *
  *   verify    run every golden claim, write report/claims.json   (src/cli/verify.ts)
  *   explain   the documents' computations step by step             (src/cli/explain.ts)
+ *   forward   TinyGPT / TinyBERT on your tokens with safetensors weights (src/cli/forward.ts)
  *   help      usage
  *
  * Run as `transformer-spec …` (bin/transformer-spec.js), `npm run cli -- …`, or
@@ -18,7 +19,7 @@ import { SpecError } from '../core/errors.js';
 import { ClaimRecordError, UsageError, suggest } from './args.js';
 import type { Io } from './format.js';
 
-export const COMMANDS = ['verify', 'explain', 'help'] as const;
+export const COMMANDS = ['verify', 'explain', 'forward', 'help'] as const;
 
 const INVOCATION = `Run it as any of:
   transformer-spec <command> [options]        (after \`npm link\`, or node bin/transformer-spec.js from anywhere)
@@ -53,6 +54,8 @@ Commands:
                                 value beside the number the slide printed, with claim id and verdict
   explain i-am-a-robot          replay the course's d = 4, n = 100 positional-encoding table
   explain --list                list every golden claim: id, verdict, title
+  forward                       run the tutorial's TinyGPT or TinyBERT (evaluation mode) on your
+                                tokens with weights from a safetensors file: logits and loss
   help [command]                this text, or one command's help (also: <command> --help)
 
 Examples:
@@ -60,6 +63,7 @@ Examples:
   transformer-spec explain attention --q '[[1,0],[0,1]]' --k '[[1,0],[0,1]]' --v '[[1,2],[3,4]]' --causal --json
   transformer-spec explain positional-encoding --d 4 --positions 4 --base 100
   transformer-spec explain i-love-cats
+  transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]'
 
 ${CONVENTIONS}`,
 
@@ -140,6 +144,40 @@ verdict to cite; for an erratum, the correct value and the explanation.`,
 Replays the course's positional-encoding table: d = 4, four positions ("I am a robot"), base
 n = 100. Prints the computed 4 × 4 matrix beside the table the slide printed (golden record
 course.pe.i-am-a-robot), then every entry with its formula, e.g. P10 = sin(1/1).`,
+
+  forward: `transformer-spec forward --model tinygpt|tinybert --config FILE.json --weights FILE.safetensors --tokens JSON [options]
+
+The tutorial's TinyGPT or TinyBERT (scratch §3.4, §4.4) in evaluation mode (dropout off):
+  logits = head(ln_f(Block_L(… Block_1(token_embed[idx] + pos_embed[0…T−1]))))   (B × T × V)
+  loss   = mean cross-entropy of the logits against --targets  (TinyBERT: targets −100 not scored)
+TinyGPT's blocks are causal (position t sees 0…t), TinyBERT's see the whole sequence.
+
+Options:
+  --model tinygpt|tinybert     which model; required
+  --config FILE.json           the constructor arguments, with the tutorial's names: {"vocab_size",
+                               "block_size", "n_embed", "n_head", "n_layer", "dropout"}; vocab_size
+                               and block_size are required, the rest default to the tutorial's
+                               n_embed 128, n_head 4, n_layer 4, dropout 0.1; required
+  --weights FILE.safetensors   the weights, checked against the state_dict the config implies: a
+                               plain PyTorch state_dict saved with safetensors (token_embed.weight,
+                               …), or this project's fixture files (fixtures/models/*.safetensors,
+                               whose param.* entries are the state_dict); float dtypes only (F32;
+                               F64, F16, BF16 are converted to float32); required
+  --tokens JSON                token ids: one sequence [id, …] (T ≤ block_size) or a batch
+                               [[id, …], …] of equal lengths; required
+  --targets JSON               the same shape as --tokens: next-token ids for TinyGPT, masked-token
+                               labels for TinyBERT (−100 where a position is not scored)
+  --backend reference|tfjs     which implementation computes (default reference)
+  --digits N                   decimals in text output (default 4)
+  --json                       one JSON object: {"logits": B × T × V (T × V for one sequence),
+                               "loss" (only with --targets), "backend", "model", "config"}
+
+Text output prints, per position, the token, the argmax of its logits and its probability, the
+first logits, and with --targets each position's −log p(target); then the loss.
+
+Example (the committed fixture, exported from PyTorch with TinyGPT(48, 16, 32, 4, 2)):
+  transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]' --targets '[2,3,4,5]'
+  transformer-spec forward --model tinybert --config examples/tinybert.config.json --weights fixtures/models/tinybert.safetensors --tokens '[[3,1,4,1],[5,9,2,6]]' --json`,
 
   'explain --list': `transformer-spec explain --list
 
@@ -244,6 +282,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       // Loaded on demand: it pulls in mathjs, which `help` does not need.
       const { runExplain } = await import('./explain.js');
       return await runExplain(rest, io);
+    }
+    if (command === 'forward') {
+      // Loaded on demand: it pulls in the models and the safetensors reader.
+      const { runForward } = await import('./forward.js');
+      return await runForward(rest, io);
     }
     const hint = suggest(command, COMMANDS);
     throw new UsageError(`unknown command "${command}"${hint ? ` (did you mean ${hint}?)` : ''}; commands: ${COMMANDS.join(', ')} (see transformer-spec --help)`);
