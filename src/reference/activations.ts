@@ -6,7 +6,7 @@
  *   GELU(x)       = x · Φ(x) = x · (1 + erf(x/√2)) / 2                          (exact; nn.GELU())
  *   GELU_tanh(x)  = x · (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2               (nn.GELU(approximate='tanh'))
  *
- * The two GELUs are different functions (they differ by up to ~2e-4 near |x| ≈ 2) and have
+ * The two GELUs are different functions (they differ by up to 4.7e-4, at |x| ≈ 2.7) and have
  * different names on purpose; the discrimination specs prove the tolerances tell them apart.
  */
 import type { Matrix } from '../core/shape.js';

@@ -1,0 +1,108 @@
+/**
+ * `npm run parity`: the largest errors of every layer and both tiny models against the PyTorch
+ * fixtures, per implementation — forward (max |ours − PyTorch| over the output) and gradients
+ * (tfjs: every gradient tensor; reference: central differences at 8 seeded coordinates per
+ * gradient tensor). Prints a table and writes report/parity.json. Measures; asserts nothing (the
+ * parity specs assert, with PYTORCH_PARITY).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun } from '../src/claims/parity-cases.js';
+import { initBackend } from '../src/core/backend.js';
+import { PROJECT_ROOT } from '../src/core/claims.js';
+import { loadFixture, nested, referenceParams, type Fixture, type FixtureTensor } from '../src/core/fixtures.js';
+import { seededRng } from '../src/core/random.js';
+import { validateTinyConfig, type TinyKind } from '../src/core/tiny-config.js';
+import { tinyModel as refModel, type TinyModelParams } from '../src/reference/tiny-models.js';
+import { unflatten } from '../src/reference/state-dict.js';
+import '../src/tfjs/index.js';
+import { tinyModel as tfModel, type TfTinyModelParams } from '../src/tfjs/tiny-models.js';
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+interface Row {
+  name: string;
+  refForward: number;
+  tfjsForward: number;
+  tfjsGradient: number;
+  refGradientSampled: number;
+}
+
+function sampledFd(f: Fixture, loss: (input: Map<string, FixtureTensor>, param: Map<string, FixtureTensor>) => number, seed: number): number {
+  const rng = seededRng(seed);
+  let worst = 0;
+  for (const [which, grads] of [['input', f.gradInput], ['param', f.gradParam]] as const) {
+    for (const [name, want] of grads) {
+      for (let s = 0; s < 8; s++) {
+        const i = rng.int(0, want.values.length);
+        const bump = (d: number) => {
+          const maps = { input: new Map(f.input), param: new Map(f.param) };
+          const t = maps[which].get(name)!;
+          const values = [...t.values];
+          values[i] += d;
+          maps[which].set(name, { ...t, values });
+          return loss(maps.input, maps.param);
+        };
+        worst = Math.max(worst, Math.abs((bump(1e-5) - bump(-1e-5)) / 2e-5 - want.values[i]));
+      }
+    }
+  }
+  return worst;
+}
+
+const backend = await initBackend();
+const rows: Row[] = [];
+for (const c of LAYER_CASES) {
+  const f = loadFixture(`layers/${c.file}.safetensors`);
+  const want = f.output.get('y')!.values;
+  const r = tfjsLayerRun(c, f);
+  let gradErr = 0;
+  for (const [key, got] of r.grads) {
+    const [kind, ...rest] = key.split('.');
+    gradErr = Math.max(gradErr, maxDiff(got, (kind === 'input' ? f.gradInput : f.gradParam).get(rest.join('.'))!.values));
+  }
+  rows.push({
+    name: c.file,
+    refForward: maxDiff(referenceLayerOutput(c, f).values, want),
+    tfjsForward: maxDiff(r.output, want),
+    tfjsGradient: gradErr,
+    refGradientSampled: sampledFd(f, (i, p) => referenceLayerLoss(c, f, i, p), c.file.length),
+  });
+}
+
+for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
+  const f = loadFixture(`models/${kind}.safetensors`);
+  const c = f.config as Record<string, number>;
+  const config = validateTinyConfig({ vocab_size: c.vocab_size, block_size: c.block_size, n_embed: c.n_embed, n_head: c.n_head, n_layer: c.n_layer, dropout: c.dropout });
+  const idx = nested(f.input.get('idx')!) as number[][];
+  const targets = nested(f.input.get(kind === 'tinygpt' ? 'targets' : 'labels')!) as number[][];
+  const logits = f.output.get('logits')!.values;
+  const ref = refModel(kind, config, referenceParams(f.param) as unknown as TinyModelParams<number>, idx, targets);
+  const names = [...f.param.keys()];
+  const tensors = names.map((n) => tf.tensor(f.param.get(n)!.values, f.param.get(n)!.shape));
+  const trainable = names.map((n, i) => [n, i] as const).filter(([n]) => f.gradParam.has(n));
+  const forward = (ts: tf.Tensor[]) => tfModel(kind, config, unflatten(names.map((n, i) => [n, ts[i]])) as unknown as TfTinyModelParams, idx, targets);
+  const out = forward(tensors);
+  const grads = tf.grads((...vars: tf.Tensor[]) => {
+    const ts = [...tensors];
+    trainable.forEach(([, i], k) => (ts[i] = vars[k]));
+    const o = forward(ts);
+    tf.dispose(o.logits);
+    return o.loss!;
+  })(trainable.map(([, i]) => tensors[i]));
+  const gradErr = Math.max(...trainable.map(([n], k) => maxDiff(grads[k].dataSync(), f.gradParam.get(n)!.values)));
+  const onlyParams = { ...f, gradInput: new Map() } as Fixture;
+  const fdErr = sampledFd(onlyParams, (_i, p) => refModel(kind, config, referenceParams(p) as unknown as TinyModelParams<number>, idx, targets).loss!, kind.length);
+  rows.push({ name: `${kind} (logits; loss)`, refForward: Math.max(maxDiff(ref.logits.flat(2), logits), Math.abs(ref.loss! - f.output.get('loss')!.values[0])), tfjsForward: Math.max(maxDiff(out.logits.dataSync(), logits), Math.abs(out.loss!.dataSync()[0] - f.output.get('loss')!.values[0])), tfjsGradient: gradErr, refGradientSampled: fdErr });
+  tf.dispose([out.logits, out.loss!, ...grads, ...tensors]);
+}
+
+const e = (x: number) => x.toExponential(1);
+console.log(`Parity with PyTorch (fixtures/, ${new Date().toISOString().slice(0, 10)}); tfjs on ${backend.choice}\n`);
+console.log('fixture                     max |Δ| forward        max |Δ| gradient');
+console.log('                            reference   tfjs       tfjs (all)  reference (sampled central differences)');
+for (const r of rows) console.log(`${r.name.padEnd(28)}${e(r.refForward).padEnd(12)}${e(r.tfjsForward).padEnd(11)}${e(r.tfjsGradient).padEnd(12)}${e(r.refGradientSampled)}`);
+mkdirSync(join(PROJECT_ROOT, 'report'), { recursive: true });
+writeFileSync(join(PROJECT_ROOT, 'report', 'parity.json'), JSON.stringify({ backend: backend.choice, rows }, null, 2));
+console.log('\nwritten to report/parity.json');
