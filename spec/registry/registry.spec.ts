@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { EVALUATORS } from '../../src/claims/index.js';
 import { loadClaims, PROJECT_ROOT, validateClaim, getClaim } from '../../src/core/claims.js';
 import { DOCUMENTS } from '../../src/core/documents.js';
+import { matchPattern, readCoverageFile } from '../../src/report/coverage.js';
 import { MalformedInputError, SpecError } from '../../src/core/errors.js';
 
 const specFiles = (dir: string): string[] =>
@@ -65,6 +66,16 @@ describe('claim registry', () => {
     const sections = new Set(claims.map((c) => c.inventory));
     for (const s of ['§1', '§2', '§3', '§4', '§5']) expect(sections.has(s), `no claim encodes CLAIMS.md ${s}`).toBe(true);
     expect(claims.filter((c) => c.verdict === 'erratum').length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('golden/coverage.json maps every claim to a CLAIMS.md item, and every pattern to a claim', () => {
+    const ids = claims.map((c) => c.id);
+    const items = readCoverageFile().items;
+    const covered = new Set(items.flatMap((i) => i.claims.flatMap((p) => matchPattern(p, ids))));
+    expect(ids.filter((id) => !covered.has(id)), 'claims missing from golden/coverage.json').toEqual([]);
+    const dead = items.flatMap((i) => i.claims.filter((p) => matchPattern(p, ids).length === 0));
+    expect(dead, 'patterns in golden/coverage.json that match no claim').toEqual([]);
+    for (const i of items) expect(ids.filter((id) => i.claims.some((p) => matchPattern(p, [id]).length)).every((id) => claims.find((c) => c.id === id)!.inventory === i.section), `claims under ${i.startsWith} belong to ${i.section}`).toBe(true);
   });
 
   it('an unknown claim id is a named error', () => {

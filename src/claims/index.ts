@@ -4,7 +4,9 @@
  */
 import { attentionEvaluators } from './attention.js';
 import { blockEvaluators } from './blocks.js';
+import { modelEvaluators } from './models.js';
 import { maskEvaluators } from './masks.js';
+import { metricEvaluators } from './metrics.js';
 import { positionalEncodingEvaluators } from './positional-encoding.js';
 import { shapeEvaluators } from './shapes.js';
 import type { Evaluator } from './types.js';
@@ -15,4 +17,6 @@ export const EVALUATORS: Record<string, Evaluator> = {
   ...maskEvaluators,
   ...positionalEncodingEvaluators,
   ...blockEvaluators,
+  ...modelEvaluators,
+  ...metricEvaluators,
 };

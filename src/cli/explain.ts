@@ -15,6 +15,7 @@
  * oracle for closed forms such as 1/(1+2e)); `--backend tfjs` runs the TensorFlow.js layers.
  */
 import type { BigNumber } from 'mathjs';
+import { explainClaim, isClaimId } from './explain-claim.js';
 import { getClaim, loadClaims, type Check, type Expectation, type GoldenClaim } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
 import { ArgumentError, SpecError } from '../core/errors.js';
@@ -63,6 +64,7 @@ export async function runExplain(argv: readonly string[], io: Io): Promise<numbe
   }
   if (topic === undefined) throw new UsageError(`explain needs a topic: ${EXPLAIN_TOPICS.join(', ')} (or --list)`);
   if (topic.startsWith('-')) throw new UsageError(`explain needs a topic before its options: ${EXPLAIN_TOPICS.join(', ')} (or --list)`);
+  if (isClaimId(topic)) return explainClaim(topic, rest, io);
   switch (topic as ExplainTopic) {
     case 'attention':
       return explainAttention(rest, io);
@@ -752,6 +754,6 @@ function listClaims(io: Io): number {
     return 0;
   }
   io.out(formatTable(['claim id', 'verdict', 'title'], claims.map((c) => [c.id, c.verdict, c.title])));
-  io.out(`\n${claims.length} claims. Replay the worked examples with: transformer-spec explain i-love-cats | i-am-a-robot`);
+  io.out(`\n${claims.length} claims. Explain one step by step with: transformer-spec explain <claim id>; replay the worked examples with: transformer-spec explain i-love-cats | i-am-a-robot`);
   return 0;
 }

@@ -54,6 +54,8 @@ Commands:
                                 value beside the number the slide printed, with claim id and verdict
   explain i-am-a-robot          replay the course's d = 4, n = 100 positional-encoding table
   explain --list                list every golden claim: id, verdict, title
+  explain <claim id> [--json]   one claim step by step: citation, inputs, the document's value
+                                beside each implementation's, tolerance rule, verdict, erratum
   forward                       run the tutorial's TinyGPT or TinyBERT (evaluation mode) on your
                                 tokens with weights from a safetensors file: logits and loss
   help [command]                this text, or one command's help (also: <command> --help)
@@ -85,6 +87,7 @@ Topics:
   i-love-cats           [--digits N]
   i-am-a-robot          [--digits N]
   --list                every golden claim: id, verdict, title
+  <claim id>            [--json] any claim of golden/, e.g. course.attention.i-love-cats.weights
 
 See \`transformer-spec help explain <topic>\` for each.
 

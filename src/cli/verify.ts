@@ -12,6 +12,9 @@ import { DOCUMENTS } from '../core/documents.js';
 import type { ClaimOutcome } from '../core/verdict.js';
 import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../claims/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
+import { buildCoverage } from '../report/coverage.js';
+import { buildFigures } from '../report/figures.js';
+import { renderHtml, renderMarkdown } from '../report/render.js';
 
 export interface ClaimReport {
   id: string;
@@ -126,6 +129,15 @@ export async function runVerify(argv: string[]): Promise<number> {
   mkdirSync(out, { recursive: true });
   const file = join(out, 'claims.json');
   writeFileSync(file, JSON.stringify(report, null, 2));
+  const written = [file];
+  if (!only) {
+    // The human-readable report covers the whole registry, so it is written only for full runs.
+    const figures = await buildFigures();
+    const coverage = buildCoverage(report.claims.map((c) => c.id), (id) => report.claims.find((c) => c.id === id)!.outcomes.map((o) => (o.impl === 'tfjs' ? `tfjs/${o.backend}` : o.impl)));
+    writeFileSync(join(out, 'index.html'), renderHtml(report, figures, coverage));
+    writeFileSync(join(out, 'report.md'), renderMarkdown(report, figures, coverage));
+    written.push(join(out, 'index.html'), join(out, 'report.md'));
+  }
   const t = report.totals;
   if (json) {
     console.log(JSON.stringify(report, null, 2));
@@ -141,7 +153,7 @@ export async function runVerify(argv: string[]): Promise<number> {
         for (const ch of o.checks.filter((k) => !k.result.ok)) console.log(`    ${ch.label}: ${ch.result.detail}${ch.correct ? ` | against the correct value: ${ch.correct.result.ok ? 'ok' : ch.correct.result.detail}` : ''}`);
       }
     }
-    console.log(`\nreport written to ${file}`);
+    console.log(`\nreport written to ${written.join(', ')}`);
   }
   return t.confirmed === t.claims ? 0 : 1;
 }

@@ -146,7 +146,8 @@ let cache: GoldenClaim[] | null = null;
 /** All golden claims, sorted by id; file name must be `<id>.json` under `golden/<topic>/`. */
 export function loadClaims(dir = GOLDEN_DIR): GoldenClaim[] {
   if (dir === GOLDEN_DIR && cache) return cache;
-  const claims = walk(dir).map((file) => {
+  // Claims live one directory down (golden/<topic>/<id>.json); files at the top (coverage.json) are not claims.
+  const claims = walk(dir).filter((file) => relative(dir, file).includes('/')).map((file) => {
     const rel = relative(PROJECT_ROOT, file);
     let raw: unknown;
     try {

@@ -1,0 +1,29 @@
+/**
+ * Evaluators for the tiny models' structure (CLAIMS.md §6, first item): TinyBERT and TinyGPT as
+ * the tutorial prints them, their parameter counts from the configuration checked against
+ * PyTorch's sum(p.numel()) (fixtures/manifest.json, written by scripts/export-fixtures.py).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../core/claims.js';
+import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig } from '../core/tiny-config.js';
+import { input, type Evaluator } from './types.js';
+
+export const modelEvaluators: Record<string, Evaluator> = {
+  'scratch.models.tiny-architecture': (_impl, claim) => {
+    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'fixtures', 'manifest.json'), 'utf8')) as { parameter_counts: Record<string, number> };
+    const gpt = validateTinyConfig(input(claim, 'tinygpt'));
+    const bert = validateTinyConfig(input(claim, 'tinybert'));
+    const layout = tinyStateDictLayout('tinygpt', gpt);
+    const buffers = [...layout.values()].filter((e) => e.buffer).reduce((s, e) => s + e.shape[0] * e.shape[1], 0);
+    return {
+      headSize: layout.get('blocks.0.mh.heads.0.key.weight')!.shape[0],
+      ffnHidden: layout.get('blocks.0.ff.net.0.weight')!.shape[0],
+      tinygptParameters: tinyParameterCount('tinygpt', gpt),
+      tinygptParametersPyTorch: manifest.parameter_counts.tinygpt_tutorial,
+      tinybertParameters: tinyParameterCount('tinybert', bert),
+      tinybertParametersPyTorch: manifest.parameter_counts.tinybert_tutorial,
+      trilBufferElements: buffers,
+    };
+  },
+};
