@@ -19,7 +19,7 @@ import { SpecError } from '../core/errors.js';
 import { ClaimRecordError, UsageError, suggest } from './args.js';
 import type { Io } from './format.js';
 
-export const COMMANDS = ['verify', 'explain', 'forward', 'help'] as const;
+export const COMMANDS = ['verify', 'explain', 'forward', 'metrics', 'help'] as const;
 
 const INVOCATION = `Run it as any of:
   transformer-spec <command> [options]        (after \`npm link\`, or node bin/transformer-spec.js from anywhere)
@@ -58,6 +58,8 @@ Commands:
                                 beside each implementation's, tolerance rule, verdict, erratum
   forward                       run the tutorial's TinyGPT or TinyBERT (evaluation mode) on your
                                 tokens with weights from a safetensors file: logits and loss
+  metrics bleu|rouge            BLEU or ROUGE of a file of candidates against a file of references
+                                (one sentence per line), as Hugging Face evaluate computes them
   help [command]                this text, or one command's help (also: <command> --help)
 
 Examples:
@@ -66,6 +68,7 @@ Examples:
   transformer-spec explain positional-encoding --d 4 --positions 4 --base 100
   transformer-spec explain i-love-cats
   transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]'
+  transformer-spec metrics bleu --candidates examples/metrics/candidates.txt --references examples/metrics/references.txt
 
 ${CONVENTIONS}`,
 
@@ -182,6 +185,35 @@ Example (the committed fixture, exported from PyTorch with TinyGPT(48, 16, 32, 4
   transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]' --targets '[2,3,4,5]'
   transformer-spec forward --model tinybert --config examples/tinybert.config.json --weights fixtures/models/tinybert.safetensors --tokens '[[3,1,4,1],[5,9,2,6]]' --json`,
 
+  metrics: `transformer-spec metrics bleu|rouge --candidates FILE --references FILE [options]
+
+Scores candidate sentences against reference sentences, line by line (line i of --candidates
+against line i of --references), exactly as Hugging Face evaluate's "bleu" and "rouge" metrics do:
+  bleu    tokenizer 13a; clipped n-gram precisions p_1…p_4 pooled over the corpus;
+          BLEU = BP · exp(¼ Σ ln p_n), BP = 1 if c > r else exp(1 − r/c)
+          (c = candidate tokens, r = tokens of the references); no smoothing unless --smooth
+  rouge   rouge_score with evaluate's defaults (lower-cased a–z/0–9 tokens, no stemming):
+          rouge1, rouge2 (n-gram overlap), rougeL (longest common subsequence), rougeLsum
+          (LCS over sentences split at line breaks; equal to rougeL for one-line sentences);
+          precision, recall and F1 per pair, averaged over the pairs
+
+Options:
+  --candidates FILE    UTF-8, one sentence per line (a final newline does not add a line); required
+  --references FILE    the same number of lines, one reference per candidate; required
+  --smooth             bleu only: add 1 to the matches and counts of every order (Lin & Och 2004)
+  --digits N           decimals in text output (default 4)
+  --json               one JSON object. bleu: {"bleu", "precisions": [p_1…p_4], "brevity_penalty",
+                       "length_ratio", "translation_length", "reference_length"} (evaluate's keys);
+                       rouge: {"rouge1", "rouge2", "rougeL", "rougeLsum": mean F1 (what evaluate
+                       returns), "precision": {…}, "recall": {…} per type, "pairs"}
+
+evaluate's rouge reports the median of 1,000 unseeded bootstrap resamples of the mean F1, which
+varies slightly from run to run; this command reports the mean itself.
+
+Examples:
+  transformer-spec metrics bleu --candidates examples/metrics/candidates.txt --references examples/metrics/references.txt
+  transformer-spec metrics rouge --candidates examples/metrics/candidates.txt --references examples/metrics/references.txt --json`,
+
   'explain --list': `transformer-spec explain --list
 
 Lists every golden claim (golden/<topic>/<id>.json): its id, verdict and title.`,
@@ -290,6 +322,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       // Loaded on demand: it pulls in the models and the safetensors reader.
       const { runForward } = await import('./forward.js');
       return await runForward(rest, io);
+    }
+    if (command === 'metrics') {
+      const { runMetrics } = await import('./metrics.js');
+      return await runMetrics(rest, io);
     }
     const hint = suggest(command, COMMANDS);
     throw new UsageError(`unknown command "${command}"${hint ? ` (did you mean ${hint}?)` : ''}; commands: ${COMMANDS.join(', ')} (see transformer-spec --help)`);

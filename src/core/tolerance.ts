@@ -178,3 +178,23 @@ export const PYTORCH_PARITY = {
   modelForward: tol(1e-5, 1e-4, 'TinyGPT/TinyBERT logits and loss after 2 blocks, ln_f and the head: measured max 5.4e-7; 1e-5 keeps 18× margin'),
   gradient: tol(1e-4, 1e-3, 'backward doubles the op chain and sums over batch and time (≤ 64 terms): measured max 1.4e-6; STYLE.md gradient bound 1e-4'),
 } as const satisfies Record<string, Tolerance>;
+
+/**
+ * A probability vector given to a sampler must sum to 1 within this bound (sampling,
+ * src/reference/sampling.ts). A float32 softmax over V entries sums to 1 within about V·6e-8 in
+ * the worst case and √V·6e-8 typically, so 1e-4 accepts any float32 distribution over up to
+ * ~1,600 tokens (TinyGPT: 48) even in the worst case, and far larger vocabularies in practice;
+ * a vector that lost a token of probability ≥ 1e-4, or counted one twice, is refused.
+ */
+export const PROBABILITY_SUM = tol(1e-4, 0, 'float32 softmax over V tokens sums to 1 within V·6e-8 (worst case); 1e-4 admits V ≤ 1,600 worst-case and refuses a lost or doubled token of mass ≥ 1e-4');
+
+/**
+ * Language-model metrics on tfjs (float32) vs the float64 reference (src/tfjs/metrics.ts): the
+ * cross-entropy with ignore index, the response-only loss (mean or sum), perplexity e^CE, bits per
+ * character CE/ln 2. For logits |z| ≤ 10 over V ≤ 64 tokens and N ≤ 16 positions, each row's
+ * log-softmax rounds z − max (|·| ≤ 20, float32 unit 1.2e-6 there) and one log: ≤ ~2e-6 per row,
+ * and the mean keeps that; e^CE turns it into the same relative error. 1e-5 absolute + 1e-5
+ * relative keeps a 5× margin, and still rejects PyTorch's label smoothing at ε = 0.001 (which moves
+ * a confident model's loss by ε·(mean_v −log p_v − CE) ≳ 1e-3; spec/metrics/metrics.property.spec.ts).
+ */
+export const TFJS_METRICS = tol(1e-5, 1e-5, 'float32 log-softmax of |z| ≤ 10 rows: ≤ ~2e-6 per position, kept by the mean and (relatively) by e^CE; rejects label smoothing ε = 0.001');
