@@ -331,6 +331,24 @@ class DecoderLayerPostLN(nn.Module):
         return self.ln3(h2 + self.ff(h2))                # (B, T, C)
 
 
+class RMSNorm(nn.Module):
+    r"""Root-mean-square layer normalisation (Zhang & Sennrich 2019, eq. 4), with \epsilon under
+    the root as in T5, LLaMA and torch >= 2.4's nn.RMSNorm (torch 1.13 has none, hence this class):
+
+    y = \frac{x}{\sqrt{\tfrac{1}{C}\sum_c x_c^2 + \epsilon}} \odot \gamma
+
+    No mean subtraction and no bias; one parameter, "weight" (gamma, shape (C,), initialised to 1)."""
+
+    def __init__(self, normalized_shape: int, eps: float = 1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(normalized_shape))
+
+    def forward(self, x: Tensor) -> Tensor:
+        rms = torch.sqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps)  # (B, T, 1)
+        return x / rms * self.weight                                      # (B, T, C)
+
+
 class _TinyLM(nn.Module):
     """Token + learned position embeddings, a stack of pre-LN Blocks, a final LayerNorm and a
     linear head to vocabulary logits. TinyGPT and TinyBERT differ only in the causal mask, the
@@ -399,13 +417,16 @@ class TinyBERT(_TinyLM):
 
 
 def perturb_norms(module: nn.Module) -> None:
-    """LayerNorm/BatchNorm start at weight 1, bias 0, which would hide a swapped or missing
-    affine step; move them off those values: weight = 1 + 0.1 N(0,1), bias = 0.1 N(0,1)."""
+    """LayerNorm/BatchNorm/RMSNorm start at weight 1 (bias 0), which would hide a swapped or
+    missing affine step; move them off those values: weight = 1 + 0.1 N(0,1), bias = 0.1 N(0,1)
+    (RMSNorm has no bias)."""
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, (nn.LayerNorm, nn.BatchNorm1d)):
                 m.weight.copy_(1 + 0.1 * torch.randn(m.weight.shape))
                 m.bias.copy_(0.1 * torch.randn(m.bias.shape))
+            elif isinstance(m, RMSNorm):
+                m.weight.copy_(1 + 0.1 * torch.randn(m.weight.shape))
 
 
 ACTIVATIONS: Dict[str, Callable[[], nn.Module]] = {
@@ -421,7 +442,7 @@ class Fixture:
     name: str                             # file stem
     description: str                      # one line
     config: Dict[str, object]             # constructor arguments and conventions
-    build: Callable[[], nn.Module]
+    build: Optional[Callable[[], nn.Module]]  # None: a scaffolded stub not filled in yet (skipped)
     make_inputs: Callable[[], Dict[str, Tensor]]
     training: bool = False                # module.train() instead of eval()
 
@@ -562,6 +583,33 @@ FIXTURES: List[Fixture] = [
 
 
 # =============================================================================================
+# Layers added with `npm run new-layer -- <name>` (CONTRIBUTING.md, "Adding a layer")
+# =============================================================================================
+#
+# The scaffolder appends one stub per new layer just above the marker line at the end of this
+# section: a Fixture with build=None. A stub is registered (it holds its place in FIXTURES, and
+# so its seed SEED_BASE + index), but --out and --check skip it with a printed notice until
+# build is set, so every other fixture keeps exporting and checking meanwhile. Fill a stub in
+# where it stands: write the module (in "Modules" above, or next to the stub), set build=, and
+# replace the TODO description and config. Append only — a fixture's seed is its index, so an
+# entry inserted earlier would change the numbers of every fixture after it.
+
+# --- rms-norm: scaffolded by `npm run new-layer -- rms-norm`, filled in (CONTRIBUTING.md) ------
+# The module is RMSNorm in "Modules" above. Inputs shifted off zero mean, as for layer-norm, so
+# that LayerNorm (which re-centres) and RMSNorm (which does not) give visibly different outputs.
+FIXTURES.append(Fixture(
+    "layer", "rms-norm",
+    "RMSNorm(8), eps 1e-6 under the root, no mean subtraction, no bias, perturbed weight, on x [2,4,8]",
+    {"module": "RMSNorm", "normalized_shape": [8], "eps": 1e-6, "bias": False,
+     "formula": "x / sqrt(mean(x^2, -1) + eps) * weight", "mode": "eval"},
+    build=lambda: RMSNorm(8, eps=1e-6),
+    make_inputs=lambda: {"x": _randn(BATCH, 4, 8, scale=1.5, shift=0.3)},
+))
+
+# new-layer: stubs are inserted above this line (keep it)
+
+
+# =============================================================================================
 # Export
 # =============================================================================================
 
@@ -666,6 +714,10 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
     out_dir = Path(out_dir)
     fixtures_meta = []
     for index, fx in enumerate(FIXTURES):
+        if fx.build is None:  # a scaffolded stub: keeps its index (seed), exports nothing yet
+            print(f"skipped {fx.file}: stub from `npm run new-layer -- {fx.name}` has no module yet "
+                  f"(set build= in {SCRIPT_NAME})")
+            continue
         tensors = run_fixture(index, fx)
         metadata = {
             "config": json.dumps(fx.config, sort_keys=True, separators=(",", ":")),
@@ -691,7 +743,7 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
         if not quiet:
             print(f"wrote {fx.file} ({len(tensors)} tensors)")
     # remove stale files from an earlier fixture list, only inside the directories we own
-    produced = {fx.file for fx in FIXTURES}
+    produced = {fx.file for fx in FIXTURES if fx.build is not None}
     for sub in OWNED_SUBDIRS:
         for stale in sorted((out_dir / sub).glob("*.safetensors")):
             rel = stale.relative_to(out_dir).as_posix()

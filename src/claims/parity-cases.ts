@@ -13,8 +13,10 @@ import { batchNorm } from '../reference/batch-norm.js';
 import { float64 } from '../reference/field.js';
 import { feedForward } from '../reference/feed-forward.js';
 import { layerNorm } from '../reference/layer-norm.js';
+import { rmsNorm } from '../reference/rms-norm.js';
 import { block, decoderLayer, encoderLayer, multiHeadModule } from '../reference/transformer-block.js';
 import * as L from '../tfjs/layers.js';
+import { rmsNorm as tfRmsNorm } from '../tfjs/rms-norm.js';
 import * as TB from '../tfjs/transformer-block.js';
 
 type Inputs = Record<string, unknown>;
@@ -58,6 +60,7 @@ export const LAYER_CASES: LayerCase[] = [
     reference: (i, p) => (i.x as Matrix[]).map((x, b) => decoderLayer(x, (i.memory as Matrix[])[b], p, 'relu')),
     tfjs: (i, p) => TB.decoderLayer(i.x, i.memory, p, 'relu'),
   },
+  { file: 'rms-norm', reference: (i, p) => perBatch((x) => rmsNorm(x, p))(i.x), tfjs: (i, p) => tfRmsNorm(i.x, p) },
 ];
 
 

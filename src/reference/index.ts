@@ -15,6 +15,7 @@ export { glorotUniform } from './initialisation.js';
 export { finiteDifferenceGradient } from './finite-difference.js';
 export { linear } from './linear.js';
 export { layerNorm, layerNormSimplified } from './layer-norm.js';
+export { rmsNorm } from './rms-norm.js';
 export { batchNorm } from './batch-norm.js';
 export { relu, gelu, geluTanh, type Activation } from './activations.js';
 export { feedForward } from './feed-forward.js';

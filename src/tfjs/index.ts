@@ -14,6 +14,7 @@ export { sinusoidalEncoding } from './sinusoidal-encoding.js';
 export { rope } from './rope.js';
 export { learnedPositionalEmbedding } from './learned-positional-embedding.js';
 export { linear, layerNorm, batchNorm, activation, feedForward, dropout } from './layers.js';
+export { rmsNorm } from './rms-norm.js';
 export { multiHeadModule, block, encoderLayer, decoderLayer } from './transformer-block.js';
 export { tinyModel, crossEntropy, embeddingLookup } from './tiny-models.js';
 export { createKvCache, tinyGptStep, tinyGptDecode, disposeKvCache } from './kv-cache.js';

@@ -1,0 +1,402 @@
+/**
+ * `npm run new-layer -- <kebab-name>`: scaffold a layer in both implementations, red first.
+ *
+ * Creates, and refuses to overwrite:
+ *   src/reference/<name>.ts                literate header (formula, source, shapes), a generic
+ *                                          `<camelName>With(F, x, p)` and its float64 wrapper
+ *   src/tfjs/<name>.ts                     the same exported name and arguments, on tensors
+ *   spec/<name>/<name>.golden.spec.ts      a hand-computed worked example on all three implementations
+ *   spec/<name>/<name>.property.spec.ts    shape, float64 vs BigNumber, tfjs vs float64 (+ TODO invariants)
+ *   spec/<name>/<name>.parity.spec.ts      the PyTorch fixture's conventions, then shape/values/gradients
+ * and inserts a stub fixture (build=None) above the marker line of scripts/export-fixtures.py.
+ *
+ * Every generated function throws "not implemented yet", and every generated spec asserts on the
+ * layer's output, so all three spec files fail until the layer is written (red); the whole tree
+ * still type-checks. CONTRIBUTING.md walks through the cycle on RMSNorm.
+ *
+ * Nothing is written unless everything can be: a bad name, an existing file or export, or a
+ * missing marker stops the scaffolder before its first write.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const FIXTURE_SCRIPT = 'scripts/export-fixtures.py';
+/** The line in scripts/export-fixtures.py above which stubs are inserted. */
+export const FIXTURE_MARKER = '# new-layer: stubs are inserted above this line (keep it)';
+
+const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+export interface LayerNames {
+  /** File and fixture name, as given: `rms-norm`. */
+  kebab: string;
+  /** Exported function name: `rmsNorm`. */
+  camel: string;
+  /** Type-name stem: `RmsNorm` (→ `RmsNormParams`, `TfRmsNormParams`). */
+  pascal: string;
+}
+
+export class ScaffoldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScaffoldError';
+  }
+}
+
+export function layerNames(name: string): LayerNames {
+  if (typeof name !== 'string' || name.length === 0) throw new ScaffoldError('usage: npm run new-layer -- <kebab-name>   (e.g. rms-norm)');
+  if (!KEBAB.test(name)) {
+    throw new ScaffoldError(`layer name "${name}" is not kebab-case: lower-case letters and digits in words joined by single hyphens, starting with a letter (e.g. rms-norm, swiglu, group-query-attention)`);
+  }
+  if (name.length > 40) throw new ScaffoldError(`layer name "${name}" is longer than 40 characters`);
+  const words = name.split('-');
+  const cap = (w: string) => w[0].toUpperCase() + w.slice(1);
+  return { kebab: name, camel: words[0] + words.slice(1).map(cap).join(''), pascal: words.map(cap).join('') };
+}
+
+export interface ScaffoldPlan {
+  names: LayerNames;
+  /** Files to create, paths relative to the project root. */
+  files: Array<{ path: string; content: string }>;
+  /** scripts/export-fixtures.py with the stub inserted. */
+  fixtureScript: { path: string; content: string };
+}
+
+/** Everything the scaffolder would write, after checking that none of it exists yet. */
+export function planLayer(root: string, name: string): ScaffoldPlan {
+  const names = layerNames(name);
+  const { kebab, camel } = names;
+  const files = [
+    { path: `src/reference/${kebab}.ts`, content: referenceTemplate(names) },
+    { path: `src/tfjs/${kebab}.ts`, content: tfjsTemplate(names) },
+    { path: `spec/${kebab}/${kebab}.golden.spec.ts`, content: goldenTemplate(names) },
+    { path: `spec/${kebab}/${kebab}.property.spec.ts`, content: propertyTemplate(names) },
+    { path: `spec/${kebab}/${kebab}.parity.spec.ts`, content: parityTemplate(names) },
+  ];
+  const existing = [...files.map((f) => f.path), `fixtures/layers/${kebab}.safetensors`].filter((p) => existsSync(join(root, p)));
+  if (existing.length === 0 && existsSync(join(root, 'spec', kebab))) existing.push(`spec/${kebab}/`); // a topic of that name
+  if (existing.length > 0) throw new ScaffoldError(`refusing to overwrite: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}. Pick another name, or remove ${existing.length === 1 ? 'it' : 'them'} first.`);
+  for (const index of ['src/reference/index.ts', 'src/tfjs/index.ts']) {
+    const path = join(root, index);
+    if (!existsSync(path)) continue;
+    const exported = [...readFileSync(path, 'utf8').matchAll(/export\s*\{([^}]*)\}/g)].flatMap((m) => m[1].split(',').map((s) => s.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!));
+    if (exported.includes(camel)) throw new ScaffoldError(`${index} already exports "${camel}": a layer by that name exists. Pick another name.`);
+  }
+  const scriptPath = join(root, FIXTURE_SCRIPT);
+  if (!existsSync(scriptPath)) throw new ScaffoldError(`${FIXTURE_SCRIPT} not found under ${root}`);
+  const script = readFileSync(scriptPath, 'utf8');
+  if (new RegExp(`^\\s*"layer",\\s*"${kebab}"`, 'm').test(script)) throw new ScaffoldError(`${FIXTURE_SCRIPT} already has a fixture named "${kebab}"`);
+  const at = script.indexOf(`\n${FIXTURE_MARKER}\n`);
+  if (at < 0 || script.indexOf(`\n${FIXTURE_MARKER}\n`, at + 1) >= 0) {
+    throw new ScaffoldError(`${FIXTURE_SCRIPT} must contain the marker line "${FIXTURE_MARKER}" exactly once (the stub goes above it)`);
+  }
+  const content = script.slice(0, at + 1) + fixtureStubTemplate(names) + '\n' + script.slice(at + 1);
+  return { names, files, fixtureScript: { path: FIXTURE_SCRIPT, content } };
+}
+
+/** Writes the plan; on any failure removes what it had created, so a run is all or nothing. */
+export function scaffoldLayer(root: string, name: string): ScaffoldPlan {
+  const plan = planLayer(root, name);
+  const created: string[] = [];
+  const scriptPath = join(root, plan.fixtureScript.path);
+  const originalScript = readFileSync(scriptPath, 'utf8');
+  try {
+    for (const f of plan.files) {
+      const path = join(root, f.path);
+      if (!existsSync(dirname(path))) {
+        mkdirSync(dirname(path), { recursive: true });
+        created.push(dirname(path));
+      }
+      writeFileSync(path, f.content, { flag: 'wx' }); // wx: fail rather than overwrite
+      created.push(path);
+    }
+    writeFileSync(scriptPath, plan.fixtureScript.content);
+  } catch (e) {
+    for (const p of created.reverse()) rmSync(p, { recursive: true, force: true });
+    writeFileSync(scriptPath, originalScript);
+    throw e;
+  }
+  return plan;
+}
+
+export function nextSteps({ kebab, camel }: LayerNames): string[] {
+  return [
+    `npx vitest run spec/${kebab}                 # red: all three spec files fail ("not implemented yet", no fixture)`,
+    `src/reference/${kebab}.ts: formula, source and shapes in the header; implement ${camel}With(F, …) and its argument checks`,
+    `src/reference/index.ts: export { ${camel} } from './${kebab}.js';`,
+    `src/tfjs/${kebab}.ts: the same formula from tfjs-core ops inside tf.tidy, reusing the reference's argument checks`,
+    `src/tfjs/index.ts: export { ${camel} } from './${kebab}.js';`,
+    `spec/${kebab}/${kebab}.golden.spec.ts: the hand-computed expected values; ${kebab}.property.spec.ts: the layer's own invariants`,
+    `${FIXTURE_SCRIPT}: fill in the "${kebab}" stub (module, build=, description, config), then npm run fixtures:export && npm run fixtures:check`,
+    `src/claims/parity-cases.ts: a LAYER_CASES row { file: '${kebab}', reference: …, tfjs: … }`,
+    `npx vitest run spec/${kebab} && npm run typecheck && npm run parity   # green, and the parity numbers`,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates. Every TODO names what to fill in; the generated code type-checks as it stands.
+
+function referenceTemplate({ kebab, camel, pascal }: LayerNames): string {
+  return `/**
+ * ${pascal} — TODO: one line saying what the layer computes and why a Transformer uses it.
+ *
+ * TODO: the formula, written where it is implemented (LaTeX or plain), e.g. for a per-token layer
+ *
+ *   y_c = f(x)_c · γ_c,      for every token (row) x of the input
+ *
+ * Source: TODO (paper: authors, year, equation; or a document's short id and section).
+ * Shapes: x (n × C) → y (n × C); weight γ (C). TODO: correct these if the layer is not
+ * shape-preserving, and put a shape comment on every reshape/transpose/matMul line.
+ *
+ * Scaffolded by \`npm run new-layer -- ${kebab}\`; CONTRIBUTING.md ("Adding a layer") walks through it.
+ */
+import type { Matrix } from '../core/shape.js';
+import { float64, type Field } from './field.js';
+
+/** Parameters, named as the PyTorch module's state_dict keys. TODO: adjust to the layer's own. */
+export interface ${pascal}Params<S> {
+  weight: S[];
+}
+
+/**
+ * TODO: implement the formula above once, for any scalar field F (float64 below, 64-digit
+ * BigNumber in the oracle). Check the arguments first and throw the named errors of
+ * src/core/errors.ts (ShapeError, ArgumentError, …) — never return NaN for bad input.
+ */
+export function ${camel}With<S>(F: Field<S>, x: Matrix<S>, p: ${pascal}Params<S>, name = '${camel}'): Matrix<S> {
+  throw new Error(\`\${name} is not implemented yet: write it in src/reference/${kebab}.ts (npm run new-layer scaffolded it; see CONTRIBUTING.md)\`);
+}
+
+export const ${camel} = (x: Matrix, p: ${pascal}Params<number>): Matrix => ${camel}With(float64, x, p);
+`;
+}
+
+function tfjsTemplate({ kebab, camel, pascal }: LayerNames): string {
+  return `/**
+ * ${pascal} in TensorFlow.js (float32): the same exported name, arguments and formula as
+ * src/reference/${kebab}.ts (see its header). Inputs may have any leading (batch, time)
+ * dimensions; the last one is the feature axis. Everything runs inside tf.tidy; the caller owns
+ * the returned tensor.
+ *
+ * Scaffolded by \`npm run new-layer -- ${kebab}\`.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** The reference's ${pascal}Params, as tensors. TODO: keep the two in step. */
+export interface Tf${pascal}Params {
+  weight: tf.Tensor;
+}
+
+/**
+ * TODO: build the formula from tfjs-core ops inside tf.tidy (so tf.grads differentiates it), and
+ * run the reference's argument checks first, so both implementations raise the same errors.
+ */
+export function ${camel}(x: tf.Tensor, p: Tf${pascal}Params, name = '${camel}'): tf.Tensor {
+  throw new Error(\`\${name} (tfjs) is not implemented yet: write it in src/tfjs/${kebab}.ts (npm run new-layer scaffolded it; see CONTRIBUTING.md)\`);
+}
+`;
+}
+
+function goldenTemplate({ kebab, camel }: LayerNames): string {
+  return `/**
+ * ${kebab}: a worked example small enough to compute by hand, on all three implementations.
+ * It is the project's own example, not a document claim; if a source document states something
+ * about this layer, encode it as a golden record under golden/<topic>/ instead (CONTRIBUTING.md,
+ * "The red-green loop"), and never put an invented claim id in brackets in a test title.
+ *
+ * Expected values are strings, checked at the decimals written (the printed-precision rule of
+ * src/core/tolerance.ts: the computed value must round to them).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { shapeOf } from '../../src/core/shape.js';
+import { matchesPrinted, PRINTED_SLACK, type ImplName } from '../../src/core/tolerance.js';
+import { bignumber } from '../../src/reference/field.js';
+import { ${camel}, ${camel}With } from '../../src/reference/${kebab}.js';
+import '../../src/tfjs/index.js';
+import { ${camel} as tf${camel[0].toUpperCase()}${camel.slice(1)} } from '../../src/tfjs/${kebab}.js';
+import { backendReport } from '../_helpers/setup.js';
+
+// TODO: a small input and parameters, and the output worked out by hand; write the arithmetic
+// in a comment so a reader can redo it.
+const x = [[3, 4]];
+const p = { weight: [1, 1] };
+const expected: string[][] = []; // TODO: the hand-computed output, e.g. [['0.848528', '1.131371']]
+
+function expectRoundsTo(actual: number[][], impl: ImplName): void {
+  expect(shapeOf(actual), 'output shape').toEqual(shapeOf(expected));
+  actual.flat().forEach((v, i) => {
+    expect(matchesPrinted(v, expected.flat()[i], PRINTED_SLACK[impl]), \`entry \${i}: computed \${v}, hand-computed \${expected.flat()[i]}\`).toBe(true);
+  });
+}
+
+describe('${kebab} worked example (the project\\'s own, not a document claim)', () => {
+  it('reference-f64: the output rounds to the hand-computed values', () => {
+    expectRoundsTo(${camel}(x, p), 'reference');
+  });
+
+  it('bignumber-64: the output rounds to the hand-computed values', () => {
+    const lift = (v: number) => bignumber.from(v);
+    const y = ${camel}With(bignumber, x.map((r) => r.map(lift)), { weight: p.weight.map(lift) });
+    expectRoundsTo(y.map((r) => r.map((v) => bignumber.toNumber(v))), 'high-precision');
+  });
+
+  it(\`tfjs[\${backendReport.choice}]: the output rounds to the hand-computed values\`, () => {
+    const [xt, w] = [tf.tensor2d(x), tf.tensor1d(p.weight)];
+    try {
+      const y = tf${camel[0].toUpperCase()}${camel.slice(1)}(xt, { weight: w });
+      const values = y.arraySync() as number[][];
+      y.dispose();
+      expectRoundsTo(values, 'tfjs');
+    } finally {
+      tf.dispose([xt, w]);
+    }
+  });
+});
+`;
+}
+
+function propertyTemplate({ kebab, camel }: LayerNames): string {
+  const tfName = `tf${camel[0].toUpperCase()}${camel.slice(1)}`;
+  return `/**
+ * ${kebab}: invariants over random inputs (fast-check through checkProperty: fixed seed,
+ * PROPERTY_RUNS runs; a failure prints the seed and the counterexample).
+ *
+ * The scaffold starts with three properties that hold for any shape-preserving layer with
+ * per-feature weights: the output keeps the input's shape; the float64 reference agrees with the
+ * 64-digit BigNumber oracle; tfjs agrees with the reference.
+ * TODO: add the layer's own invariants and say them here in one line each (LayerNorm: mean 0,
+ * variance 1 per token; a positional encoding: bounded by 1; …), with tolerances taken from
+ * src/core/tolerance.ts (add an entry there, with its reason, if none fits).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { shapeOf } from '../../src/core/shape.js';
+import { compareNested, REFERENCE_VS_HIGH_PRECISION, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
+import { bignumber } from '../../src/reference/field.js';
+import { ${camel}, ${camel}With } from '../../src/reference/${kebab}.js';
+import '../../src/tfjs/index.js';
+import { ${camel} as ${tfName} } from '../../src/tfjs/${kebab}.js';
+import { type Matrix, type Value, matrixOf, value } from '../_helpers/arbitraries.js';
+import { checkProperty, fc } from '../_helpers/property.js';
+import { backendReport } from '../_helpers/setup.js';
+
+/** x (n × C) and weight (C), rounded to float32 so tfjs and the reference see the same numbers. */
+const args = fc
+  .record({ n: fc.integer({ min: 1, max: 6 }), C: fc.integer({ min: 1, max: 16 }) })
+  .chain(({ n, C }) => fc.record({ x: matrixOf(n, C, value.map(Math.fround)), weight: fc.array(value.map(Math.fround), { minLength: C, maxLength: C }) }));
+type Args = Value<typeof args>;
+
+const runTfjs = ({ x, weight }: Args): Matrix =>
+  tf.tidy(() => ${tfName}(tf.tensor2d(x), { weight: tf.tensor1d(weight) }).arraySync() as unknown as tf.TensorContainer) as unknown as Matrix;
+
+describe('${kebab} properties', () => {
+  it('reference-f64: the output has the input\\'s shape (n × C)', () => {
+    checkProperty<[Args]>('${kebab} keeps the shape', args, ({ x, weight }) => {
+      expect(shapeOf(${camel}(x, { weight }))).toEqual(shapeOf(x));
+    });
+  });
+
+  it('reference-f64 agrees with the 64-digit BigNumber oracle (REFERENCE_VS_HIGH_PRECISION)', () => {
+    checkProperty<[Args]>('${kebab}: float64 = BigNumber', args, ({ x, weight }) => {
+      const lift = (v: number) => bignumber.from(v);
+      const big = ${camel}With(bignumber, x.map((r) => r.map(lift)), { weight: weight.map(lift) }).map((r) => r.map((v) => bignumber.toNumber(v)));
+      const c = compareNested(${camel}(x, { weight }), big, REFERENCE_VS_HIGH_PRECISION);
+      expect(c.ok, c.message).toBe(true);
+    });
+  });
+
+  it(\`tfjs (\${backendReport.choice}) agrees with the float64 reference (TFJS_VS_REFERENCE.default)\`, () => {
+    checkProperty<[Args]>('${kebab}: tfjs = reference', args, (a) => {
+      const c = compareNested(runTfjs(a), ${camel}(a.x, { weight: a.weight }), TFJS_VS_REFERENCE.default);
+      expect(c.ok, c.message).toBe(true);
+    });
+  });
+
+  // TODO: the layer's own invariants, e.g.
+  // it('reference-f64: <what the layer guarantees>, on any input', () => {
+  //   checkProperty<[Args]>('${kebab}: <invariant>', args, ({ x, weight }) => { … });
+  // });
+});
+`;
+}
+
+function parityTemplate({ kebab, pascal }: LayerNames): string {
+  return `/**
+ * ${kebab}: parity with PyTorch on fixtures/layers/${kebab}.safetensors, which only
+ * scripts/export-fixtures.py writes. First the fixture's conventions (the module and its
+ * constructor arguments are the ones the implementation assumes), then — through the shared
+ * runner of src/claims/parity-cases.ts, as \`npm run parity\` — output shape, forward values, and
+ * every gradient (tfjs by tf.grads; the float64 reference by central differences).
+ * Tolerances: PYTORCH_PARITY and FINITE_DIFFERENCE (src/core/tolerance.ts).
+ *
+ * Red until: the stub in scripts/export-fixtures.py builds a module and \`npm run fixtures:export\`
+ * has written the fixture; LAYER_CASES has a row for '${kebab}'; both implementations exist.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeLayerParity, layerFixture } from '../_helpers/layer-parity.js';
+
+describe('${kebab}: the PyTorch fixture was exported with the conventions the implementation assumes', () => {
+  it('module and constructor arguments', () => {
+    const f = layerFixture('${kebab}');
+    // TODO: the module name the fixture stub records in its config, and every convention the
+    // TypeScript layer relies on (eps, affine parameters, …), e.g. expect(f.config.eps).toBe(1e-5).
+    expect(f.config.module).toBe('${pascal}');
+  });
+});
+
+describeLayerParity('${kebab}');
+`;
+}
+
+function fixtureStubTemplate({ kebab, pascal }: LayerNames): string {
+  return `# --- ${kebab}: scaffolded by \`npm run new-layer -- ${kebab}\` ---------------------------------------
+# TODO(${kebab}): 1. the PyTorch module: torch's own, or a class written in "Modules" above with
+#   the formula in its docstring and parameters named as the state_dict keys the TypeScript
+#   layer reads; 2. build= a function returning it; 3. the one-line description and the config
+#   (constructor arguments and conventions; the parity spec checks config["module"]); 4. the
+#   inputs. Until build is set, --out and --check skip this entry with a notice.
+FIXTURES.append(Fixture(
+    "layer", "${kebab}",
+    "TODO(${kebab}): one line saying which module, with which arguments, on which input shape",
+    {"module": "${pascal}", "mode": "eval"},
+    build=None,  # TODO(${kebab}): lambda: ${pascal}(8)
+    make_inputs=lambda: {"x": _randn(BATCH, 4, 8)},
+))
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function main(argv: string[], root = PROJECT_ROOT, out: (s: string) => void = console.log, err: (s: string) => void = console.error): number {
+  const args = argv.filter((a) => a !== '--');
+  if (args.length !== 1 || args[0].startsWith('-')) {
+    err('usage: npm run new-layer -- <kebab-name>   (e.g. npm run new-layer -- rms-norm)');
+    return 2;
+  }
+  try {
+    const plan = scaffoldLayer(root, args[0]);
+    out(`scaffolded layer "${plan.names.kebab}" (${plan.names.camel}): every spec below fails until the layer is written.`);
+    out('');
+    out('created:');
+    for (const f of plan.files) out(`  ${f.path}`);
+    out('changed:');
+    out(`  ${plan.fixtureScript.path}   (stub "${plan.names.kebab}" above the new-layer marker; skipped by --out/--check until build= is set)`);
+    out('');
+    out('next steps (CONTRIBUTING.md walks through them on RMSNorm):');
+    nextSteps(plan.names).forEach((s, i) => out(`  ${i + 1}. ${s}`));
+    return 0;
+  } catch (e) {
+    if (e instanceof ScaffoldError) {
+      err(`new-layer: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exit(main(process.argv.slice(2)));
+}
