@@ -7,6 +7,7 @@ import { blockEvaluators } from './blocks.js';
 import { modelEvaluators } from './models.js';
 import { maskEvaluators } from './masks.js';
 import { metricEvaluators } from './metrics.js';
+import { peftEvaluators } from './peft.js';
 import { positionalEncodingEvaluators } from './positional-encoding.js';
 import { shapeEvaluators } from './shapes.js';
 import type { Evaluator } from './types.js';
@@ -19,4 +20,5 @@ export const EVALUATORS: Record<string, Evaluator> = {
   ...blockEvaluators,
   ...modelEvaluators,
   ...metricEvaluators,
+  ...peftEvaluators,
 };

@@ -4,6 +4,7 @@
  *   verify    run every golden claim, write report/claims.json   (src/cli/verify.ts)
  *   explain   the documents' computations step by step             (src/cli/explain.ts)
  *   forward   TinyGPT / TinyBERT on your tokens with safetensors weights (src/cli/forward.ts)
+ *   params    total and trainable parameters under full fine-tuning or PEFT (src/cli/params.ts)
  *   help      usage
  *
  * Run as `transformer-spec …` (bin/transformer-spec.js), `npm run cli -- …`, or
@@ -19,7 +20,7 @@ import { SpecError } from '../core/errors.js';
 import { ClaimRecordError, UsageError, suggest } from './args.js';
 import type { Io } from './format.js';
 
-export const COMMANDS = ['verify', 'explain', 'forward', 'metrics', 'help'] as const;
+export const COMMANDS = ['verify', 'explain', 'forward', 'metrics', 'params', 'help'] as const;
 
 const INVOCATION = `Run it as any of:
   transformer-spec <command> [options]        (after \`npm link\`, or node bin/transformer-spec.js from anywhere)
@@ -58,6 +59,8 @@ Commands:
                                 beside each implementation's, tolerance rule, verdict, erratum
   forward                       run the tutorial's TinyGPT or TinyBERT (evaluation mode) on your
                                 tokens with weights from a safetensors file: logits and loss
+  params MODEL                  total and trainable parameters, exactly, for full fine-tuning or
+                                LoRA / adapters / prompt / prefix tuning on a real configuration
   metrics bleu|rouge            BLEU or ROUGE of a file of candidates against a file of references
                                 (one sentence per line), as Hugging Face evaluate computes them
   help [command]                this text, or one command's help (also: <command> --help)
@@ -69,6 +72,7 @@ Examples:
   transformer-spec explain i-love-cats
   transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]'
   transformer-spec metrics bleu --candidates examples/metrics/candidates.txt --references examples/metrics/references.txt
+  transformer-spec params gpt2 --lora r=16,alpha=32,targets=c_attn,c_proj
 
 ${CONVENTIONS}`,
 
@@ -184,6 +188,38 @@ first logits, and with --targets each position's −log p(target); then the loss
 Example (the committed fixture, exported from PyTorch with TinyGPT(48, 16, 32, 4, 2)):
   transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]' --targets '[2,3,4,5]'
   transformer-spec forward --model tinybert --config examples/tinybert.config.json --weights fixtures/models/tinybert.safetensors --tokens '[[3,1,4,1],[5,9,2,6]]' --json`,
+
+  params: `transformer-spec params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M] [--prompt-tokens N] [--prefix-tokens N] [--json]
+
+Counts, in exact integers, the parameters of a model and how many of them train:
+  full fine-tuning (no option)   every base parameter, 100%
+  --lora r=R,alpha=A,targets=…   Σ r·(d_in + d_out) over the modules the targets select, as PEFT
+                                 selects them: a module whose name equals a target or ends with
+                                 "." + target (so c_proj selects attn.c_proj AND mlp.c_proj in
+                                 GPT-2; attn.c_proj only the attention one); targets=all-linear is
+                                 every Linear/Conv1D but the output head; alpha (scaling α/r) and
+                                 dropout=p are accepted and add no parameters
+  --adapter bottleneck=M         Houlsby adapters, two per block: 2·(2·d·M + M + d) per block
+  --prompt-tokens N              prompt tuning: N·d (soft tokens before the input embeddings)
+  --prefix-tokens N              prefix tuning: N·L·2·d_kv (a key and a value per layer and token)
+Methods may be combined; the base is then frozen. percent = 100 · trainable / total, where total
+= base + added parameters (what PEFT's print_trainable_parameters calls "all params").
+
+MODEL: gpt2, bert-base, gpt3, llama-7b, qwen2.5-0.5b, tinygpt, tinybert (the registry; totals equal
+the published counts, e.g. GPT-2 124,439,808, LLaMA-7B 6,738,415,616), or a JSON file: the tutorial's
+TinyGPT/TinyBERT arguments (examples/tinygpt.config.json; "model_type": "tinybert" for TinyBERT) or
+a Hugging Face config.json with model_type gpt2, bert, llama or qwen2.
+A target that matches no module (or only norms) is an error that lists the model's module names.
+
+Options:
+  --json   one JSON object: {"model", "total", "trainable", "percent", "base", "methods": [{"method",
+           "parameters", "modules" (LoRA: how many), "detail"}]}
+
+Examples:
+  transformer-spec params gpt2 --lora r=16,alpha=32,targets=c_attn,c_proj      # 1,622,016 of 126,061,824 (1.2867%)
+  transformer-spec params llama-7b --lora r=8,alpha=16,targets=q_proj,v_proj --json
+  transformer-spec params bert-base --adapter bottleneck=64
+  transformer-spec params examples/tinygpt.config.json --prefix-tokens 4`,
 
   metrics: `transformer-spec metrics bleu|rouge --candidates FILE --references FILE [options]
 
@@ -322,6 +358,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       // Loaded on demand: it pulls in the models and the safetensors reader.
       const { runForward } = await import('./forward.js');
       return await runForward(rest, io);
+    }
+    if (command === 'params') {
+      const { runParams } = await import('./params.js');
+      return await runParams(rest, io);
     }
     if (command === 'metrics') {
       const { runMetrics } = await import('./metrics.js');

@@ -198,3 +198,53 @@ export const PROBABILITY_SUM = tol(1e-4, 0, 'float32 softmax over V tokens sums 
  * a confident model's loss by ε·(mean_v −log p_v − CE) ≳ 1e-3; spec/metrics/metrics.property.spec.ts).
  */
 export const TFJS_METRICS = tol(1e-5, 1e-5, 'float32 log-softmax of |z| ≤ 10 rows: ≤ ~2e-6 per position, kept by the mean and (relatively) by e^CE; rejects label smoothing ε = 0.001');
+
+/**
+ * Parameter-efficient fine-tuning and alignment objectives on tfjs (float32) vs the float64
+ * reference (src/{reference,tfjs}/{lora,adapter,peft-tiny-gpt,alignment}.ts), for the ranges the
+ * PEFT property specs draw (|x| ≤ 4, d ≤ 8, r ≤ 4, Glorot-range weights; the TinyGPT fixture).
+ * Each has a discrimination spec in spec/peft/peft.property.spec.ts (LoRA without α/r; DPO without β).
+ */
+export const PEFT_TFJS_VS_REFERENCE = {
+  lora: tol(
+    5e-6,
+    1e-5,
+    'x W₀ᵀ + b plus the rank-r branch (x Aᵀ) Bᵀ·α/r: two short matmul chains (inner dims ≤ 8) of O(1) values, a few float32 roundings (unit 6e-8) each; α/r up to 8 scales the branch error',
+  ),
+  tinyGpt: tol(
+    2e-5,
+    1e-4,
+    'TinyGPT fixture logits (2 pre-LN blocks, C 32) with LoRA, adapters, a soft prompt or a prefix: the model-forward chain of PYTORCH_PARITY.modelForward; measured ≤ 3.3e-7',
+  ),
+  alignment: tol(1e-6, 1e-5, 'softplus, log, exp, min and clip of O(1) scalars: a handful of float32 roundings'),
+  gradient: tol(1e-6, 1e-5, "tf.grads of −log σ(β·margin) with respect to the log-probabilities, vs the float64 analytic β·σ(−margin): one sigmoid's rounding"),
+} as const satisfies Record<string, Tolerance>;
+
+/**
+ * Tiled attention with an online softmax (src/{reference,tfjs}/tiled-attention.ts) vs standard
+ * attention on the same implementation, for the ranges the efficient-attention property specs draw
+ * (n_q, n_k ≤ 24, d_k ≤ 32, d_v ≤ 16, |x| ≤ 4, so scores reach |90|; any block sizes 1…n + 2; no
+ * mask, causal, sliding window, random boolean masks). The tiled pass adds the same terms in
+ * another order and rescales the running sums by α = e^{m − m'} once per tile. Measured over 400
+ * random cases: float64 ≤ 4.0e-15; float32 output ≤ 8.3e-6, float32 gradients ≤ 2.9e-5. The
+ * discrimination spec (spec/efficient-attention/) shows each bound rejects the classic bug of
+ * skipping the α rescale (and, for gradients, recomputing P with m instead of L = m + log ℓ).
+ */
+export const TILED_VS_STANDARD = {
+  reference: tol(1e-12, 1e-12, 'float64 (unit 1.1e-16): one extra rescale per tile and a different summation order; measured ≤ 4.0e-15 absolute'),
+  highPrecision: tol(1e-50, 0, 'BigNumber at 64 digits: the two summation orders agree far below 1e-50'),
+  tfjs: tol(5e-5, 1e-4, 'float32 (unit 6e-8) on both sides, two matmuls with inner dims ≤ 32 and scores up to |90|, plus ≤ 24 α rescales; measured ≤ 8.3e-6 (6× margin)'),
+  tfjsGradient: tol(2e-4, 1e-3, 'float32 backward by recomputation vs tfjs autodiff of the standard pass: P re-formed as e^{s − L}, three more matmuls per tile; measured ≤ 2.9e-5 (7× margin)'),
+} as const satisfies Record<string, Tolerance>;
+
+/**
+ * Optimiser steps vs torch.optim.AdamW (fixtures/optim, scripts/export-optim-fixtures.py): the
+ * parameters after every step of three cases (defaults; λ = 0.3 with zero-gradient rows; clipping
+ * under a warm-up + cosine schedule), O(1) values moved by ≤ lr per step. PyTorch computes in
+ * float32, so each step carries a few roundings of unit 6e-8 and ≤ 8 steps accumulate them.
+ * Measured max |ours − torch|: 4.0e-7 (float64 reference), 1.2e-7 (tfjs, float32). 1e-6 keeps a
+ * 2.5× margin and rejects the usual near-misses by ≥ 100× (spec/training/optimiser.parity.spec.ts:
+ * decay coupled into the gradient, ε inside the square root, no bias correction, decay after the
+ * Adam step, clipping per tensor instead of globally).
+ */
+export const OPTIMISER_PARITY = tol(1e-6, 1e-6, 'float32 AdamW steps of O(1) parameters: measured ≤ 4.0e-7 over 19 steps; near-miss variants differ by ≥ 1e-4');

@@ -1,0 +1,196 @@
+/**
+ * `transformer-spec params`: exact parameter accounting for full fine-tuning and PEFT
+ * (src/core/parameter-accounting.ts).
+ *
+ *   params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M]
+ *                [--prompt-tokens N] [--prefix-tokens N] [--json]
+ *
+ * MODEL is a registry name (gpt2, bert-base, gpt3, llama-7b, qwen2.5-0.5b, tinygpt, tinybert) or a
+ * JSON config file: the tutorial's TinyGPT/TinyBERT arguments (vocab_size, block_size, n_embed, …,
+ * with "model_type": "tinybert" for TinyBERT), or a Hugging Face config.json whose model_type is
+ * gpt2, bert, llama or qwen2. Without a method the count is for full fine-tuning (100%).
+ */
+import { readFileSync } from 'node:fs';
+import type { ModelConfig } from '../core/model-configs.js';
+import { REGISTRY_NAMES, account, modelSpecFromConfig, registryModel, tinyModelSpec, type Accounting, type ModelSpec, type PeftSpec } from '../core/parameter-accounting.js';
+import { validateTinyConfig } from '../core/tiny-config.js';
+import { UsageError, parseArgs, parseIntegerOption, suggest, type OptionSpecs } from './args.js';
+import { toJson, type Io } from './format.js';
+
+const PARAMS_OPTIONS = {
+  lora: { type: 'string', valueName: 'r=R,alpha=A,targets=a,b' },
+  adapter: { type: 'string', valueName: 'bottleneck=M' },
+  'prompt-tokens': { type: 'string', valueName: 'N' },
+  'prefix-tokens': { type: 'string', valueName: 'N' },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpecs;
+
+/** What `params --json` prints. */
+export interface ParamsJson {
+  model: string;
+  /** Base parameters plus every parameter the methods add (PEFT's "all params"). */
+  total: number;
+  trainable: number;
+  /** 100 · trainable / total. */
+  percent: number;
+  base: number;
+  methods: { method: string; parameters: number; modules?: number; detail: string }[];
+}
+
+export async function runParams(argv: readonly string[], io: Io): Promise<number> {
+  const { options: o, positionals } = parseArgs(argv, PARAMS_OPTIONS, 'params');
+  if (positionals.length === 0) throw new UsageError(`params needs a MODEL: one of ${REGISTRY_NAMES.join(', ')}, or a config file`);
+  if (positionals.length > 1) throw new UsageError(`params takes one MODEL, got ${positionals.length}: ${positionals.join(' ')}`);
+  const spec = resolveModel(positionals[0]);
+  const peft: PeftSpec = {
+    ...(o.lora !== undefined ? { lora: parseLora(o.lora) } : {}),
+    ...(o.adapter !== undefined ? { adapter: parseAdapter(o.adapter) } : {}),
+    ...(o['prompt-tokens'] !== undefined ? { promptTokens: parseIntegerOption(o['prompt-tokens'], 'prompt-tokens', 1) } : {}),
+    ...(o['prefix-tokens'] !== undefined ? { prefixTokens: parseIntegerOption(o['prefix-tokens'], 'prefix-tokens', 1) } : {}),
+  };
+  const a = account(spec, peft);
+  if (o.json) {
+    const out: ParamsJson = {
+      model: spec.name,
+      total: Number(a.total),
+      trainable: Number(a.trainable),
+      percent: a.percent,
+      base: Number(a.base),
+      methods: a.methods.map((m) => ({ method: m.method, parameters: Number(m.parameters), ...(m.method === 'lora' ? { modules: m.modules!.length } : {}), detail: m.detail })),
+    };
+    io.out(toJson(out));
+    return 0;
+  }
+  io.out(formatAccounting(spec, a, peft));
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/** `r=16,alpha=32,targets=c_attn,c_proj` (targets run to the next key=; `targets=all-linear`; `dropout=` accepted, adds nothing). */
+export function parseLora(text: string): NonNullable<PeftSpec['lora']> {
+  const fields: Record<string, string[]> = {};
+  let key: string | undefined;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) {
+      key = part.slice(0, eq).trim();
+      if (!['r', 'alpha', 'targets', 'dropout'].includes(key)) {
+        const hint = suggest(key, ['r', 'alpha', 'targets', 'dropout']);
+        throw new UsageError(`--lora: unknown key "${key}"${hint ? ` (did you mean ${hint}?)` : ''}; give r=R,alpha=A,targets=a,b`);
+      }
+      if (fields[key]) throw new UsageError(`--lora: ${key} is given twice`);
+      fields[key] = [part.slice(eq + 1).trim()];
+    } else if (key === 'targets') {
+      fields.targets.push(part.trim());
+    } else {
+      throw new UsageError(`--lora: "${part}" is not key=value; give r=R,alpha=A,targets=a,b`);
+    }
+  }
+  if (!fields.r) throw new UsageError('--lora needs r=R (the rank)');
+  if (!fields.targets || fields.targets.some((t) => t === '')) throw new UsageError('--lora needs targets=a,b (module names, or all-linear), with no empty name');
+  const r = parseIntegerOption(fields.r[0], 'lora r', 1);
+  const alpha = fields.alpha ? Number(fields.alpha[0]) : undefined;
+  if (alpha !== undefined && !(Number.isFinite(alpha) && alpha > 0)) throw new UsageError(`--lora alpha must be a positive number, got "${fields.alpha[0]}"`);
+  if (fields.dropout) {
+    const p = Number(fields.dropout[0]);
+    if (!(p >= 0 && p < 1)) throw new UsageError(`--lora dropout must be in [0, 1), got "${fields.dropout[0]}"`);
+  }
+  const targets = fields.targets.length === 1 && fields.targets[0].toLowerCase() === 'all-linear' ? 'all-linear' : fields.targets;
+  return { r, ...(alpha !== undefined ? { alpha } : {}), targets };
+}
+
+function parseAdapter(text: string): { bottleneck: number } {
+  const m = /^bottleneck=(.*)$/.exec(text.trim());
+  if (!m) throw new UsageError(`--adapter takes bottleneck=M, got "${text}"`);
+  return { bottleneck: parseIntegerOption(m[1], 'adapter bottleneck', 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+function resolveModel(name: string): ModelSpec {
+  if ((REGISTRY_NAMES as readonly string[]).includes(name)) return registryModel(name);
+  let text: string;
+  try {
+    text = readFileSync(name, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint = suggest(name, REGISTRY_NAMES);
+    if (code === 'ENOENT') throw new UsageError(`unknown model "${name}"${hint ? ` (did you mean ${hint}?)` : ''}: not a registry name (${REGISTRY_NAMES.join(', ')}) and no such file`);
+    throw new UsageError(`${name}: cannot read the config file (${code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${name} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return specFromConfigFile(raw, name);
+}
+
+const int = (c: Record<string, unknown>, key: string, file: string, fallback?: number): number => {
+  const v = c[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UsageError(`${file}: "${key}" must be an integer ≥ 1, got ${JSON.stringify(c[key])}`);
+  return v;
+};
+
+/** A tutorial TinyGPT/TinyBERT config, or a Hugging Face config.json (gpt2, bert, llama, qwen2). */
+export function specFromConfigFile(raw: unknown, file: string): ModelSpec {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${file} must hold a JSON object`);
+  const c = raw as Record<string, unknown>;
+  const type = c.model_type;
+  if (type === undefined || type === 'tinygpt' || type === 'tinybert') {
+    const { model_type: _drop, ...rest } = c;
+    void _drop;
+    return tinyModelSpec(type === 'tinybert' ? 'tinybert' : 'tinygpt', validateTinyConfig(rest, file), file);
+  }
+  let config: ModelConfig;
+  if (type === 'gpt2') {
+    const d = int(c, 'n_embd', file);
+    config = { name: `GPT-2 (${file})`, family: 'gpt2', dModel: d, nLayers: int(c, 'n_layer', file), nHeads: int(c, 'n_head', file), dFF: c.n_inner == null ? 4 * d : int(c, 'n_inner', file), vocab: int(c, 'vocab_size', file), context: int(c, 'n_positions', file), published: 'from config' };
+  } else if (type === 'bert') {
+    if (c.type_vocab_size !== undefined && c.type_vocab_size !== 2) throw new UsageError(`${file}: only type_vocab_size 2 (BERT's segments A and B) is supported, got ${JSON.stringify(c.type_vocab_size)}`);
+    config = { name: `BERT (${file})`, family: 'bert', dModel: int(c, 'hidden_size', file), nLayers: int(c, 'num_hidden_layers', file), nHeads: int(c, 'num_attention_heads', file), dFF: int(c, 'intermediate_size', file), vocab: int(c, 'vocab_size', file), context: int(c, 'max_position_embeddings', file), published: 'from config' };
+  } else if (type === 'llama' || type === 'qwen2') {
+    const heads = int(c, 'num_attention_heads', file);
+    config = { name: `${type === 'llama' ? 'LLaMA' : 'Qwen2'} (${file})`, family: type, dModel: int(c, 'hidden_size', file), nLayers: int(c, 'num_hidden_layers', file), nHeads: heads, nKvHeads: int(c, 'num_key_value_heads', file, heads), dFF: int(c, 'intermediate_size', file), vocab: int(c, 'vocab_size', file), context: int(c, 'max_position_embeddings', file, 2048), published: 'from config' };
+  } else {
+    throw new UsageError(`${file}: model_type ${JSON.stringify(type)} is not supported; use gpt2, bert, llama, qwen2, tinygpt or tinybert`);
+  }
+  if (config.dModel % config.nHeads !== 0) throw new UsageError(`${file}: the width ${config.dModel} is not divisible by ${config.nHeads} heads`);
+  const spec = modelSpecFromConfig(type, config);
+  if ((type === 'llama' || type === 'qwen2') && typeof c.tie_word_embeddings === 'boolean') {
+    // the registry's defaults (LLaMA untied, Qwen2.5-0.5B tied) give way to the file's setting
+    spec.modules = spec.modules.map((m) => (m.name !== 'lm_head' ? m : c.tie_word_embeddings ? { ...m, tiedTo: 'model.embed_tokens' } : { ...m, tiedTo: undefined }));
+  }
+  return { ...spec, source: file };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text output
+
+const n = (x: bigint | number) => x.toLocaleString('en-US');
+
+function formatAccounting(spec: ModelSpec, a: Accounting, peft: PeftSpec): string {
+  const lines = [`${spec.name} — ${spec.source}`, `  base parameters   ${n(a.base)}`];
+  for (const m of a.methods) {
+    let what = m.detail;
+    if (m.method === 'lora') {
+      const byName = new Map<string, number>();
+      for (const name of m.modules!) {
+        const short = name.split('.').filter((p) => !/^\d+$/.test(p)).slice(-2).join('.');
+        byName.set(short, (byName.get(short) ?? 0) + 1);
+      }
+      const alpha = peft.lora!.alpha === undefined ? '' : `, α = ${peft.lora!.alpha} (scaling α/r = ${peft.lora!.alpha / peft.lora!.r})`;
+      what = `LoRA r = ${peft.lora!.r}${alpha} on ${m.modules!.length} modules (${[...byName].map(([k, v]) => `${k} ×${v}`).join(', ')}): Σ r·(d_in + d_out)`;
+    } else if (m.method === 'adapter') what = `adapters: ${m.detail}`;
+    else if (m.method === 'prompt') what = `prompt tuning: ${m.detail}`;
+    else what = `prefix tuning: ${m.detail}`;
+    lines.push(`  + ${n(m.parameters)}  ${what}`);
+  }
+  lines.push(`  total             ${n(a.total)}${a.fullFineTuning ? '' : '   (base + added, as PEFT counts "all params")'}`);
+  lines.push(`  trainable         ${n(a.trainable)}   ${a.percent.toFixed(4)}%${a.fullFineTuning ? '   (full fine-tuning: every parameter)' : '   (the base is frozen)'}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,440 @@
+/**
+ * Exact parameter accounting for full fine-tuning and parameter-efficient fine-tuning (PEFT), in
+ * integers (bigint), from a model's list of modules — the way the PEFT library counts.
+ *
+ *   full fine-tuning   trainable = N (every base parameter)
+ *   LoRA               + Σ over adapted modules r·(d_in + d_out)            (A: r × d_in, B: d_out × r)
+ *   adapters           + 2 per block · (2·d·m + m + d)                      (Houlsby: down d→m, up m→d, with biases)
+ *   prompt tuning      + P · d                                               (P soft tokens prepended to the embeddings)
+ *   prefix tuning      + P · L · 2 · d_kv                                    (a key and a value per layer and soft token)
+ *   share              100 · trainable / (N + added)                         (PEFT's print_trainable_parameters:
+ *                                                                             "all params" includes the added ones)
+ *
+ * Sources: LoRA — Hu et al. 2021; adapters — Houlsby et al. 2019 (two adapters per block, after
+ * the attention and after the feed-forward sub-layer); prompt tuning — Lester et al. 2021; prefix
+ * tuning — Li & Liang 2021, counted without the reparameterisation MLP (PEFT's default
+ * prefix_projection = False), with d_kv = key/value heads × head size as PEFT sizes it for
+ * grouped-query attention. The documents: course "Parameter-Efficient Fine-Tuning", "LoRA" and the
+ * comparison table; interview "PEFT"; scratch §6.
+ *
+ * Module names are what PyTorch's named_modules() gives for the released checkpoints
+ * (transformer.h.0.attn.c_attn, model.layers.0.self_attn.q_proj, encoder.layer.0.attention.self.query, …).
+ * A LoRA target selects a module the way PEFT's check_target_module_exists does for a list:
+ * the name equals the target, or ends with "." + target — a suffix on whole dotted components, so
+ * "c_proj" selects both attn.c_proj and mlp.c_proj in GPT-2, and "proj" selects neither.
+ * PEFT refuses a configuration only when no target matches anything; here every target must match
+ * something (a misspelt name would otherwise silently train less), and the error lists the names.
+ *
+ * GPT-2 stores its projections as Conv1D, weight (d_in × d_out), the transpose of nn.Linear; LoRA's
+ * A and B have the same sizes either way (PEFT only transposes ΔW when merging: fan_in_fan_out).
+ * GPT-3's weights were never released, so no checkpoint fixes its module names: we use those of
+ * OPT-175B (Zhang et al. 2022), the open replication of its shape, whose q/k/v/out projections and
+ * fc1/fc2 carry biases as MODEL_CONFIGS assumes; its position table is kept at the 2048 rows GPT-3
+ * has (OPT adds 2 offset rows).
+ */
+import { ArgumentError, RangeArgumentError } from './errors.js';
+import { MODEL_CONFIGS, parameterCount, type ModelConfig } from './model-configs.js';
+import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig, type TinyKind } from './tiny-config.js';
+
+export type ModuleKind = 'linear' | 'conv1d' | 'embedding' | 'layernorm' | 'rmsnorm';
+
+export interface ModuleSpec {
+  /** Dotted name as named_modules() gives it. */
+  name: string;
+  kind: ModuleKind;
+  /** linear/conv1d: input features; embedding: rows (num_embeddings); norms: width. */
+  dIn: number;
+  /** linear/conv1d: output features; embedding: width (embedding_dim); norms: width. */
+  dOut: number;
+  bias: boolean;
+  /** The module whose weight this one shares (GPT-2's lm_head is wte): counted once, as PEFT does. */
+  tiedTo?: string;
+  /** Transformer block index, for modules inside a block. */
+  layer?: number;
+}
+
+export interface ModelSpec {
+  key: string;
+  name: string;
+  modules: ModuleSpec[];
+  nLayers: number;
+  dModel: number;
+  /** Width of the keys and values one layer attends to (prefix tuning's token_dim). */
+  dKv: number;
+  /** The module LoRA's "all-linear" leaves out (the output head), if the model has one. */
+  outputHead?: string;
+  /** Where the names and sizes come from. */
+  source: string;
+  /** The published total, as its source states it. */
+  published?: string;
+}
+
+export const REGISTRY_NAMES = ['gpt2', 'bert-base', 'gpt3', 'llama-7b', 'qwen2.5-0.5b', 'tinygpt', 'tinybert'] as const;
+export type RegistryName = (typeof REGISTRY_NAMES)[number];
+
+/** The tutorial's TinyGPT/TinyBERT as scripts/export-fixtures.py records them (GPT_TUTORIAL, BERT_TUTORIAL). */
+export const TINY_REGISTRY: Record<TinyKind, TinyConfig> = {
+  tinygpt: validateTinyConfig({ vocab_size: 48, block_size: 16, n_embed: 128, n_head: 4, n_layer: 4 }),
+  tinybert: validateTinyConfig({ vocab_size: 24, block_size: 8, n_embed: 128, n_head: 4, n_layer: 4 }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Module lists
+
+const lin = (name: string, dIn: number, dOut: number, bias: boolean, layer?: number): ModuleSpec => ({ name, kind: 'linear', dIn, dOut, bias, layer });
+const conv = (name: string, dIn: number, dOut: number, layer: number): ModuleSpec => ({ name, kind: 'conv1d', dIn, dOut, bias: true, layer });
+const emb = (name: string, rows: number, d: number): ModuleSpec => ({ name, kind: 'embedding', dIn: rows, dOut: d, bias: false });
+const norm = (name: string, d: number, kind: 'layernorm' | 'rmsnorm' = 'layernorm', layer?: number): ModuleSpec => ({ name, kind, dIn: d, dOut: d, bias: kind === 'layernorm', layer });
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** GPT2LMHeadModel (Conv1D projections; lm_head tied to wte). */
+function gpt2Modules(c: ModelConfig): ModuleSpec[] {
+  const { dModel: d, dFF: f } = c;
+  return [
+    emb('transformer.wte', c.vocab, d),
+    emb('transformer.wpe', c.context, d),
+    ...range(c.nLayers).flatMap((i) => {
+      const p = `transformer.h.${i}`;
+      return [norm(`${p}.ln_1`, d, 'layernorm', i), conv(`${p}.attn.c_attn`, d, 3 * d, i), conv(`${p}.attn.c_proj`, d, d, i), norm(`${p}.ln_2`, d, 'layernorm', i), conv(`${p}.mlp.c_fc`, d, f, i), conv(`${p}.mlp.c_proj`, f, d, i)];
+    }),
+    norm('transformer.ln_f', d),
+    { ...lin('lm_head', d, c.vocab, false), tiedTo: 'transformer.wte' },
+  ];
+}
+
+/** OPT-style names for GPT-3 (see the header): separate q/k/v/out projections with biases, tied head. */
+function gpt3Modules(c: ModelConfig): ModuleSpec[] {
+  const { dModel: d, dFF: f } = c;
+  return [
+    emb('model.decoder.embed_tokens', c.vocab, d),
+    emb('model.decoder.embed_positions', c.context, d),
+    ...range(c.nLayers).flatMap((i) => {
+      const p = `model.decoder.layers.${i}`;
+      return [
+        ...['k_proj', 'v_proj', 'q_proj', 'out_proj'].map((m) => lin(`${p}.self_attn.${m}`, d, d, true, i)),
+        norm(`${p}.self_attn_layer_norm`, d, 'layernorm', i),
+        lin(`${p}.fc1`, d, f, true, i),
+        lin(`${p}.fc2`, f, d, true, i),
+        norm(`${p}.final_layer_norm`, d, 'layernorm', i),
+      ];
+    }),
+    norm('model.decoder.final_layer_norm', d),
+    { ...lin('lm_head', d, c.vocab, false), tiedTo: 'model.decoder.embed_tokens' },
+  ];
+}
+
+/** BertModel (bert-base-uncased: no MLM head, with the pooler). */
+function bertModules(c: ModelConfig): ModuleSpec[] {
+  const { dModel: d, dFF: f } = c;
+  return [
+    emb('embeddings.word_embeddings', c.vocab, d),
+    emb('embeddings.position_embeddings', c.context, d),
+    emb('embeddings.token_type_embeddings', 2, d),
+    norm('embeddings.LayerNorm', d),
+    ...range(c.nLayers).flatMap((i) => {
+      const p = `encoder.layer.${i}`;
+      return [
+        ...['query', 'key', 'value'].map((m) => lin(`${p}.attention.self.${m}`, d, d, true, i)),
+        lin(`${p}.attention.output.dense`, d, d, true, i),
+        norm(`${p}.attention.output.LayerNorm`, d, 'layernorm', i),
+        lin(`${p}.intermediate.dense`, d, f, true, i),
+        lin(`${p}.output.dense`, f, d, true, i),
+        norm(`${p}.output.LayerNorm`, d, 'layernorm', i),
+      ];
+    }),
+    lin('pooler.dense', d, d, true),
+  ];
+}
+
+/** LlamaForCausalLM and Qwen2ForCausalLM (RMSNorm, SwiGLU; Qwen2: q/k/v biases, GQA, tied head). */
+function llamaLikeModules(c: ModelConfig): ModuleSpec[] {
+  const { dModel: d, dFF: f } = c;
+  const qwen = c.family === 'qwen2';
+  const dKv = (c.nKvHeads ?? c.nHeads) * (d / c.nHeads);
+  return [
+    emb('model.embed_tokens', c.vocab, d),
+    ...range(c.nLayers).flatMap((i) => {
+      const p = `model.layers.${i}`;
+      return [
+        lin(`${p}.self_attn.q_proj`, d, d, qwen, i),
+        lin(`${p}.self_attn.k_proj`, d, dKv, qwen, i),
+        lin(`${p}.self_attn.v_proj`, d, dKv, qwen, i),
+        lin(`${p}.self_attn.o_proj`, d, d, false, i),
+        lin(`${p}.mlp.gate_proj`, d, f, false, i),
+        lin(`${p}.mlp.up_proj`, d, f, false, i),
+        lin(`${p}.mlp.down_proj`, f, d, false, i),
+        norm(`${p}.input_layernorm`, d, 'rmsnorm', i),
+        norm(`${p}.post_attention_layernorm`, d, 'rmsnorm', i),
+      ];
+    }),
+    norm('model.norm', d, 'rmsnorm'),
+    qwen ? { ...lin('lm_head', d, c.vocab, false), tiedTo: 'model.embed_tokens' } : lin('lm_head', d, c.vocab, false),
+  ];
+}
+
+/** The tutorial's TinyGPT/TinyBERT, read off its state_dict layout (per-head Linear layers, no bias). */
+function tinyModules(kind: TinyKind, c: TinyConfig): ModuleSpec[] {
+  const byModule = new Map<string, { weight?: number[]; bias: boolean }>();
+  for (const [name, e] of tinyStateDictLayout(kind, c)) {
+    if (e.buffer) continue; // the causal heads' tril masks are not parameters
+    const cut = name.lastIndexOf('.');
+    const [module, param] = [name.slice(0, cut), name.slice(cut + 1)];
+    const m = byModule.get(module) ?? { bias: false };
+    if (param === 'weight') m.weight = e.shape;
+    else m.bias = true;
+    byModule.set(module, m);
+  }
+  return [...byModule].map(([name, m]) => {
+    const layer = /^blocks\.(\d+)\./.exec(name)?.[1];
+    const at = layer === undefined ? undefined : Number(layer);
+    const last = name.split('.').pop()!;
+    if (name === 'token_embed' || name === 'pos_embed') return emb(name, m.weight![0], m.weight![1]);
+    if (/^ln(\d|_f)$/.test(last)) return norm(name, m.weight![0], 'layernorm', at);
+    return lin(name, m.weight![1], m.weight![0], m.bias, at); // nn.Linear weight is (out × in)
+  });
+}
+
+export function modelSpecFromConfig(key: string, c: ModelConfig): ModelSpec {
+  const modules = c.family === 'gpt2' ? (key === 'gpt3' ? gpt3Modules(c) : gpt2Modules(c)) : c.family === 'bert' ? bertModules(c) : llamaLikeModules(c);
+  return {
+    key,
+    name: c.name,
+    modules,
+    nLayers: c.nLayers,
+    dModel: c.dModel,
+    dKv: (c.nKvHeads ?? c.nHeads) * (c.dModel / c.nHeads),
+    outputHead: modules.some((m) => m.name === 'lm_head') ? 'lm_head' : undefined,
+    source: key === 'gpt3' ? 'GPT-3 175B (Brown et al. 2020, Table 2.1) with OPT-175B module names' : `${c.name} released checkpoint (named_modules)`,
+    published: c.published,
+  };
+}
+
+export function tinyModelSpec(kind: TinyKind, c: TinyConfig, key: string = kind): ModelSpec {
+  return {
+    key,
+    name: kind === 'tinygpt' ? 'TinyGPT' : 'TinyBERT',
+    modules: tinyModules(kind, c),
+    nLayers: c.n_layer,
+    dModel: c.n_embed,
+    dKv: c.n_embed,
+    outputHead: kind === 'tinygpt' ? 'lm_head' : 'mlm_head',
+    source: `the tutorial's ${kind === 'tinygpt' ? 'TinyGPT' : 'TinyBERT'}(vocab_size ${c.vocab_size}, block_size ${c.block_size}, n_embed ${c.n_embed}, n_head ${c.n_head}, n_layer ${c.n_layer})`,
+    published: `${tinyParameterCount(kind, c).toLocaleString('en-US')} (sum of p.numel() over model.parameters())`,
+  };
+}
+
+export function registryModel(name: string): ModelSpec {
+  if (name === 'tinygpt' || name === 'tinybert') return tinyModelSpec(name, TINY_REGISTRY[name]);
+  const c = MODEL_CONFIGS[name];
+  if (!c || !(REGISTRY_NAMES as readonly string[]).includes(name)) throw new ArgumentError(`unknown model "${name}"; the registry has ${REGISTRY_NAMES.join(', ')}`);
+  return modelSpecFromConfig(name, c);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counting
+
+/** Parameters a module owns (0 for a module whose weight is tied to another's). */
+export function moduleParameters(m: ModuleSpec): bigint {
+  if (m.tiedTo) return 0n;
+  const [i, o] = [BigInt(m.dIn), BigInt(m.dOut)];
+  if (m.kind === 'linear' || m.kind === 'conv1d') return i * o + (m.bias ? o : 0n);
+  if (m.kind === 'embedding') return i * o;
+  return m.kind === 'layernorm' ? 2n * i : i; // γ, β  |  RMSNorm: γ only
+}
+
+export function baseParameterCount(spec: ModelSpec): bigint {
+  return spec.modules.reduce((s, m) => s + moduleParameters(m), 0n);
+}
+
+/** The configuration the registry model was built from (for cross-checks against parameterCount). */
+export function referenceTotal(key: string): bigint {
+  if (key === 'tinygpt' || key === 'tinybert') return BigInt(tinyParameterCount(key, TINY_REGISTRY[key]));
+  return parameterCount(MODEL_CONFIGS[key]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Target selection (PEFT's suffix rule)
+
+/** PEFT's rule for a list of targets: the name equals the target or ends with "." + target. */
+export function matchesTarget(moduleName: string, target: string): boolean {
+  return moduleName === target || moduleName.endsWith(`.${target}`);
+}
+
+const LORA_KINDS: readonly ModuleKind[] = ['linear', 'conv1d', 'embedding'];
+
+/** Module kinds LoRA can wrap (PEFT: nn.Linear, Conv1D, nn.Embedding, …; never a norm). */
+export const isLoraAdaptable = (m: ModuleSpec): boolean => LORA_KINDS.includes(m.kind);
+
+/**
+ * The LoRA-adaptable modules, named for a reader choosing targets: inside a block, the path after
+ * the block index, a head index shown as * (attn.c_attn, self_attn.q_proj, mh.heads.*.query, ff.net.0);
+ * outside blocks, the full name (transformer.wte, lm_head). Model order, no repeats.
+ */
+export function adaptableNames(spec: ModelSpec): string[] {
+  const shown = (m: ModuleSpec): string => {
+    if (m.layer === undefined) return m.name;
+    const parts = m.name.split('.');
+    const at = parts.findIndex((p, i) => p === String(m.layer) && i > 0 && /^(h|layers|layer|blocks)$/.test(parts[i - 1]));
+    const inBlock = parts.slice(at + 1);
+    return inBlock.map((p, i) => (/^\d+$/.test(p) && inBlock[i - 1] === 'heads' ? '*' : p)).join('.');
+  };
+  return [...new Set(spec.modules.filter(isLoraAdaptable).map(shown))];
+}
+
+/** A LoRA target that selects nothing (or only modules LoRA cannot wrap); the message lists the names. */
+export class PeftTargetError extends ArgumentError {
+  constructor(
+    message: string,
+    readonly available: string[],
+  ) {
+    super(message);
+    this.name = 'PeftTargetError';
+  }
+}
+
+export type LoraTargets = readonly string[] | 'all-linear';
+
+/**
+ * The modules LoRA adapts for `targets` (model order). 'all-linear' is PEFT's shorthand: every
+ * Linear/Conv1D except the output head. Throws PeftTargetError for a target that matches no
+ * module, or only norms/other modules LoRA cannot wrap.
+ */
+export function selectLoraModules(spec: ModelSpec, targets: LoraTargets): ModuleSpec[] {
+  if (targets === 'all-linear') return spec.modules.filter((m) => (m.kind === 'linear' || m.kind === 'conv1d') && m.name !== spec.outputHead);
+  if (!Array.isArray(targets) || targets.length === 0) throw new ArgumentError('LoRA needs at least one target module name (or all-linear)');
+  const available = adaptableNames(spec);
+  for (const t of targets) {
+    if (typeof t !== 'string' || t === '' || t.startsWith('.') || t.endsWith('.')) throw new ArgumentError(`LoRA target ${JSON.stringify(t)} is not a module name`);
+    const hits = spec.modules.filter((m) => matchesTarget(m.name, t));
+    if (hits.length === 0) {
+      throw new PeftTargetError(`LoRA target "${t}" matches no module of ${spec.name} (a target must equal a module's name or end it after a dot); its adaptable modules are: ${available.join(', ')}`, available);
+    }
+    if (!hits.some(isLoraAdaptable)) {
+      throw new PeftTargetError(`LoRA target "${t}" matches only ${[...new Set(hits.map((m) => m.kind))].join('/')} modules of ${spec.name}, which LoRA cannot wrap; adaptable modules are: ${available.join(', ')}`, available);
+    }
+  }
+  return spec.modules.filter((m) => isLoraAdaptable(m) && targets.some((t) => matchesTarget(m.name, t)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods
+
+export interface LoraSpec {
+  r: number;
+  /** Scaling numerator: ΔW = (alpha / r)·B A. Does not change the count. */
+  alpha?: number;
+  targets: LoraTargets;
+}
+
+export interface PeftSpec {
+  lora?: LoraSpec;
+  /** Houlsby adapters: bottleneck width m, two per block. */
+  adapter?: { bottleneck: number };
+  promptTokens?: number;
+  prefixTokens?: number;
+}
+
+export const loraModuleParameters = (m: ModuleSpec, r: number): bigint => BigInt(r) * BigInt(m.dIn + m.dOut);
+export const loraParameterCount = (dIn: number, dOut: number, r: number): bigint => BigInt(r) * BigInt(dIn + dOut);
+export const adapterParameterCount = (d: number, m: number): bigint => 2n * BigInt(d) * BigInt(m) + BigInt(m) + BigInt(d);
+export const promptParameterCount = (P: number, d: number): bigint => BigInt(P) * BigInt(d);
+export const prefixParameterCount = (P: number, layers: number, dKv: number): bigint => BigInt(P) * BigInt(layers) * 2n * BigInt(dKv);
+
+export interface MethodCount {
+  method: 'lora' | 'adapter' | 'prompt' | 'prefix';
+  parameters: bigint;
+  /** LoRA: the adapted modules' names; adapters: the blocks. */
+  modules?: string[];
+  detail: string;
+}
+
+export interface Accounting {
+  model: string;
+  /** Parameters of the base model (tied weights once). */
+  base: bigint;
+  /** Parameters the methods add. */
+  added: bigint;
+  /** base + added: PEFT's "all params". */
+  total: bigint;
+  trainable: bigint;
+  /** 100 · trainable / total. */
+  percent: number;
+  /** No method given: every base parameter trains. */
+  fullFineTuning: boolean;
+  methods: MethodCount[];
+}
+
+function positiveInteger(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) throw new RangeArgumentError(`${what} must be an integer ≥ 1, got ${JSON.stringify(x)}`);
+  return x;
+}
+
+/** Trainable and total parameters of `spec` under the PEFT methods in `peft` (full fine-tuning when none). */
+export function account(spec: ModelSpec, peft: PeftSpec = {}): Accounting {
+  const methods: MethodCount[] = [];
+  if (peft.lora) {
+    const r = positiveInteger(peft.lora.r, 'LoRA rank r');
+    if (peft.lora.alpha !== undefined && !(Number.isFinite(peft.lora.alpha) && peft.lora.alpha > 0)) throw new RangeArgumentError(`LoRA alpha must be a positive number, got ${peft.lora.alpha}`);
+    const modules = selectLoraModules(spec, peft.lora.targets);
+    methods.push({ method: 'lora', parameters: modules.reduce((s, m) => s + loraModuleParameters(m, r), 0n), modules: modules.map((m) => m.name), detail: `r = ${r} on ${modules.length} modules: Σ r·(d_in + d_out)` });
+  }
+  if (peft.adapter) {
+    const m = positiveInteger(peft.adapter.bottleneck, 'adapter bottleneck');
+    const per = adapterParameterCount(spec.dModel, m);
+    methods.push({ method: 'adapter', parameters: 2n * BigInt(spec.nLayers) * per, modules: range(spec.nLayers).map(String), detail: `2 adapters × ${spec.nLayers} blocks × (2·${spec.dModel}·${m} + ${m} + ${spec.dModel})` });
+  }
+  if (peft.promptTokens !== undefined) {
+    const P = positiveInteger(peft.promptTokens, 'prompt tokens');
+    methods.push({ method: 'prompt', parameters: promptParameterCount(P, spec.dModel), detail: `${P} soft tokens × d = ${spec.dModel}` });
+  }
+  if (peft.prefixTokens !== undefined) {
+    const P = positiveInteger(peft.prefixTokens, 'prefix tokens');
+    methods.push({ method: 'prefix', parameters: prefixParameterCount(P, spec.nLayers, spec.dKv), detail: `${P} soft tokens × ${spec.nLayers} layers × 2 (key, value) × d_kv = ${spec.dKv}` });
+  }
+  const base = baseParameterCount(spec);
+  const added = methods.reduce((s, m) => s + m.parameters, 0n);
+  const total = base + added;
+  const fullFineTuning = methods.length === 0;
+  const trainable = fullFineTuning ? base : added;
+  return { model: spec.name, base, added, total, trainable, percent: percentOf(trainable, total), fullFineTuning, methods };
+}
+
+/** 100·a/b for exact integers, correct to float64 precision even beyond 2^53. */
+export function percentOf(a: bigint, b: bigint): number {
+  if (b <= 0n) throw new RangeArgumentError('a share of 0 parameters is undefined');
+  const scaled = (a * 10n ** 18n) / b; // ⌊a/b · 10^18⌋
+  return (Number(scaled) / 1e16) as number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inference cost
+
+/**
+ * Multiply-adds per generated token with a key/value cache over `context` earlier positions:
+ * every Linear/Conv1D once (the output head included, tied or not), plus attention's q·kᵀ and
+ * weights·V over the keys each layer holds (2 · keys · d_attn). What PEFT adds at inference:
+ * unmerged LoRA r·(d_in + d_out) per adapted module (merged: nothing — W₀ + ΔW is one matrix of
+ * the base's shape); adapters 2·d·m per adapter; prompt and prefix tuning P more keys per layer.
+ */
+export function macsPerToken(spec: ModelSpec, context: number, peft: PeftSpec = {}, options: { loraMerged?: boolean } = {}): bigint {
+  const linear = spec.modules.filter((m) => m.kind === 'linear' || m.kind === 'conv1d').reduce((s, m) => s + BigInt(m.dIn) * BigInt(m.dOut), 0n);
+  const virtual = (peft.promptTokens ?? 0) + (peft.prefixTokens ?? 0);
+  const attention = 2n * BigInt(spec.nLayers) * BigInt(context + virtual) * BigInt(spec.dModel);
+  let extra = 0n;
+  if (peft.lora && !options.loraMerged) extra += selectLoraModules(spec, peft.lora.targets).reduce((s, m) => s + loraModuleParameters(m, peft.lora!.r), 0n);
+  if (peft.adapter) extra += 2n * BigInt(spec.nLayers) * 2n * BigInt(spec.dModel) * BigInt(peft.adapter.bottleneck);
+  return linear + attention + extra;
+}
+
+/**
+ * The keyword arguments peft.LoraConfig accepts that matter here (a dataclass: any other keyword is
+ * a TypeError). From PEFT's src/peft/tuners/lora/config.py and its PeftConfig base, abridged to
+ * the LoRA-proper fields plus the inherited ones; the scaling numerator is `lora_alpha`.
+ */
+export const LORA_CONFIG_FIELDS: readonly string[] = [
+  'task_type', 'peft_type', 'auto_mapping', 'base_model_name_or_path', 'revision', 'inference_mode',
+  'r', 'target_modules', 'exclude_modules', 'lora_alpha', 'lora_dropout', 'fan_in_fan_out', 'bias', 'use_rslora',
+  'modules_to_save', 'init_lora_weights', 'layers_to_transform', 'layers_pattern', 'rank_pattern', 'alpha_pattern',
+  'megatron_config', 'megatron_core', 'trainable_token_indices', 'loftq_config', 'eva_config', 'corda_config',
+  'use_dora', 'layer_replication', 'runtime_config', 'lora_bias', 'target_parameters',
+];
