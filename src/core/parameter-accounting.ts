@@ -438,3 +438,27 @@ export const LORA_CONFIG_FIELDS: readonly string[] = [
   'megatron_config', 'megatron_core', 'trainable_token_indices', 'loftq_config', 'eva_config', 'corda_config',
   'use_dora', 'layer_replication', 'runtime_config', 'lora_bias', 'target_parameters',
 ];
+
+/**
+ * Trainable shares for the report's bar chart: each method at a common setting on GPT-2 small and
+ * LLaMA-7B (LoRA r = 8 on the attention projections — GPT-2's fused c_attn, LLaMA's q_proj and v_proj; adapters with bottleneck 64; 20 prompt
+ * or prefix tokens), computed with `account`.
+ */
+export function reportShares(): Array<{ label: string; method: string; percent: number }> {
+  const settings: Array<[string, string, PeftSpec]> = [
+    ['full fine-tuning', 'full', {}],
+    ['LoRA r=8 (q, v)', 'LoRA', {}],
+    ['adapters m=64', 'adapters', { adapter: { bottleneck: 64 } }],
+    ['prefix, 20 tokens', 'prefix', { prefixTokens: 20 }],
+    ['prompt, 20 tokens', 'prompt', { promptTokens: 20 }],
+  ];
+  const loraTargets: Record<string, string[]> = { gpt2: ['c_attn'], 'llama-7b': ['q_proj', 'v_proj'] };
+  return (['gpt2', 'llama-7b'] as const).flatMap((model) =>
+    settings.map(([label, method, peft]) => {
+      const spec = registryModel(model);
+      const a = account(spec, method === 'LoRA' ? { lora: { r: 8, targets: loraTargets[model] } } : peft);
+      const shown = method === 'LoRA' ? `LoRA r=8 on ${loraTargets[model].join(', ')}` : label;
+      return { label: `${model}: ${shown}`, method, percent: a.percent };
+    }),
+  );
+}
