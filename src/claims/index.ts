@@ -4,6 +4,7 @@
  */
 import { attentionEvaluators } from './attention.js';
 import { blockEvaluators } from './blocks.js';
+import { efficientAttentionEvaluators } from './efficient-attention.js';
 import { modelEvaluators } from './models.js';
 import { maskEvaluators } from './masks.js';
 import { metricEvaluators } from './metrics.js';
@@ -21,4 +22,5 @@ export const EVALUATORS: Record<string, Evaluator> = {
   ...modelEvaluators,
   ...metricEvaluators,
   ...peftEvaluators,
+  ...efficientAttentionEvaluators,
 };
