@@ -11,5 +11,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Spec files share a worker's loaded modules (tfjs, the wasm backend, mathjs) instead of loading
+    // them again per file: 1 min 27 s instead of 3 min 21 s for the whole suite (measured). Specs
+    // keep no global state between files; tensor-leak checks compare counts before and after.
+    isolate: false,
   },
 });

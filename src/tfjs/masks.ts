@@ -10,9 +10,9 @@ export function causalMask(nQueries: number, nKeys: number = nQueries): tf.Tenso
   if (!Number.isInteger(nKeys) || nKeys < nQueries) {
     throw new RangeArgumentError(`nKeys must be an integer ≥ nQueries (${nQueries}) for a causal mask, got ${nKeys}`);
   }
-  return tf.tidy(() => {
-    const i = tf.reshape(tf.range(0, nQueries, 1, 'int32'), [nQueries, 1]); // (n_q × 1)
-    const j = tf.reshape(tf.range(0, nKeys, 1, 'int32'), [1, nKeys]); // (1 × n_k)
-    return tf.lessEqual(j, tf.add(i, nKeys - nQueries)) as tf.Tensor2D; // (n_q × n_k)
-  });
+  // Filled on the host: a broadcast comparison of two ranges is slow on the wasm backend.
+  const offset = nKeys - nQueries;
+  const values = new Uint8Array(nQueries * nKeys);
+  for (let i = 0; i < nQueries; i++) for (let j = 0; j <= Math.min(nKeys - 1, i + offset); j++) values[i * nKeys + j] = 1;
+  return tf.tensor2d(values, [nQueries, nKeys], 'bool'); // (n_q × n_k)
 }
