@@ -12,27 +12,14 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isMissingModule, main } from '../../src/cli/main.js';
-import { fromJsonNumber, type Io } from '../../src/cli/format.js';
+import { cli, type Run } from '../_helpers/cli.js';
+import { isMissingModule } from '../../src/cli/main.js';
+import { fromJsonNumber } from '../../src/cli/format.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { EXACT, TFJS_VS_REFERENCE, compareNested, matchesPrinted, PRINTED_SLACK } from '../../src/core/tolerance.js';
 import { scaledDotProductAttention } from '../../src/reference/scaled-dot-product-attention.js';
 import { sinusoidalEncoding } from '../../src/reference/sinusoidal-encoding.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** main() in this worker, output captured. */
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(`${t}\n`), err: (t) => void err.push(`${t}\n`) };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 /** The real thing: a Node process running the CLI through tsx. */
 function child(args: string[], cwd = PROJECT_ROOT): Run {

@@ -10,26 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/format.js';
+import { cli, type Run } from '../_helpers/cli.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { readSafetensors, serializeSafetensors, toNumbers, writeSafetensors, type SafeTensor } from '../../src/core/safetensors.js';
 import type { TinyKind } from '../../src/core/tiny-config.js';
 import { compareNested, PYTORCH_PARITY } from '../../src/core/tolerance.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(`${t}\n`), err: (t) => void err.push(`${t}\n`) };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'transformer-spec-forward-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

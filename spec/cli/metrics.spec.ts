@@ -11,24 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/format.js';
-import { main } from '../../src/cli/main.js';
+import { cli, type Run } from '../_helpers/cli.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { EXACT, isClose } from '../../src/core/tolerance.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(`${t}\n`), err: (t) => void err.push(`${t}\n`) };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'transformer-spec-metrics-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

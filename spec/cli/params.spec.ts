@@ -8,24 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/format.js';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../_helpers/cli.js';
 import type { ParamsJson } from '../../src/cli/params.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (t) => void out.push(`${t}\n`), err: (t) => void err.push(`${t}\n`) };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 async function json(...argv: string[]): Promise<ParamsJson> {
   const r = await cli('params', ...argv, '--json');
