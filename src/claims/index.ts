@@ -11,6 +11,7 @@ import { metricEvaluators } from './metrics.js';
 import { peftEvaluators } from './peft.js';
 import { positionalEncodingEvaluators } from './positional-encoding.js';
 import { shapeEvaluators } from './shapes.js';
+import { trainingEvaluators } from './training.js';
 import type { Evaluator } from './types.js';
 
 export const EVALUATORS: Record<string, Evaluator> = {
@@ -22,5 +23,6 @@ export const EVALUATORS: Record<string, Evaluator> = {
   ...modelEvaluators,
   ...metricEvaluators,
   ...peftEvaluators,
+  ...trainingEvaluators,
   ...efficientAttentionEvaluators,
 };

@@ -20,7 +20,7 @@ import { SpecError } from '../core/errors.js';
 import { ClaimRecordError, UsageError, suggest } from './args.js';
 import type { Io } from './format.js';
 
-export const COMMANDS = ['verify', 'explain', 'forward', 'metrics', 'params', 'help'] as const;
+export const COMMANDS = ['verify', 'explain', 'forward', 'generate', 'metrics', 'params', 'help'] as const;
 
 const INVOCATION = `Run it as any of:
   transformer-spec <command> [options]        (after \`npm link\`, or node bin/transformer-spec.js from anywhere)
@@ -59,6 +59,8 @@ Commands:
                                 beside each implementation's, tolerance rule, verdict, erratum
   forward                       run the tutorial's TinyGPT or TinyBERT (evaluation mode) on your
                                 tokens with weights from a safetensors file: logits and loss
+  generate                      continue a prompt with TinyGPT as the tutorial's generate() does:
+                                temperature, top-k, top-p or greedy, seeded, context cropped
   params MODEL                  total and trainable parameters, exactly, for full fine-tuning or
                                 LoRA / adapters / prompt / prefix tuning on a real configuration
   metrics bleu|rouge            BLEU or ROUGE of a file of candidates against a file of references
@@ -73,6 +75,7 @@ Examples:
   transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]'
   transformer-spec metrics bleu --candidates examples/metrics/candidates.txt --references examples/metrics/references.txt
   transformer-spec params gpt2 --lora r=16,alpha=32,targets=c_attn,c_proj
+  transformer-spec generate --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --prompt 'Jalāl ' --temperature 0.8 --top-k 10 --seed 1
 
 ${CONVENTIONS}`,
 
@@ -250,6 +253,43 @@ Examples:
   transformer-spec metrics bleu --candidates examples/metrics/candidates.txt --references examples/metrics/references.txt
   transformer-spec metrics rouge --candidates examples/metrics/candidates.txt --references examples/metrics/references.txt --json`,
 
+  generate: `transformer-spec generate --model tinygpt --config FILE.json --weights FILE.safetensors --prompt TEXT [options]
+
+Continues TEXT with the tutorial's TinyGPT (scratch §4.4.1 generate()), in evaluation mode. Each
+step feeds the last block_size tokens to the model (the position table has no more rows), takes
+the logits z of the last position and chooses the next character:
+  temperature   z / T                       T > 0 (default 1); below 1 sharper, T → 0 approaches greedy
+  top-k         keep the K largest logits   ties with the K-th are kept; K ≥ vocabulary size keeps all
+  top-p         keep the smallest set of most probable tokens whose probability reaches P
+  sample        draw from softmax of what is kept, with a seeded generator (same seed, same text)
+in that order (temperature, then top-k, then top-p); --greedy takes the argmax instead.
+
+Options:
+  --model tinygpt              the decoder; TinyBERT is bidirectional and cannot continue a prompt; required
+  --config FILE.json           the constructor arguments as for forward, plus an optional "vocab": the
+                               characters of the ids 0…V−1 in code-point order (npm run reproduce --
+                               tinygpt --save-weights writes one). Without it: the characters of the
+                               tutorial's TinyGPT text, read from ../shared at run time; required
+  --weights FILE.safetensors   TinyGPT weights, checked as for forward; required
+  --prompt TEXT                the text to continue; every character must be in the vocabulary; required
+  --temperature T              a finite number > 0 (default 1)
+  --top-k K                    an integer ≥ 1 (default: no top-k)
+  --top-p P                    a number in (0, 1] (default: no top-p)
+  --greedy                     argmax decoding (not with --temperature/--top-k/--top-p)
+  --seed S                     an integer ≥ 0 for the sampler (default 0)
+  --max-new-tokens N           how many characters to add (default 100)
+  --backend reference|tfjs     which implementation computes the logits (default reference)
+  --json                       one JSON object: {"text", "prompt", "tokens", "promptTokens",
+                               "newTokens", "model", "backend", "seed", "sampling", "blockSize",
+                               "vocabulary": "config" | "tutorial"}
+
+Bad values are named errors on one line (exit 2): TemperatureError, TopKError, TopPError, an unknown
+character in the prompt, a vocabulary that does not match vocab_size.
+
+Examples (the tutorial's own settings: temperature 0.8, top_k 50 — a no-op with 48 characters):
+  transformer-spec generate --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --prompt 'Jalāl ' --temperature 0.8 --top-k 50 --max-new-tokens 400
+  npm run reproduce -- tinygpt --save-weights && transformer-spec generate --model tinygpt --config report/reproduce-tinygpt.config.json --weights report/reproduce-tinygpt.safetensors --prompt 'Jalāl ' --temperature 0.8 --backend tfjs`,
+
   'explain --list': `transformer-spec explain --list
 
 Lists every golden claim (golden/<topic>/<id>.json): its id, verdict and title.`,
@@ -358,6 +398,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       // Loaded on demand: it pulls in the models and the safetensors reader.
       const { runForward } = await import('./forward.js');
       return await runForward(rest, io);
+    }
+    if (command === 'generate') {
+      const { runGenerate } = await import('./generate.js');
+      return await runGenerate(rest, io);
     }
     if (command === 'params') {
       const { runParams } = await import('./params.js');

@@ -1,14 +1,17 @@
 /**
  * TinyGPT / TinyBERT in TensorFlow.js (float32); same formula and parameter tree as
  * src/reference/tiny-models.ts, batched: idx (B × T) int32 → logits (B × T × V), loss (scalar).
- * Evaluation mode (dropout = identity), the mode the PyTorch fixtures are exported in.
+ * Evaluation mode (dropout = identity) by default, the mode the PyTorch fixtures are exported in;
+ * `options.training` switches dropout on where the tutorial's modules apply it (see
+ * src/tfjs/transformer-block.ts), for the training loop of src/training/.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { checkTokens } from '../reference/tiny-models.js';
 import { layerNorm, linear, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { block, type TfBlockParams } from './transformer-block.js';
+import { embeddingForTraining, linearForTraining } from './training-ops.js';
+import { block, type TfBlockParams, type TfTrainingMode } from './transformer-block.js';
 
 export interface TfTinyModelParams {
   token_embed: { weight: tf.Tensor };
@@ -62,6 +65,7 @@ export function tinyModel(
   params: TfTinyModelParams,
   idx: number[][],
   targets?: number[][],
+  options: { training?: TfTrainingMode } = {},
 ): { logits: tf.Tensor; loss?: tf.Scalar } {
   checkTokens(idx, config);
   const head = kind === 'tinygpt' ? params.lm_head : params.mlm_head;
@@ -71,11 +75,11 @@ export function tinyModel(
   }
   const [B, T] = [idx.length, idx[0].length];
   return tf.tidy(() => {
-    const tok = embeddingLookup(params.token_embed.weight, idx); // (B × T × C)
+    const tok = options.training ? embeddingForTraining(params.token_embed.weight, idx) : embeddingLookup(params.token_embed.weight, idx); // (B × T × C)
     const pos = tf.slice(params.pos_embed.weight, [0, 0], [T, -1]); // rows 0…T−1 (T × C), broadcast over B
     let x = tf.add(tok, pos);
-    for (const b of params.blocks) x = block(x, b, { causal: kind === 'tinygpt' }); // (B × T × C)
-    const logits = linear(layerNorm(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
+    for (const b of params.blocks) x = block(x, b, { causal: kind === 'tinygpt', training: options.training }); // (B × T × C)
+    const logits = (options.training ? linearForTraining : linear)(layerNorm(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
     if (!targets) return { logits };
     const V = config.vocab_size;
     if (kind === 'tinygpt' && targets.flat().some((t) => t === -100)) throw new RangeArgumentError('TinyGPT targets must be token ids; −100 is only an ignore index for TinyBERT');

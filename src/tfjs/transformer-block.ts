@@ -3,6 +3,12 @@
  * src/reference/transformer-block.ts for the formulas. Inputs are batched: x (B × T × C).
  * The tutorial's per-head Linear layers are stacked into one projection per role:
  * W_Q = concat_h(heads.h.query.weight) (H·hs × C), so Q = x W_Qᵀ is split into H heads.
+ *
+ * Training mode (`training` option of multiHeadModule / block): inverted dropout with probability
+ * p at the three places the tutorial's modules apply nn.Dropout (scratch §3.4, §4.4): on each
+ * head's attention weights (after softmax, before the product with V), on MultiHead's output
+ * projection, and at the end of FeedForward. Without the option the layers run in evaluation mode
+ * and compute exactly what they computed before training mode existed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
@@ -10,7 +16,9 @@ import { formatShape } from '../core/shape.js';
 import type { Activation } from '../reference/activations.js';
 import { causalMask } from './masks.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
-import { feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
+import { activation, dropout, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
+import { softmaxUnchecked } from './softmax.js';
+import { linearForTraining } from './training-ops.js';
 
 export interface TfHeadParams {
   query: TfLinearParams;
@@ -39,8 +47,27 @@ export interface TfDecoderLayerParams extends TfEncoderLayerParams {
   ln3: TfLayerNormParams;
 }
 
+/**
+ * Training mode: dropout probability p (the model's `dropout`, 0.1 in the tutorial) and a source
+ * of seeds, one per dropout call, so that a training run is reproducible from its first seed.
+ */
+export interface TfTrainingMode {
+  p: number;
+  nextSeed(): number;
+}
+
+export interface TfLayerOptions {
+  causal?: boolean;
+  memory?: tf.Tensor;
+  /** Absent: evaluation mode (dropout is the identity). */
+  training?: TfTrainingMode;
+}
+
+const drop = (x: tf.Tensor, training: TfTrainingMode | undefined): tf.Tensor =>
+  training && training.p > 0 ? dropout(x, training.p, { training: true, seed: training.nextSeed() }) : x;
+
 /** The tutorial's MultiHead on batched input; `memory` switches to cross-attention. */
-export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, options: { causal?: boolean; memory?: tf.Tensor } = {}): tf.Tensor {
+export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, options: TfLayerOptions = {}): tf.Tensor {
   if (x.rank !== 3) throw new ShapeError(`x must be (B × T × C), got ${formatShape(x.shape)}`, 'BAD_RANK');
   const kv = options.memory ?? x;
   if (kv.rank !== 3 || kv.shape[0] !== x.shape[0] || kv.shape[2] !== x.shape[2]) throw new ShapeError(`memory must be (B × T_enc × C) with B = ${x.shape[0]} and C = ${x.shape[2]}, got ${formatShape(kv.shape)}`);
@@ -50,25 +77,38 @@ export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, option
   const Tk = kv.shape[1]!;
   const hs = p.heads[0].query.weight.shape[0]!;
   return tf.tidy(() => {
+    const lin = options.training ? linearForTraining : linear; // same values; the training one has transpose-free gradients
     const project = (input: tf.Tensor, n: number, role: 'query' | 'key' | 'value') => {
       const w = tf.concat(p.heads.map((h) => h[role].weight), 0); // (H·hs × C)
-      const y = linear(input, { weight: w }, `heads.*.${role}`); // (B × n × H·hs)
+      const y = lin(input, { weight: w }, `heads.*.${role}`); // (B × n × H·hs)
       return tf.transpose(tf.reshape(y, [B, n, H, hs]), [0, 2, 1, 3]); // (B × H × n × hs)
     };
     const q = project(x, T, 'query');
     const k = project(kv, Tk, 'key');
     const v = project(kv, Tk, 'value');
     const mask = options.causal ? causalMask(T, Tk) : null;
-    const steps = attentionUnchecked(q, k, v, 1 / Math.sqrt(hs), mask, -Infinity); // output (B × H × T × hs)
-    const merged = tf.reshape(tf.transpose(steps.output, [0, 2, 1, 3]), [B, T, H * hs]); // (B × T × H·hs)
-    return linear(merged, p.proj, 'proj'); // (B × T × C)
+    const training = options.training && options.training.p > 0 ? options.training : undefined;
+    let heads: tf.Tensor; // (B × H × T × hs)
+    if (!training) {
+      heads = attentionUnchecked(q, k, v, 1 / Math.sqrt(hs), mask, -Infinity).output;
+    } else {
+      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (B × H × T × hs)(B × H × hs × Tk) → (B × H × T × Tk)
+      const masked = mask ? tf.where(tf.broadcastTo(mask, scores.shape), scores, tf.fill(scores.shape, -Infinity)) : scores;
+      heads = tf.matMul(drop(softmaxUnchecked(masked, -1), training), v); // dropout on the weights, then (B × H × T × Tk)(B × H × Tk × hs)
+    }
+    const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, H * hs]); // (B × T × H·hs)
+    return drop(lin(merged, p.proj, 'proj'), training); // (B × T × C)
   });
 }
 
-export function block(x: tf.Tensor, p: TfBlockParams, options: { causal?: boolean; activation?: Activation } = {}): tf.Tensor {
+export function block(x: tf.Tensor, p: TfBlockParams, options: { causal?: boolean; activation?: Activation; training?: TfTrainingMode } = {}): tf.Tensor {
   return tf.tidy(() => {
-    const h = tf.add(x, multiHeadModule(layerNorm(x, p.ln1, 1e-5, 'ln1'), p.mh, options)); // x + MHA(LN₁ x)
-    return tf.add(h, feedForward(layerNorm(h, p.ln2, 1e-5, 'ln2'), p.ff, options.activation ?? 'gelu')); // h + FFN(LN₂ h)
+    const h = tf.add(x, multiHeadModule(layerNorm(x, p.ln1, 1e-5, 'ln1'), p.mh, { causal: options.causal, training: options.training })); // x + MHA(LN₁ x)
+    const ffn = (z: tf.Tensor) =>
+      options.training
+        ? drop(linearForTraining(activation(linearForTraining(z, p.ff.net[0], 'ff.net.0'), options.activation ?? 'gelu'), p.ff.net[2], 'ff.net.2'), options.training) // (… × d_ff) → (… × C), then dropout
+        : feedForward(z, p.ff, options.activation ?? 'gelu');
+    return tf.add(h, ffn(layerNorm(h, p.ln2, 1e-5, 'ln2'))); // h + FFN(LN₂ h)
   });
 }
 

@@ -1,0 +1,171 @@
+/**
+ * The tutorial's training loop (scratch §3.4 TinyBERT, §4.4 TinyGPT) on TensorFlow.js:
+ *
+ *   for step = 1 … S:                         (the tutorial calls each step an "epoch")
+ *     x, y   = get_batch()                     one random batch of B windows of T tokens
+ *     loss   = cross-entropy(model(x), y)      training mode: dropout on
+ *     g      = ∇ loss                          (optionally clipped to a global norm)
+ *     θ      = AdamW(θ, g, η_step)             (η from a warm-up + cosine schedule, if given)
+ *
+ * TinyBERT's batches carry masked-token labels (−100 where nothing is asked), TinyGPT's the next
+ * tokens. Everything random is seeded: weights from `seed`, batches and masks from a second
+ * stream, dropout masks from a third, so a run is reproducible on one backend (float32 sums may
+ * round differently on another, and the runs then drift apart slowly).
+ *
+ * The trainer owns its variables and optimiser state: call dispose() when done.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '../tfjs/index.js'; // registers the gradients tf.variableGrads needs
+import { RangeArgumentError } from '../core/errors.js';
+import { seededRng, type Rng } from '../core/random.js';
+import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
+import type { LoadedTinyWeights } from '../core/tiny-weights.js';
+import { type AdamWOptions } from '../reference/adamw.js';
+import { warmupCosineLr, type WarmupCosineOptions } from '../reference/lr-schedule.js';
+import { unflatten } from '../reference/state-dict.js';
+import { createAdamW, type TfAdamW } from '../tfjs/adamw.js';
+import { clipGradNorm } from '../tfjs/grad-clip.js';
+import { tinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
+import type { TfTrainingMode } from '../tfjs/transformer-block.js';
+import { nextTokenBatch, tutorialBertBatch } from './batches.js';
+import { initTinyWeights } from './init.js';
+
+export interface TrainOptions {
+  kind: TinyKind;
+  config: TinyConfig;
+  /** The encoded training text. */
+  data: readonly number[];
+  batchSize: number;
+  /** Window length T (≤ config.block_size). */
+  blockSize: number;
+  seed: number;
+  optimizer?: AdamWOptions;
+  /** A warm-up + cosine schedule overrides optimizer.lr step by step. */
+  schedule?: WarmupCosineOptions;
+  /** Clip the global gradient norm to this value before each step. */
+  clipNorm?: number;
+  /** TinyBERT: ordinary tokens 0…maskTokenId−1, [MASK] = maskTokenId. */
+  maskTokenId?: number;
+  /** Start from these weights instead of a fresh initialisation. */
+  initial?: LoadedTinyWeights;
+}
+
+export interface StepReport {
+  /** 1-based. */
+  step: number;
+  loss: number;
+  /** The learning rate used by this step. */
+  lr: number;
+  /** TinyBERT: share of the batch's labelled positions whose argmax equals the label (training mode). */
+  accuracy?: number;
+  /** Global gradient norm before clipping (only when clipping). */
+  gradNorm?: number;
+}
+
+export interface Trainer {
+  readonly options: TrainOptions;
+  /** The model's parameters as tf.Variables (owned by the trainer). */
+  readonly params: TfTinyModelParams;
+  readonly names: readonly string[];
+  readonly stepsTaken: number;
+  /** Runs one step; `withAccuracy` also reads back TinyBERT's predictions for the log. */
+  step(withAccuracy?: boolean): StepReport;
+  /** Current weights as a state_dict (float32 copies), e.g. to save or to evaluate on the reference. */
+  weights(): LoadedTinyWeights;
+  dispose(): void;
+}
+
+let trainerCount = 0;
+
+export function createTrainer(options: TrainOptions): Trainer {
+  const { kind, config, data, batchSize, blockSize, seed } = options;
+  if (!Number.isInteger(seed)) throw new RangeArgumentError(`seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(blockSize) || blockSize < 1 || blockSize > config.block_size) throw new RangeArgumentError(`blockSize must be an integer in 1…block_size (${config.block_size}), got ${blockSize}`);
+  if (kind === 'tinybert' && (options.maskTokenId === undefined || options.maskTokenId !== config.vocab_size - 1)) {
+    throw new RangeArgumentError(`TinyBERT training needs maskTokenId = vocab_size − 1 = ${config.vocab_size - 1} (the [MASK] token after the ordinary words), got ${options.maskTokenId}`);
+  }
+  const initial = options.initial ?? initTinyWeights(kind, config, seededRng(seed), `initialisation (seed ${seed})`);
+  const batchRng: Rng = seededRng((seed ^ 0x5bd1e995) >>> 0);
+  const dropoutRng: Rng = seededRng((seed ^ 0x27d4eb2f) >>> 0);
+  const training: TfTrainingMode = { p: config.dropout, nextSeed: () => dropoutRng.int(0, 2 ** 31 - 1) };
+
+  const runId = `trainer${++trainerCount}`;
+  const names = initial.names.filter((n) => !n.endsWith('.tril'));
+  const variables = names.map((n) => {
+    const t = initial.tensors.get(n)!;
+    return tf.tidy(() => tf.variable(tf.tensor(t.values, t.shape, 'float32'), true, `${runId}/${n}`)); // the initial value is freed by tidy
+  });
+  const params = unflatten(names.map((n, i) => [n, variables[i]])) as unknown as TfTinyModelParams;
+  const optimizer: TfAdamW = createAdamW(variables, options.optimizer);
+  let stepsTaken = 0;
+
+  function step(withAccuracy = false): StepReport {
+    const k = stepsTaken; // 0-based index of this optimiser step
+    const lr = options.schedule ? warmupCosineLr(k, options.schedule) : (options.optimizer?.lr ?? 1e-3);
+    let inputs: number[][];
+    let targets: number[][];
+    if (kind === 'tinybert') {
+      // A batch without any label has an undefined loss (0/0): draw again (probability 0.85^(B·T), 1e-18 at 32 × 8).
+      let b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
+      while (b.labels.flat().every((t) => t === -100)) b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
+      [inputs, targets] = [b.inputs, b.labels];
+    } else {
+      const b = nextTokenBatch(data, { batchSize, blockSize, rng: batchRng });
+      [inputs, targets] = [b.inputs, b.targets];
+    }
+    let accuracy: number | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = tinyModel(kind, config, params, inputs, targets, { training });
+      if (withAccuracy && kind === 'tinybert') {
+        const preds = tf.argMax(out.logits, -1).dataSync(); // (B·T) row-major
+        const flat = targets.flat();
+        let labelled = 0;
+        let correct = 0;
+        flat.forEach((t, i) => {
+          if (t === -100) return;
+          labelled += 1;
+          if (preds[i] === t) correct += 1;
+        });
+        accuracy = correct / labelled;
+      }
+      return out.loss!;
+    }, variables);
+    const loss = value.dataSync()[0];
+    let list = variables.map((v) => grads[v.name]);
+    let gradNorm: number | undefined;
+    if (options.clipNorm !== undefined) {
+      const clipped = clipGradNorm(list, options.clipNorm);
+      tf.dispose(list);
+      list = clipped.grads;
+      gradNorm = clipped.totalNorm;
+    }
+    optimizer.apply(list, lr);
+    tf.dispose([value, ...list]);
+    stepsTaken += 1;
+    return { step: stepsTaken, loss, lr, ...(accuracy === undefined ? {} : { accuracy }), ...(gradNorm === undefined ? {} : { gradNorm }) };
+  }
+
+  function weights(): LoadedTinyWeights {
+    const tensors = new Map(initial.names.map((n) => {
+      const i = names.indexOf(n);
+      const t = initial.tensors.get(n)!;
+      return [n, i === -1 ? { shape: [...t.shape], values: t.values.slice() } : { shape: [...t.shape], values: Float32Array.from(variables[i].dataSync()) }];
+    }));
+    return { names: [...initial.names], tensors, layout: 'state_dict', source: `${kind} after ${stepsTaken} steps (seed ${seed})` };
+  }
+
+  return {
+    options,
+    params,
+    names,
+    get stepsTaken() {
+      return stepsTaken;
+    },
+    step,
+    weights,
+    dispose() {
+      optimizer.dispose();
+      tf.dispose(variables);
+    },
+  };
+}
