@@ -914,6 +914,65 @@ def check(stored_dir: Path) -> int:
 # =============================================================================================
 
 
+def owned_flat_files(root: Path, manifest: str = "manifest.json") -> List[str]:
+    """The .safetensors files of a flat fixture folder (fixtures/peft, fixtures/optim) and its manifest."""
+    files = sorted(p.name for p in Path(root).glob("*.safetensors"))
+    if (Path(root) / manifest).exists():
+        files.append(manifest)
+    return files
+
+
+def check_flat(stored_dir: Path, export_all, label: str, manifest: str = "manifest.json") -> int:
+    """--check for a flat fixture folder: export into a temporary folder with `export_all(dir, quiet)` and
+    compare every file, tensor, metadata entry and the manifest's fixture list with `stored_dir`."""
+    MANIFEST = manifest
+    problems: List[str] = []
+    n_tensors = 0
+    worst = 0.0
+    with tempfile.TemporaryDirectory(prefix=f"export-{label}-check-") as tmp:
+        fresh_dir = Path(tmp)
+        fresh_manifest = export_all(fresh_dir, quiet=True)
+        fresh, stored = set(owned_flat_files(fresh_dir, manifest)), set(owned_flat_files(stored_dir, manifest))
+        problems += [f"MISSING {f}: exported now but not in {stored_dir}" for f in sorted(fresh - stored)]
+        problems += [f"EXTRA {f}: in {stored_dir} but not produced by this script" for f in sorted(stored - fresh)]
+        for rel in sorted((fresh & stored) - {MANIFEST}):
+            a, a_meta = read_safetensors(fresh_dir / rel)
+            try:
+                b, b_meta = read_safetensors(stored_dir / rel)
+            except (ValueError, KeyError, json.JSONDecodeError) as e:
+                problems.append(f"DIFF {rel}: unreadable: {e}")
+                continue
+            problems += [f"DIFF {rel} {n}: tensor missing from the stored file" for n in sorted(set(a) - set(b))]
+            problems += [f"DIFF {rel} {n}: extra tensor in the stored file" for n in sorted(set(b) - set(a))]
+            for n in sorted(set(a) & set(b)):
+                msg, d = compare_tensor(f"DIFF {rel} {n}", a[n], b[n])
+                n_tensors += 1
+                if msg:
+                    problems.append(msg)
+                else:
+                    worst = max(worst, d)
+            for key in sorted(set(a_meta) | set(b_meta)):
+                if a_meta.get(key) != b_meta.get(key):
+                    problems.append(f"DIFF {rel} __metadata__.{key}: {a_meta.get(key)!r} != stored {b_meta.get(key)!r}")
+        if MANIFEST in stored:
+            stored_manifest = json.loads((stored_dir / MANIFEST).read_text(encoding="utf-8"))
+            strip = lambda fs: [{k: v for k, v in f.items() if k != "sha256"} for f in fs]  # noqa: E731
+            if strip(fresh_manifest["fixtures"]) != strip(stored_manifest.get("fixtures", [])):
+                problems.append(f"DIFF {MANIFEST} fixtures: file list, configs or tensor shapes differ")
+            for entry in stored_manifest.get("fixtures", []):
+                rel = entry.get("file", "")
+                if rel in stored and entry.get("sha256") != sha256_file(stored_dir / rel):
+                    problems.append(f"DIFF {MANIFEST} {rel}: recorded sha256 does not match the stored file")
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"check FAILED: {len(problems)} difference(s) against {stored_dir}")
+        return 1
+    print(f"check OK: {len(fresh)} files, {n_tensors} tensors match {stored_dir} "
+          f"(|a-b| <= {ATOL:g} + {RTOL:g}|b|; max |a-b| = {worst:.3e})")
+    return 0
+
+
 def self_test() -> int:
     torch.manual_seed(0)
     sample = {

@@ -49,6 +49,7 @@ SCRIPT_PATH = Path(__file__).resolve()
 REPO_ROOT = SCRIPT_PATH.parent.parent
 SCRIPT_NAME = "scripts/export-optim-fixtures.py"
 MANIFEST = "manifest.json"
+LABEL = "optim"
 SEED_BASE = 4321
 
 
@@ -209,58 +210,11 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
 
 
 def owned_files(root: Path) -> List[str]:
-    files = sorted(p.name for p in Path(root).glob("*.safetensors"))
-    if (Path(root) / MANIFEST).exists():
-        files.append(MANIFEST)
-    return files
+    return base.owned_flat_files(root, MANIFEST)
 
 
 def check(stored_dir: Path) -> int:
-    problems: List[str] = []
-    n_tensors = 0
-    worst = 0.0
-    with tempfile.TemporaryDirectory(prefix="export-optim-check-") as tmp:
-        fresh_dir = Path(tmp)
-        fresh_manifest = export_all(fresh_dir, quiet=True)
-        fresh, stored = set(owned_files(fresh_dir)), set(owned_files(stored_dir))
-        problems += [f"MISSING {f}: exported now but not in {stored_dir}" for f in sorted(fresh - stored)]
-        problems += [f"EXTRA {f}: in {stored_dir} but not produced by this script" for f in sorted(stored - fresh)]
-        for rel in sorted((fresh & stored) - {MANIFEST}):
-            a, a_meta = base.read_safetensors(fresh_dir / rel)
-            try:
-                b, b_meta = base.read_safetensors(stored_dir / rel)
-            except (ValueError, KeyError, json.JSONDecodeError) as e:
-                problems.append(f"DIFF {rel}: unreadable: {e}")
-                continue
-            problems += [f"DIFF {rel} {n}: tensor missing from the stored file" for n in sorted(set(a) - set(b))]
-            problems += [f"DIFF {rel} {n}: extra tensor in the stored file" for n in sorted(set(b) - set(a))]
-            for n in sorted(set(a) & set(b)):
-                msg, d = base.compare_tensor(f"DIFF {rel} {n}", a[n], b[n])
-                n_tensors += 1
-                if msg:
-                    problems.append(msg)
-                else:
-                    worst = max(worst, d)
-            for key in sorted(set(a_meta) | set(b_meta)):
-                if a_meta.get(key) != b_meta.get(key):
-                    problems.append(f"DIFF {rel} __metadata__.{key}: {a_meta.get(key)!r} != stored {b_meta.get(key)!r}")
-        if MANIFEST in stored:
-            stored_manifest = json.loads((stored_dir / MANIFEST).read_text(encoding="utf-8"))
-            strip = lambda fs: [{k: v for k, v in f.items() if k != "sha256"} for f in fs]  # noqa: E731
-            if strip(fresh_manifest["fixtures"]) != strip(stored_manifest.get("fixtures", [])):
-                problems.append(f"DIFF {MANIFEST} fixtures: file list, configs or tensor shapes differ")
-            for entry in stored_manifest.get("fixtures", []):
-                rel = entry.get("file", "")
-                if rel in stored and entry.get("sha256") != base.sha256_file(stored_dir / rel):
-                    problems.append(f"DIFF {MANIFEST} {rel}: recorded sha256 does not match the stored file")
-    for line in problems:
-        print(line)
-    if problems:
-        print(f"check FAILED: {len(problems)} difference(s) against {stored_dir}")
-        return 1
-    print(f"check OK: {len(fresh)} files, {n_tensors} tensors match {stored_dir} "
-          f"(|a-b| <= {base.ATOL:g} + {base.RTOL:g}|b|; max |a-b| = {worst:.3e})")
-    return 0
+    return base.check_flat(stored_dir, export_all, LABEL, MANIFEST)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
