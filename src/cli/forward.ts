@@ -12,13 +12,13 @@
  * project's fixture layout (param.* entries). Tokens are one sequence [ids] or a batch
  * [[ids], …]; targets have the same shape (TinyBERT targets may be −100: not scored).
  */
-import { readFileSync } from 'node:fs';
 import type { TensorContainer } from '@tensorflow/tfjs-core';
-import { SpecError, RangeArgumentError } from '../core/errors.js';
+import { RangeArgumentError } from '../core/errors.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
 import { tinyModel as referenceModel } from '../reference/tiny-models.js';
 import { UsageError, parseArgs, parseChoiceOption, parseIntegerOption, parseJsonOption, requireOption, type OptionSpecs } from './args.js';
+import { readOptionFile, readOptionJson } from './files.js';
 import { formatNumber, formatTable, formatVector, toJson, type Io } from './format.js';
 
 export const MODELS = ['tinygpt', 'tinybert'] as const satisfies readonly TinyKind[];
@@ -111,40 +111,12 @@ function digitsOption(text: string | undefined): number {
   return d;
 }
 
-/** "no such file or directory" from a Node file-system error, or undefined for anything else. */
-function fileSystemProblem(e: unknown): string | undefined {
-  const err = e as NodeJS.ErrnoException;
-  if (e instanceof SpecError || typeof err?.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return undefined;
-  const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
-  return known[err.code] ?? `${err.code}: ${(err.message ?? '').split('\n')[0]}`;
-}
-
 function readConfig(path: string): TinyConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const why = fileSystemProblem(e);
-    if (why) throw new UsageError(`--config ${path}: cannot read the file (${why})`);
-    throw e;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return validateTinyConfig(raw, `--config ${path}`);
+  return validateTinyConfig(readOptionJson('config', path), `--config ${path}`);
 }
 
 function readWeights(path: string, kind: TinyKind, config: TinyConfig): LoadedTinyWeights {
-  try {
-    return loadTinyWeights(path, kind, config);
-  } catch (e) {
-    const why = fileSystemProblem(e);
-    if (why) throw new UsageError(`--weights ${path}: cannot read the file (${why})`);
-    throw e;
-  }
+  return readOptionFile('weights', path, (p) => loadTinyWeights(p, kind, config));
 }
 
 /** Token sequences as given: `single` when the JSON was one flat list. */

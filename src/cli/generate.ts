@@ -14,9 +14,7 @@
  * Bad sampling options are the named errors of src/reference/sampling.ts (TemperatureError,
  * TopKError, TopPError); a prompt character outside the vocabulary is an UnknownTokenError.
  */
-import { readFileSync } from 'node:fs';
 import type { TensorContainer } from '@tensorflow/tfjs-core';
-import { SpecError } from '../core/errors.js';
 import { seededRng } from '../core/random.js';
 import { validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
@@ -25,6 +23,7 @@ import { tinyModel } from '../reference/tiny-models.js';
 import { readTutorialTexts } from '../training/tutorial-texts.js';
 import { charVocabulary, charVocabularyFrom, type Vocabulary } from '../training/vocab.js';
 import { UsageError, parseArgs, parseChoiceOption, parseIntegerOption, parseNumberOption, requireOption, type OptionSpecs } from './args.js';
+import { readOptionFile, readOptionJson } from './files.js';
 import { toJson, type Io } from './format.js';
 
 const GENERATE_OPTIONS = {
@@ -165,27 +164,8 @@ function samplingOptions(t: string | undefined, k: string | undefined, p: string
   return o;
 }
 
-function fileProblem(e: unknown): string | undefined {
-  const err = e as NodeJS.ErrnoException;
-  if (e instanceof SpecError || typeof err?.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return undefined;
-  return ({ ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' } as Record<string, string>)[err.code] ?? err.code;
-}
-
 function readConfigAndVocabulary(path: string): { config: TinyConfig; vocab: Vocabulary; source: 'config' | 'tutorial' } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const why = fileProblem(e);
-    if (why) throw new UsageError(`--config ${path}: cannot read the file (${why})`);
-    throw e;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const raw = readOptionJson('config', path);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) validateTinyConfig(raw, `--config ${path}`); // throws: not an object
   const { vocab: symbols, ...rest } = raw as Record<string, unknown>;
   const config = validateTinyConfig(rest, `--config ${path}`);
@@ -208,11 +188,5 @@ function readConfigAndVocabulary(path: string): { config: TinyConfig; vocab: Voc
 }
 
 function readWeights(path: string, config: TinyConfig): LoadedTinyWeights {
-  try {
-    return loadTinyWeights(path, 'tinygpt', config);
-  } catch (e) {
-    const why = fileProblem(e);
-    if (why) throw new UsageError(`--weights ${path}: cannot read the file (${why})`);
-    throw e;
-  }
+  return readOptionFile('weights', path, (p) => loadTinyWeights(p, 'tinygpt', config));
 }

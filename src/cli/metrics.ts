@@ -10,11 +10,10 @@
  * against line i of the references (one reference per candidate). An empty line is an empty
  * sentence; an empty file, or files with different numbers of lines, are errors (exit 2).
  */
-import { readFileSync } from 'node:fs';
-import { SpecError } from '../core/errors.js';
 import { corpusBleu } from '../reference/bleu.js';
 import { corpusRouge, ROUGE_TYPES } from '../reference/rouge.js';
 import { UsageError, parseArgs, parseIntegerOption, requireOption, type OptionSpecs } from './args.js';
+import { readOptionText } from './files.js';
 import { formatNumber, formatTable, toJson, type Io } from './format.js';
 
 export const METRICS = ['bleu', 'rouge'] as const;
@@ -49,24 +48,9 @@ export interface RougeJson {
   pairs: number;
 }
 
-/** "no such file" etc. from a Node file-system error, or undefined for anything else. */
-function fileSystemProblem(e: unknown): string | undefined {
-  const err = e as NodeJS.ErrnoException;
-  if (e instanceof SpecError || typeof err?.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return undefined;
-  const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
-  return known[err.code] ?? `${err.code}: ${(err.message ?? '').split('\n')[0]}`;
-}
-
 /** The lines of a sentence file (see the module header). */
 export function readSentences(path: string, option: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const why = fileSystemProblem(e);
-    if (why) throw new UsageError(`--${option} ${path}: cannot read the file (${why})`);
-    throw e;
-  }
+  let text = readOptionText(option, path);
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   if (text.length === 0) throw new UsageError(`--${option} ${path} is empty: it needs one sentence per line`);
   const lines = text.split(/\r?\n/);
