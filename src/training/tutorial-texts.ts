@@ -17,13 +17,11 @@
  * out); TutorialFormatError when it does not hold two texts or the two printed logs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { PROJECT_ROOT } from '../core/claims.js';
+import { tutorialPath } from '../claims/tutorial-text.js';
 import { SpecError } from '../core/errors.js';
 
-/** Where the tutorial lives, relative to the project root. */
-export const TUTORIAL_RELATIVE_PATH = join('..', 'shared', 'seeds', '004_141c9463eba2c207.txt');
-export const TUTORIAL_PATH = resolve(PROJECT_ROOT, TUTORIAL_RELATIVE_PATH);
+/** Where the tutorial lives: defined once, in src/claims/tutorial-text.ts (../shared/seeds/ beside the project). */
+export const TUTORIAL_PATH = tutorialPath();
 
 /** The tutorial file is missing: the reproductions and training claims cannot read their texts. */
 export class TutorialSourceMissingError extends SpecError {
