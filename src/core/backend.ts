@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { SpecError } from './errors.js';
+import { planWasmThreads, setWasmBackendThreaded } from './wasm-threads.js';
 
 export type BackendChoice = 'gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendChoice[] = ['gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -30,7 +31,9 @@ export interface BackendReport {
   /** Whether TFJS_BACKEND forced it. */
   forced: boolean;
   attempts: BackendAttempt[];
-  /** One line for humans: "wasm (tensorflow-gpu: package not installed; ...)". */
+  /** wasm only: XNNPACK's thread count and why (see src/core/wasm-threads.ts). */
+  wasmThreads?: { threads: number; reason: string };
+  /** One line for humans: "wasm, 2 threads (gpu: package not installed; ...)". */
   summary: string;
 }
 
@@ -69,6 +72,25 @@ async function quietly<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+let wasmThreads: { threads: number; reason: string } | undefined;
+
+/** The threaded wasm build (see wasm-threads.ts); on failure, the single-threaded one and why. */
+async function startWasm(): Promise<boolean> {
+  const plan = planWasmThreads();
+  if (plan.threads > 1) {
+    try {
+      const threads = await setWasmBackendThreaded(plan.threads);
+      wasmThreads = { threads, reason: plan.reason };
+      return true;
+    } catch (e) {
+      wasmThreads = { threads: 1, reason: `the threaded build failed: ${(e as Error).message.split('\n')[0]}` };
+    }
+  }
+  const threads = await setWasmBackendThreaded(1);
+  wasmThreads ??= { threads, reason: plan.reason };
+  return true;
+}
+
 async function tryChoice(choice: BackendChoice): Promise<string | null> {
   const missing = await importOptional(PACKAGE[choice]);
   if (missing) return missing;
@@ -79,7 +101,7 @@ async function tryChoice(choice: BackendChoice): Promise<string | null> {
   const name = choice === 'gpu' || choice === 'tensorflow' ? 'tensorflow' : choice;
   try {
     return await quietly(async () => {
-      const ok = await tf.setBackend(name);
+      const ok = name === 'wasm' ? await startWasm() : await tf.setBackend(name);
       if (!ok) return `tf.setBackend('${name}') returned false (backend failed to initialise)`;
       await tf.ready();
       // A tiny op proves the kernels actually run on this backend.
@@ -121,7 +143,9 @@ export function initBackend(requested: string | undefined = process.env.TFJS_BAC
       if (failure === null) {
         const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.choice}: ${a.reason}`);
         const why = forcedChoice ? 'forced by TFJS_BACKEND' : skipped.length ? `better backends unavailable — ${skipped.join('; ')}` : 'best available';
-        return { choice, tfBackend: tf.getBackend(), forced: !!forcedChoice, attempts, summary: `${choice} (${why})` };
+        const threads = choice === 'wasm' && wasmThreads ? { wasmThreads } : {};
+        const label = choice === 'wasm' && wasmThreads ? `wasm, ${wasmThreads.threads} thread${wasmThreads.threads === 1 ? '' : 's'} [${wasmThreads.reason}]` : choice;
+        return { choice, tfBackend: tf.getBackend(), forced: !!forcedChoice, attempts, ...threads, summary: `${label} (${why})` };
       }
     }
     const why = attempts.map((a) => `${a.choice}: ${a.reason}`).join('; ');

@@ -1,0 +1,131 @@
+/**
+ * Multi-threaded WASM backend under Node.
+ *
+ * @tensorflow/tfjs-backend-wasm ships a threaded SIMD build (XNNPACK with a pthreadpool over
+ * Emscripten workers) but turns it off in Node (its flag WASM_HAS_MULTITHREAD_SUPPORT answers
+ * false when IS_NODE; tfjs issue #3830). Three things stand in the way, and this module works
+ * around each for the duration of tf.setBackend('wasm') only:
+ *
+ *   1. the flag — set to true, so init() loads tfjs-backend-wasm-threaded-simd.wasm;
+ *   2. the worker script — tfjs hands Emscripten a blob: URL, which Node's worker_threads cannot
+ *      open (ERR_WORKER_PATH). We write the package's own worker script to a file, changed in one
+ *      place: it loads the package's threaded module file (wasm-out/…threaded-simd.js) by path
+ *      instead of the Blob it would be sent, and URL.createObjectURL answers that file's path;
+ *   3. the thread count — the C++ side caps the pool at (logical cores ÷ 2), assuming
+ *      hyper-threading, so a 2-core machine would get 1 thread. os.cpus() answers twice the real
+ *      list while the module starts, so the cap becomes the real core count.
+ *
+ * Values do not change with the thread count: XNNPACK splits a matrix product by output tiles,
+ * each output element is still one thread's dot product in the same order, and tfjs's other wasm
+ * kernels are single-threaded (spec/core/wasm-threads.spec.ts compares 1 and 2 threads bitwise).
+ *
+ * TFJS_WASM_THREADS=n picks n threads (1 = the single-threaded SIMD build, as tfjs does in Node);
+ * the default is the number of cores, at most 8 (the size of the package's worker pool).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { SpecError } from './errors.js';
+
+/** Worker pool size compiled into the package's threaded build (PTHREAD_POOL_SIZE). */
+export const MAX_WASM_THREADS = 8;
+const START_TIMEOUT_MS = 20_000;
+
+export interface WasmThreadsPlan {
+  /** Threads asked for (1 = single-threaded). */
+  threads: number;
+  /** Why this many. */
+  reason: string;
+}
+
+/** The thread count from TFJS_WASM_THREADS, or the machine's cores (capped at 8). */
+export function planWasmThreads(value: string | undefined = process.env.TFJS_WASM_THREADS): WasmThreadsPlan {
+  if (value !== undefined && value !== '' && value !== 'auto') {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+      throw new SpecError('BACKEND_UNAVAILABLE', `TFJS_WASM_THREADS=${value} is not a thread count; use an integer 1…${MAX_WASM_THREADS} (or leave it unset for one per core)`);
+    }
+    return { threads: n, reason: 'TFJS_WASM_THREADS' };
+  }
+  const cores = os.cpus().length;
+  return { threads: Math.max(1, Math.min(cores, MAX_WASM_THREADS)), reason: `one per core, ${cores} cores` };
+}
+
+const require = createRequire(import.meta.url);
+
+/** The line of the package's worker script that loads the module it was sent (a Blob in Node). */
+const LOAD_SENT_SCRIPT = 'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}';
+
+/** Writes the Node-loadable worker script and returns its path; throws if the package changed shape. */
+function writeWorkerScript(): string {
+  const pkgDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const wasmOut = join(pkgDir, 'wasm-out');
+  const moduleFile = join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js');
+  const { wasmWorkerContents } = require(join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents?: string };
+  if (typeof wasmWorkerContents !== 'string' || !wasmWorkerContents.includes(LOAD_SENT_SCRIPT)) {
+    throw new Error('the installed tfjs-backend-wasm worker script does not have the expected shape (package version changed?)');
+  }
+  // As tfjs does before making its Blob: the template literal turned "\n" escapes into newlines.
+  const script = wasmWorkerContents.replace(/\n/g, '\\n').replace(LOAD_SENT_SCRIPT, `if(true){importScripts(${JSON.stringify(moduleFile)})}`);
+  const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
+  // One file per package version and content, shared by concurrent processes (written to a
+  // private name, then renamed into place, so no process ever reads a half-written script).
+  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
+  const dir = join(os.tmpdir(), 'transformer-spec-wasm');
+  const file = join(dir, `worker-${version}-${hash}.cjs`);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== script) {
+    mkdirSync(dir, { recursive: true });
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, script);
+    renameSync(partial, file);
+  }
+  return file;
+}
+
+interface WasmModuleView {
+  PThread?: { runningWorkers?: Array<{ unref?: () => void }>; unusedWorkers?: Array<{ unref?: () => void }> };
+}
+
+/**
+ * tf.setBackend('wasm') with `threads` threads. Returns the thread count XNNPACK reports.
+ * Only for Node; call before anything else initialises the wasm backend.
+ */
+export async function setWasmBackendThreaded(threads: number): Promise<number> {
+  const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as typeof import('@tensorflow/tfjs-backend-wasm');
+  wasm.setThreadsCount(threads);
+  if (threads === 1) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // tfjs's own answer in Node
+    const ok = await tf.setBackend('wasm');
+    if (!ok) throw new Error("tf.setBackend('wasm') returned false");
+    return wasm.getThreadsCount();
+  }
+  const workerFile = writeWorkerScript();
+  const realCpus = os.cpus;
+  const realCreateObjectURL = URL.createObjectURL;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  os.cpus = () => {
+    const c = realCpus();
+    return [...c, ...c];
+  };
+  URL.createObjectURL = () => workerFile;
+  try {
+    // tfjs logs and returns false when a backend fails to start; a worker that never loads would
+    // hang instead, hence the time limit (a start takes ~0.3 s here).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), START_TIMEOUT_MS)));
+    const ok = await Promise.race([tf.setBackend('wasm'), timeout]);
+    clearTimeout(timer);
+    if (ok === 'timeout') throw new Error(`the threaded build did not start within ${START_TIMEOUT_MS / 1000} s`);
+    if (!ok) throw new Error("tf.setBackend('wasm') returned false for the threaded build");
+  } finally {
+    os.cpus = realCpus;
+    URL.createObjectURL = realCreateObjectURL;
+  }
+  // Emscripten keeps its pthread workers referenced; they must not keep a finished process alive.
+  const module = (tf.backend() as unknown as { wasm: WasmModuleView }).wasm;
+  for (const w of [...(module.PThread?.runningWorkers ?? []), ...(module.PThread?.unusedWorkers ?? [])]) w.unref?.();
+  return wasm.getThreadsCount();
+}
