@@ -4,8 +4,9 @@
  *
  *   θ ← θ(1 − ηλ);  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  θ ← θ − η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε)
  *
- * The optimiser owns its moment tensors (dispose() frees them); the caller owns the variables and
- * the gradients. Each step runs inside tf.tidy and assigns the new values to the variables.
+ * The optimiser owns its moment tensors (dispose() frees them; moments() returns per-variable copies
+ * valid until the next step); the caller owns the variables and the gradients. Each step assigns the
+ * new values to the variables.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, ShapeError } from '../core/errors.js';
@@ -23,8 +24,29 @@ export interface TfAdamW {
 
 export function createAdamW(variables: readonly tf.Variable[], options: AdamWOptions = {}): TfAdamW {
   const base = resolveAdamW(options);
-  let m: tf.Tensor[] = variables.map((p) => tf.zerosLike(p));
-  let v: tf.Tensor[] = variables.map((p) => tf.zerosLike(p));
+  // All parameters as one flat vector: the update is 14 kernels over it instead of 14 per variable
+  // (TinyGPT has 94 variables; on wasm the per-variable form cost ~20 ms a step, this ~6 ms,
+  // measured with scripts/bench). The arithmetic is the same float32 operation per element, in the
+  // same order, so the values are bitwise those of a per-variable loop.
+  const sizes = variables.map((p) => p.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const flat = (ts: readonly tf.Tensor[]) => (ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
+  let m: tf.Tensor = tf.zeros([total]);
+  let v: tf.Tensor = tf.zeros([total]);
+  let views: { m: tf.Tensor[]; v: tf.Tensor[] } | null = null; // per-variable copies for moments()
+  const dropViews = () => {
+    if (views) tf.dispose([...views.m, ...views.v]);
+    views = null;
+  };
+  /** Cuts a flat vector back into the variables' shapes (on the host: tfjs's slice and split copy the whole input on wasm, 94 of them cost > 100 ms). */
+  const unflat = (values: Float32Array): tf.Tensor[] => {
+    let offset = 0;
+    return variables.map((p, i) => {
+      const t = tf.tensor(values.subarray(offset, offset + sizes[i]), p.shape, 'float32');
+      offset += sizes[i];
+      return t;
+    });
+  };
   let step = 0;
   return {
     get step() {
@@ -36,33 +58,40 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       grads.forEach((g, i) => {
         if (!g || g.shape.join() !== variables[i].shape.join()) throw new ShapeError(`gradient ${i} has shape [${g?.shape}], variable ${variables[i].name} has [${variables[i].shape}]`);
       });
+      if (total === 0) {
+        step += 1;
+        return;
+      }
+      dropViews();
       const t = step + 1;
       const stepSize = eta / (1 - beta1 ** t);
       const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-      const next = tf.tidy(() =>
-        variables.map((p, i) => {
-          const g = grads[i];
-          const mi = tf.add(tf.mul(m[i], beta1), tf.mul(g, 1 - beta1));
-          const vi = tf.add(tf.mul(v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
-          const denom = tf.add(tf.div(tf.sqrt(vi), bc2Sqrt), eps);
-          const theta = tf.sub(tf.mul(p, 1 - eta * weightDecay), tf.mul(tf.div(mi, denom), stepSize));
-          return [mi, vi, theta] as const;
-        }),
-      );
-      tf.dispose([...m, ...v]);
-      m = next.map((x) => x[0]);
-      v = next.map((x) => x[1]);
-      next.forEach(([, , theta], i) => {
-        variables[i].assign(theta);
-        theta.dispose();
+      const [mi, vi, theta] = tf.tidy(() => {
+        const g = flat(grads);
+        const p = flat(variables);
+        const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+        const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        const denom = tf.add(tf.div(tf.sqrt(vNext), bc2Sqrt), eps);
+        return [mNext, vNext, tf.sub(tf.mul(p, 1 - eta * weightDecay), tf.mul(tf.div(mNext, denom), stepSize))];
+      });
+      tf.dispose([m, v]);
+      m = mi;
+      v = vi;
+      const values = theta.dataSync() as Float32Array;
+      theta.dispose();
+      unflat(values).forEach((next, i) => {
+        variables[i].assign(next);
+        next.dispose();
       });
       step = t;
     },
-    moments: () => ({ m, v }),
+    moments: () => {
+      views ??= { m: unflat(m.dataSync() as Float32Array), v: unflat(v.dataSync() as Float32Array) };
+      return views;
+    },
     dispose() {
-      tf.dispose([...m, ...v]);
-      m = [];
-      v = [];
+      dropViews();
+      tf.dispose([m, v]);
     },
   };
 }

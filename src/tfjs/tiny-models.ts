@@ -10,7 +10,7 @@ import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { checkTokens } from '../reference/tiny-models.js';
 import { layerNorm, linear, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { embeddingForTraining, linearForTraining } from './training-ops.js';
+import { embeddingForTraining, layerNormForTraining, linearForTraining } from './training-ops.js';
 import { block, type TfBlockParams, type TfTrainingMode } from './transformer-block.js';
 
 export interface TfTinyModelParams {
@@ -79,7 +79,7 @@ export function tinyModel(
     const pos = tf.slice(params.pos_embed.weight, [0, 0], [T, -1]); // rows 0…T−1 (T × C), broadcast over B
     let x = tf.add(tok, pos);
     for (const b of params.blocks) x = block(x, b, { causal: kind === 'tinygpt', training: options.training }); // (B × T × C)
-    const logits = (options.training ? linearForTraining : linear)(layerNorm(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
+    const logits = (options.training ? linearForTraining : linear)((options.training ? layerNormForTraining : layerNorm)(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
     if (!targets) return { logits };
     const V = config.vocab_size;
     if (kind === 'tinygpt' && targets.flat().some((t) => t === -100)) throw new RangeArgumentError('TinyGPT targets must be token ids; −100 is only an ignore index for TinyBERT');

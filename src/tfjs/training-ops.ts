@@ -1,22 +1,71 @@
 /**
- * The two products of the training path with hand-written gradients that avoid transposed
- * matrix-product kernels:
+ * The operations of the training path, with hand-written gradients chosen for the wasm backend.
+ * Same values as the evaluation path (src/tfjs/layers.ts, transformer-block.ts); only the kernels
+ * that compute them differ:
  *
- *   linear      y = x Wᵀ (+ b)            ∂x = ∂y W,            ∂W = (∂y)ᵀ x
- *   embedding   y = onehot(idx) E          ∂E = onehot(idx)ᵀ ∂y
+ *   linear        y = x Wᵀ + b          ∂x = ∂y W,   ∂W = (∂y)ᵀ x,   ∂b = 1ᵀ ∂y
+ *   embedding     y = onehot(idx) E      ∂E = onehot(idx)ᵀ ∂y
+ *   layer norm    y = x̂ γ + β, x̂ = (x − μ) r, r = 1/√(σ² + ε)
+ *                 ∂x = r (∂x̂ − mean(∂x̂) − x̂ mean(∂x̂ x̂)),  ∂x̂ = ∂y γ,  ∂γ = 1ᵀ(∂y x̂),  ∂β = 1ᵀ ∂y
+ *   batched product  C = A B or A Bᵀ (attention)   ∂A = ∂C Bᵀ (or ∂C B),  ∂B = Aᵀ ∂C (or ∂Cᵀ A)
+ *   GELU (erf)    y = x Φ(x)             ∂x = ∂y (Φ(x) + x φ(x)),  φ(x) = e^(−x²/2)/√(2π)
+ *   softmax       y = softmax(x) by rows  ∂x = y (∂y − Σ_j ∂y_j y_j)
+ *   dropout       y = x ⊙ m, m_i ∈ {0, 1/(1−p)}   ∂x = ∂y ⊙ m
  *
- * Why: tfjs's own gradient of matMul asks the backend for products with a transposed operand
- * (transposeA / transposeB), and the WASM backend runs those 10–20× slower than a plain product
- * after an explicit tf.transpose (measured on 512 × 128 by 128 × 512: ~50 ms against ~3 ms). The
- * values are the same products; only the kernels differ. The evaluation path (src/tfjs/layers.ts
- * linear, tiny-models.ts embeddingLookup) is left as it is, so the parity fixtures keep testing it.
+ * Why (measured on wasm, scripts/bench/ and the closing notes of issue #6):
+ *   - tfjs's gradient of matMul asks for products with a transposed operand (transposeA/B); the
+ *     wasm backend runs those in a scalar fallback loop, 10–60× slower than XNNPACK's product
+ *     after an explicit tf.transpose (512 × 128 by 128 × 512: ~50 ms against ~3 ms);
+ *   - column sums (∂b, ∂γ, ∂β) as a reduction over the first axis cost a transpose; as the product
+ *     1ᵀ ∂y they are one plain loop (see columnSum);
+ *   - layer norm's gradient by the tape differentiates every broadcast op (about 25 kernels);
+ *     written out it is 9;
+ *   - wasm's Erf and Exp kernels are scalar loops (on 32 × 16 × 512 values: Erf ~4 ms, Exp ~2 ms,
+ *     a multiply ~0.05 ms; scripts/bench/ops.ts). GELU's Φ here uses the float32 rational
+ *     approximation of erf that Eigen and XLA use (clamp to ±4, then u·P(u²)/Q(u²) with the
+ *     coefficients below; error within a few float32 units) — ~2.2 ms of multiplies and adds;
+ *     its gradient takes e^z (z = −x²/2 ≤ 0) as σ(z)/σ(−z), two vectorised sigmoids and a
+ *     division, ~0.6 ms instead of ~2 ms. spec/blocks/training-ops.spec.ts bounds both against
+ *     the float64 formula;
+ *   - tf.dropout draws its uniforms with seedrandom in JavaScript, ~18 ns a number (1.3 ms for
+ *     32 × 16 × 128 values, 12 calls a step); the mask here comes from an inlined mulberry32
+ *     stream, ~3 ns a number, and is uploaded once (a different random stream from tf.dropout's,
+ *     equally seeded and reproducible);
+ *   - softmax's gradient by the tape multiplies by a broadcast column in rank 4, a slow path on
+ *     wasm (1.4 ms for 32 × 4 × 16 × 16); on a 2-D view the same product takes ~0.05 ms.
+ * The evaluation path keeps the plain formulas, so the PyTorch parity fixtures test both.
  *
  * Shapes: x (… × in), W (out × in), b (out), y (… × out); idx (B × T) ids, E (V × C), y (B × T × C).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '../core/errors.js';
+import { RangeArgumentError, ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
-import type { TfLinearParams } from './layers.js';
+import type { TfLayerNormParams, TfLinearParams } from './layers.js';
+
+/**
+ * Σ over rows of a (N × C) matrix, as the product 1ᵀ t: (1 × N)(N × C) → (C). Asked with
+ * transposeA so that wasm runs its plain loop (N·C multiply-adds, ~0.1 ms at 512 × 128) rather
+ * than XNNPACK, whose set-up repacks t on every call (~0.4–1.5 ms), or a first-axis tf.sum
+ * (a transpose, then a sum: ~0.3–1 ms). Measured side by side in one process.
+ */
+export function columnSum(t: tf.Tensor): tf.Tensor {
+  const [n, c] = t.shape as [number, number];
+  return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([n, 1]), t, true, false), [c]));
+}
+
+/**
+ * ∂W = (∂y)ᵀ x (out × in). XNNPACK repacks the right-hand operand of every product whose tensor
+ * it has not seen (all of them, in training), so the smaller of x (N × in) and ∂y (N × out) goes on
+ * the right: (∂y)ᵀ x when in ≤ out, else ((x)ᵀ ∂y)ᵀ. Measured: 512 × 128 by 512 × 512, 2.7 against
+ * 3.5 ms.
+ */
+function weightGradient(g: tf.Tensor, x2d: tf.Tensor): tf.Tensor {
+  const out = g.shape[1]!;
+  const inW = x2d.shape[1]!;
+  return inW <= out
+    ? tf.matMul(tf.transpose(g), x2d) // (out × N)(N × in)
+    : tf.transpose(tf.matMul(tf.transpose(x2d), g)); // ((in × N)(N × out))ᵀ
+}
 
 /** x2d Wᵀ for x2d (N × in), W (out × in), with the explicit-transpose gradient. */
 const productWithTransposedWeight = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -27,7 +76,21 @@ const productWithTransposedWeight = tf.customGrad((...args: Array<tf.Tensor | tf
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const g = dy as tf.Tensor;
       const [xs, ws] = saved;
-      return [tf.matMul(g, ws), tf.matMul(tf.transpose(g), xs)]; // ∂x (N × out)(out × in); ∂W (out × N)(N × in)
+      return [tf.matMul(g, ws), weightGradient(g, xs)]; // ∂x (N × out)(out × in); ∂W (out × in)
+    },
+  };
+});
+
+/** x2d Wᵀ + b, the bias gradient as a column sum. */
+const productWithTransposedWeightAndBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x2d, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([x2d, w]);
+  return {
+    value: tf.add(tf.matMul(x2d, tf.transpose(w)), b), // (N × out) + (out)
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const g = dy as tf.Tensor;
+      const [xs, ws] = saved;
+      return [tf.matMul(g, ws), weightGradient(g, xs), columnSum(g)];
     },
   };
 });
@@ -38,9 +101,9 @@ export function linearForTraining(x: tf.Tensor, p: TfLinearParams, name = 'linea
   if (p.weight.rank !== 2) throw new ShapeError(`${name}.weight must be 2-D (out × in), got ${formatShape(p.weight.shape)}`, 'BAD_RANK');
   if (x.shape[x.rank - 1] !== inW) throw new ShapeError(`${name}: input has ${x.shape[x.rank - 1]} features but ${name}.weight is ${out}×${inW} (out × in)`);
   return tf.tidy(() => {
-    const y = productWithTransposedWeight(tf.reshape(x, [-1, inW!]), p.weight) as tf.Tensor; // (N × out)
-    const yb = p.bias ? tf.add(y, p.bias) : y;
-    return tf.reshape(yb, [...x.shape.slice(0, -1), out!]); // (… × out)
+    const x2d = tf.reshape(x, [-1, inW!]);
+    const y = (p.bias ? productWithTransposedWeightAndBias(x2d, p.weight, p.bias) : productWithTransposedWeight(x2d, p.weight)) as tf.Tensor; // (N × out)
+    return tf.reshape(y, [...x.shape.slice(0, -1), out!]); // (… × out)
   });
 }
 
@@ -60,4 +123,130 @@ export function embeddingForTraining(table: tf.Tensor, idx: number[][]): tf.Tens
     });
     return tf.reshape(lookup(table) as tf.Tensor, [B, T, C]); // (B × T × C)
   });
+}
+
+/** Layer norm over the last axis (biased variance, ε) with the written-out gradient above. */
+export function layerNormForTraining(x: tf.Tensor, p: TfLayerNormParams, eps = 1e-5, name = 'layerNorm'): tf.Tensor {
+  const c = x.shape[x.rank - 1]!;
+  if (p.weight.shape[0] !== c || p.bias.shape[0] !== c) throw new ShapeError(`${name}: weight and bias must have ${c} entries`);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x2d, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const centred = tf.sub(x2d, tf.mean(x2d, -1, true)); // x − μ
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps)); // 1/√(σ² + ε), (N × 1)
+    const xhat = tf.mul(centred, r);
+    save([xhat, r, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const g = dy as tf.Tensor;
+        const [xh, rs, gm] = saved;
+        const dxhat = tf.mul(g, gm);
+        const dx = tf.mul(tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xh, tf.mean(tf.mul(dxhat, xh), -1, true))), rs);
+        return [dx, columnSum(tf.mul(g, xh)), columnSum(g)];
+      },
+    };
+  });
+  return tf.tidy(() => tf.reshape(op(tf.reshape(x, [-1, c]), p.weight, p.bias) as tf.Tensor, x.shape));
+}
+
+/**
+ * Batched product over the leading axes, A (… × n × k) times B (… × k × m), or times Bᵀ when B is
+ * (… × m × k) and `transposeB` is set; gradients with explicit transposes (see the header).
+ */
+export function batchedProductForTraining(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor {
+  const swap = (t: tf.Tensor) => tf.transpose(t, [...Array.from({ length: t.rank - 2 }, (_, i) => i), t.rank - 1, t.rank - 2]);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [aa, bb, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([aa, bb]);
+    return {
+      value: tf.matMul(aa, transposeB ? swap(bb) : bb),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const g = dy as tf.Tensor;
+        const [as, bs] = saved;
+        return transposeB
+          ? [tf.matMul(g, bs), tf.matMul(swap(g), as)] // C = A Bᵀ: ∂A = ∂C B, ∂B = ∂Cᵀ A
+          : [tf.matMul(g, swap(bs)), tf.matMul(swap(as), g)]; // C = A B: ∂A = ∂C Bᵀ, ∂B = Aᵀ ∂C
+      },
+    };
+  });
+  return op(a, b) as tf.Tensor;
+}
+
+/** Numerator (odd) and denominator (even) coefficients of the float32 erf approximation, highest power first. */
+const ERF_P = [-2.72614225801306e-10, 2.77068142495902e-8, -2.10102402082508e-6, -5.69250639462346e-5, -7.34990630326855e-4, -2.95459980854025e-3, -1.60960333262415e-2];
+const ERF_Q = [-1.45660718464996e-5, -2.13374055278905e-4, -1.68282697438203e-3, -7.37332916720468e-3, -1.42647390514189e-2];
+
+/** erf(u) for float32 u from multiplies and adds: clamp to [−4, 4] (erf is ±1 in float32 beyond), u·P(u²)/Q(u²). */
+export function erfRational(u: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const c = tf.clipByValue(u, -4, 4);
+    const c2 = tf.square(c);
+    return tf.div(tf.mul(c, hornerFrom(ERF_P, c2)), hornerFrom(ERF_Q, c2));
+  });
+}
+
+/** Σ k_i y^(n−i) by Horner's rule, k highest power first. */
+function hornerFrom(k: number[], y: tf.Tensor): tf.Tensor {
+  let acc = tf.add(tf.mul(y, k[0]), k[1]);
+  for (const next of k.slice(2)) acc = tf.add(tf.mul(acc, y), next);
+  return acc;
+}
+
+/** GELU with erf, x Φ(x), for the training path (see the header for why not tf.erf). */
+export const geluForTraining = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const phiCdf = tf.mul(tf.add(erfRational(tf.mul(x, Math.SQRT1_2)), 1), 0.5); // Φ(x) = (1 + erf(x/√2))/2
+  save([x, phiCdf]);
+  return {
+    value: tf.mul(x, phiCdf),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [xs, cdf] = saved;
+      const z = tf.mul(tf.square(xs), -0.5); // −x²/2 ≤ 0
+      const expZ = tf.div(tf.sigmoid(z), tf.sigmoid(tf.neg(z))); // e^z = σ(z)/σ(−z)
+      const density = tf.mul(expZ, 1 / Math.sqrt(2 * Math.PI)); // φ(x)
+      return [tf.mul(dy as tf.Tensor, tf.add(cdf, tf.mul(xs, density)))];
+    },
+  };
+});
+
+/** Softmax over the last axis for the training path: tfjs's Softmax kernel, the gradient on a 2-D view. */
+export function softmaxForTraining(x: tf.Tensor): tf.Tensor {
+  const n = x.shape[x.rank - 1]!;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x2d, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const y = tf.softmax(x2d, -1);
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [ys] = saved;
+        const g = dy as tf.Tensor;
+        return [tf.mul(ys, tf.sub(g, tf.sum(tf.mul(g, ys), -1, true)))]; // (M × n) − (M × 1)
+      },
+    };
+  });
+  return tf.tidy(() => tf.reshape(op(tf.reshape(x, [-1, n])) as tf.Tensor, x.shape));
+}
+
+/**
+ * Inverted dropout for the training path: each entry is kept with probability 1 − p and scaled by
+ * 1/(1 − p), else zeroed; the mask is drawn on the host from a mulberry32 stream seeded by `seed`
+ * (same seed, same mask, on every backend). p = 0 returns x unchanged (a clone).
+ */
+export function dropoutForTraining(x: tf.Tensor, p: number, seed: number): tf.Tensor {
+  if (!(p >= 0 && p < 1)) throw new RangeArgumentError(`dropout probability must be in [0, 1), got ${p}`);
+  if (!Number.isInteger(seed)) throw new RangeArgumentError(`dropout seed must be an integer, got ${seed}`);
+  if (p === 0) return x.clone();
+  const n = x.size;
+  const mask = new Float32Array(n);
+  const scale = 1 / (1 - p);
+  const threshold = p * 4294967296; // drop when the uniform 32-bit draw u satisfies u < p·2³²
+  let a = seed | 0;
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    mask[i] = (t ^ (t >>> 14)) >>> 0 < threshold ? 0 : scale;
+  }
+  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
 }

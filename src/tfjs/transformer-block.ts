@@ -14,11 +14,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Activation } from '../reference/activations.js';
-import { causalMask } from './masks.js';
+import { causalBias, causalMask } from './masks.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
-import { activation, dropout, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { softmaxUnchecked } from './softmax.js';
-import { linearForTraining } from './training-ops.js';
+import { activation, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
+import { batchedProductForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining, softmaxForTraining } from './training-ops.js';
+
+const trainingActivation = (x: tf.Tensor, kind: Activation): tf.Tensor => (kind === 'gelu' ? (geluForTraining(x) as tf.Tensor) : activation(x, kind));
 
 export interface TfHeadParams {
   query: TfLinearParams;
@@ -63,8 +64,7 @@ export interface TfLayerOptions {
   training?: TfTrainingMode;
 }
 
-const drop = (x: tf.Tensor, training: TfTrainingMode | undefined): tf.Tensor =>
-  training && training.p > 0 ? dropout(x, training.p, { training: true, seed: training.nextSeed() }) : x;
+const drop = (x: tf.Tensor, training: TfTrainingMode | undefined): tf.Tensor => (training && training.p > 0 ? dropoutForTraining(x, training.p, training.nextSeed()) : x);
 
 /** The tutorial's MultiHead on batched input; `memory` switches to cross-attention. */
 export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, options: TfLayerOptions = {}): tf.Tensor {
@@ -86,15 +86,17 @@ export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, option
     const q = project(x, T, 'query');
     const k = project(kv, Tk, 'key');
     const v = project(kv, Tk, 'value');
-    const mask = options.causal ? causalMask(T, Tk) : null;
     const training = options.training && options.training.p > 0 ? options.training : undefined;
     let heads: tf.Tensor; // (B × H × T × hs)
-    if (!training) {
-      heads = attentionUnchecked(q, k, v, 1 / Math.sqrt(hs), mask, -Infinity).output;
+    if (!options.training) {
+      heads = attentionUnchecked(q, k, v, 1 / Math.sqrt(hs), options.causal ? causalMask(T, Tk) : null, -Infinity).output;
     } else {
-      const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (B × H × T × hs)(B × H × hs × Tk) → (B × H × T × Tk)
-      const masked = mask ? tf.where(tf.broadcastTo(mask, scores.shape), scores, tf.fill(scores.shape, -Infinity)) : scores;
-      heads = tf.matMul(drop(softmaxUnchecked(masked, -1), training), v); // dropout on the weights, then (B × H × T × Tk)(B × H × Tk × hs)
+      // Training path: the same weights from kernels that are fast on wasm (src/tfjs/training-ops.ts):
+      // the 1/√hs folded into q, the causal mask as an additive 0/−∞ bias, tfjs's softmax kernel
+      // with its gradient on a 2-D view (a causal row always keeps its diagonal, so no row is fully masked).
+      const scores = batchedProductForTraining(tf.mul(q, 1 / Math.sqrt(hs)), k, true); // (B × H × T × hs)(B × H × hs × Tk) → (B × H × T × Tk)
+      const weights = softmaxForTraining(options.causal ? tf.add(scores, causalBias(T, Tk)) : scores);
+      heads = batchedProductForTraining(drop(weights, training), v, false); // dropout on the weights, then (B × H × T × Tk)(B × H × Tk × hs)
     }
     const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, H * hs]); // (B × T × H·hs)
     return drop(lin(merged, p.proj, 'proj'), training); // (B × T × C)
@@ -103,12 +105,13 @@ export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, option
 
 export function block(x: tf.Tensor, p: TfBlockParams, options: { causal?: boolean; activation?: Activation; training?: TfTrainingMode } = {}): tf.Tensor {
   return tf.tidy(() => {
-    const h = tf.add(x, multiHeadModule(layerNorm(x, p.ln1, 1e-5, 'ln1'), p.mh, { causal: options.causal, training: options.training })); // x + MHA(LN₁ x)
+    const ln = options.training ? layerNormForTraining : layerNorm;
+    const h = tf.add(x, multiHeadModule(ln(x, p.ln1, 1e-5, 'ln1'), p.mh, { causal: options.causal, training: options.training })); // x + MHA(LN₁ x)
     const ffn = (z: tf.Tensor) =>
       options.training
-        ? drop(linearForTraining(activation(linearForTraining(z, p.ff.net[0], 'ff.net.0'), options.activation ?? 'gelu'), p.ff.net[2], 'ff.net.2'), options.training) // (… × d_ff) → (… × C), then dropout
+        ? drop(linearForTraining(trainingActivation(linearForTraining(z, p.ff.net[0], 'ff.net.0'), options.activation ?? 'gelu'), p.ff.net[2], 'ff.net.2'), options.training) // (… × d_ff) → (… × C), then dropout
         : feedForward(z, p.ff, options.activation ?? 'gelu');
-    return tf.add(h, ffn(layerNorm(h, p.ln2, 1e-5, 'ln2'))); // h + FFN(LN₂ h)
+    return tf.add(h, ffn(ln(h, p.ln2, 1e-5, 'ln2'))); // h + FFN(LN₂ h)
   });
 }
 
