@@ -70,15 +70,18 @@ const report: Record<string, unknown> = {
 };
 
 const available: BackendChoice[] = [];
+/** Table label per backend: wasm says how many XNNPACK threads it runs (src/core/wasm-threads.ts). */
+const label = new Map<BackendChoice, string>();
 for (const choice of BACKEND_ORDER) {
   try {
-    await initBackend(choice);
+    const started = await initBackend(choice);
     available.push(choice);
+    label.set(choice, started.wasmThreads ? `${choice} (${started.wasmThreads.threads} thread${started.wasmThreads.threads === 1 ? '' : 's'})` : choice);
   } catch (e) {
     (report.backends as unknown[]).push({ backend: choice, available: false, reason: (e as Error).message });
     continue;
   }
-  (report.backends as unknown[]).push({ backend: choice, available: true, tfBackend: tf.getBackend() });
+  (report.backends as unknown[]).push({ backend: choice, available: true, tfBackend: tf.getBackend(), label: label.get(choice) });
 }
 if (!available.length) throw new Error('no TensorFlow.js backend could start');
 const best = (args.backend ?? available[0]) as BackendChoice;
@@ -100,9 +103,9 @@ if (wants('tinygpt-train')) {
   const results: Array<TrainResult & { ratio: number | null; ratioVsOneThread: number | null }> = [];
   for (const b of available) {
     await use(b);
-    log(`[bench] tinygpt-train on ${b} …`);
+    log(`[bench] tinygpt-train on ${label.get(b)} …`);
     // The pure-JS cpu backend needs seconds per step: two timed steps are enough to rank it.
-    const r = benchTrain(b, b === 'cpu' ? { minMs: 0, minRuns: args.quick ? 1 : 2, repeats: 1 } : timing, b === 'cpu' ? 1 : 3);
+    const r = benchTrain(label.get(b) ?? b, b === 'cpu' ? { minMs: 0, minRuns: args.quick ? 1 : 2, repeats: 1 } : timing, b === 'cpu' ? 1 : 3);
     results.push({ ...r, ratio: ratio(r.stepsPerSec, torchTrain?.stepsPerSec), ratioVsOneThread: ratio(r.stepsPerSec, torchTrain?.oneThread?.stepsPerSec) });
     log(`[bench]   ${r.stepsPerSec.toFixed(2)} steps/s (${r.msPerStep.toFixed(0)} ms/step), loss ${r.lastLoss.toFixed(3)}`);
   }

@@ -12,7 +12,7 @@
  *   softmax       y = softmax(x) by rows  ∂x = y (∂y − Σ_j ∂y_j y_j)
  *   dropout       y = x ⊙ m, m_i ∈ {0, 1/(1−p)}   ∂x = ∂y ⊙ m
  *
- * Why (measured on wasm, scripts/bench/ and the closing notes of issue #6):
+ * Why (measured on wasm, 2 cores; `npm run bench:profile` shows a step kernel by kernel):
  *   - tfjs's gradient of matMul asks for products with a transposed operand (transposeA/B); the
  *     wasm backend runs those in a scalar fallback loop, 10–60× slower than XNNPACK's product
  *     after an explicit tf.transpose (512 × 128 by 128 × 512: ~50 ms against ~3 ms);
@@ -21,19 +21,20 @@
  *   - layer norm's gradient by the tape differentiates every broadcast op (about 25 kernels);
  *     written out it is 9;
  *   - wasm's Erf and Exp kernels are scalar loops (on 32 × 16 × 512 values: Erf ~4 ms, Exp ~2 ms,
- *     a multiply ~0.05 ms; scripts/bench/ops.ts). GELU's Φ here uses the float32 rational
+ *     a multiply ~0.05 ms). GELU's Φ here uses the float32 rational
  *     approximation of erf that Eigen and XLA use (clamp to ±4, then u·P(u²)/Q(u²) with the
  *     coefficients below; error within a few float32 units) — ~2.2 ms of multiplies and adds;
  *     its gradient takes e^z (z = −x²/2 ≤ 0) as σ(z)/σ(−z), two vectorised sigmoids and a
  *     division, ~0.6 ms instead of ~2 ms. spec/blocks/training-ops.spec.ts bounds both against
  *     the float64 formula;
- *   - tf.dropout draws its uniforms with seedrandom in JavaScript, ~18 ns a number (1.3 ms for
- *     32 × 16 × 128 values, 12 calls a step); the mask here comes from an inlined mulberry32
- *     stream, ~3 ns a number, and is uploaded once (a different random stream from tf.dropout's,
- *     equally seeded and reproducible);
+ *   - tf.dropout draws its uniforms with seedrandom in JavaScript (8–17 ns a number) and adds four
+ *     kernels: 1.1–2.6 ms for 32 × 16 × 128 values, 12 calls a step; the mask here comes from an
+ *     inlined mulberry32 stream (~3 ns a number) and one multiply: 0.3–0.7 ms (a different random
+ *     stream from tf.dropout's, equally seeded and reproducible);
  *   - softmax's gradient by the tape multiplies by a broadcast column in rank 4, a slow path on
  *     wasm (1.4 ms for 32 × 4 × 16 × 16); on a 2-D view the same product takes ~0.05 ms.
- * The evaluation path keeps the plain formulas, so the PyTorch parity fixtures test both.
+ * The evaluation path keeps the plain formulas, which the PyTorch parity fixtures test; the training
+ * path is held to PyTorch's gradients as a whole (spec/training/training-run.spec.ts).
  *
  * Shapes: x (… × in), W (out × in), b (out), y (… × out); idx (B × T) ids, E (V × C), y (B × T × C).
  */
