@@ -14,7 +14,10 @@
 import { resolve } from 'node:path';
 import { parseArgs, parseChoiceOption, parseIntegerOption, parseNumberOption, UsageError } from '../src/cli/args.js';
 import { SpecError } from '../src/core/errors.js';
+import { preferWasmThreadsPerCore } from '../src/core/wasm-threads.js';
 import { runReproduction, streamProgress } from '../src/training/reproduce.js';
+
+preferWasmThreadsPerCore('npm run reproduce'); // a training run: matrix products dominate
 
 const OPTIONS = {
   steps: { type: 'string', valueName: 'N' },

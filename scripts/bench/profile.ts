@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from '../../src/cli/args.js';
+import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { initBackend } from '../../src/core/backend.js';
 import { seededRng } from '../../src/core/random.js';
 import '../../src/tfjs/index.js';
@@ -21,6 +22,7 @@ import { BATCH, TUTORIAL_CONFIG } from './tinygpt-train.js';
 
 const parsed = parseArgs(process.argv.slice(2), { top: { type: 'string', valueName: 'N' } }, 'bench:profile');
 const top = Number(parsed.options.top ?? 30);
+preferWasmThreadsPerCore('npm run bench:profile'); // as npm run bench, so the two profile the same configuration
 const report = await initBackend();
 const rng = seededRng(2024);
 const data = Array.from({ length: 4096 }, () => rng.int(0, TUTORIAL_CONFIG.vocab_size));

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/core/errors.js';
 import { MAX_WASM_THREADS, planWasmThreads } from '../../src/core/wasm-threads.js';
+import { backendReport } from '../_helpers/setup.js';
 
 const probe = fileURLToPath(new URL('../_helpers/wasm-threads-probe.ts', import.meta.url));
 
@@ -31,11 +32,13 @@ function runProbe(threads: number): ProbeResult {
 }
 
 describe('wasm backend threads (src/core/wasm-threads.ts)', () => {
-  it('TFJS_WASM_THREADS accepts 1…8 and rejects anything else with a named error', () => {
+  it('TFJS_WASM_THREADS accepts 1…8 and auto (one per core), defaults to 1, and rejects anything else with a named error', () => {
     expect(planWasmThreads('1')).toEqual({ threads: 1, reason: 'TFJS_WASM_THREADS' });
     expect(planWasmThreads('2').threads).toBe(2);
-    expect(planWasmThreads(undefined).threads).toBeGreaterThanOrEqual(1);
-    expect(planWasmThreads(undefined).threads).toBeLessThanOrEqual(MAX_WASM_THREADS);
+    expect(planWasmThreads(undefined).threads).toBe(1); // the suite never calls preferWasmThreadsPerCore
+    expect(planWasmThreads('auto').threads).toBeGreaterThanOrEqual(1);
+    expect(planWasmThreads('auto').threads).toBeLessThanOrEqual(MAX_WASM_THREADS);
+    if (backendReport.choice === 'wasm' && !process.env.TFJS_WASM_THREADS) expect(backendReport.wasmThreads).toEqual({ threads: 1, reason: 'default; TFJS_WASM_THREADS=n for more' });
     for (const bad of ['0', '9', '1.5', 'many', '-2']) {
       expect(() => planWasmThreads(bad)).toThrow(SpecError);
       expect(() => planWasmThreads(bad)).toThrow(/TFJS_WASM_THREADS=.* is not a thread count; use an integer 1…8/);

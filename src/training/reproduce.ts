@@ -103,6 +103,8 @@ export interface ReproductionReport {
   tutorial: string;
   seed: number;
   backend: string;
+  /** wasm: XNNPACK threads (src/core/wasm-threads.ts). */
+  wasmThreads?: number;
   steps: number;
   wallTimeSeconds: number;
   trainingSeconds: number;
@@ -158,7 +160,7 @@ export async function runReproduction(o: ReproduceOptions, io: ReproduceIo): Pro
   const report = await initBackend();
   const config = validateTinyConfig({ vocab_size: vocab.symbols.length, block_size: blockSize });
   const title = model === 'tinygpt' ? 'TinyGPT' : 'TinyBERT';
-  io.out(`${title}: ${tinyParameterCount(model, config).toLocaleString('en-US')} parameters, ${data.length} ${model === 'tinygpt' ? 'characters' : 'words'} of text, vocabulary ${vocab.symbols.length}; ${steps} steps of ${batchSize} × ${blockSize}; AdamW lr ${lr}; seed ${seed}; tfjs on ${report.choice}`);
+  io.out(`${title}: ${tinyParameterCount(model, config).toLocaleString('en-US')} parameters, ${data.length} ${model === 'tinygpt' ? 'characters' : 'words'} of text, vocabulary ${vocab.symbols.length}; ${steps} steps of ${batchSize} × ${blockSize}; AdamW lr ${lr}; seed ${seed}; tfjs on ${report.choice}${report.wasmThreads ? ` (${report.wasmThreads.threads} thread${report.wasmThreads.threads === 1 ? '' : 's'})` : ''}`);
 
   const trainer = createTrainer({ kind: model, config, data, batchSize, blockSize, seed, optimizer: { lr }, ...(model === 'tinybert' ? { maskTokenId: vocab.maskId } : {}) });
   const log: ReproductionReport['log'] = [];
@@ -218,6 +220,7 @@ export async function runReproduction(o: ReproduceOptions, io: ReproduceIo): Pro
       tutorial: relative(PROJECT_ROOT, tutorialPath),
       seed,
       backend: report.choice,
+      ...(report.wasmThreads ? { wasmThreads: report.wasmThreads.threads } : {}),
       steps,
       wallTimeSeconds: (performance.now() - started) / 1000,
       trainingSeconds,
