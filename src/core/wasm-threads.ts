@@ -8,7 +8,8 @@
  *
  *   1. the flag — set to true, so init() loads tfjs-backend-wasm-threaded-simd.wasm;
  *   2. the worker script — tfjs hands Emscripten a blob: URL, which Node's worker_threads cannot
- *      open (ERR_WORKER_PATH). We write the package's own worker script to a file, changed in one
+ *      open (ERR_WORKER_PATH). We write the package's own worker script to a file (under
+ *      node_modules/.cache/transformer-spec-wasm/), changed in one
  *      place: it loads the package's threaded module file (wasm-out/…threaded-simd.js) by path
  *      instead of the Blob it would be sent, and URL.createObjectURL answers that file's path;
  *   3. the thread count — the C++ side caps the pool at (logical cores ÷ 2), assuming
@@ -24,7 +25,7 @@
  * in programs that call preferWasmThreadsPerCore (npm run bench, bench:profile, reproduce).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -94,18 +95,27 @@ function writeWorkerScript(): string {
   // As tfjs does before making its Blob: the template literal turned "\n" escapes into newlines.
   const script = wasmWorkerContents.replace(/\n/g, '\\n').replace(LOAD_SENT_SCRIPT, `if(true){importScripts(${JSON.stringify(moduleFile)})}`);
   const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
-  // One file per package version and content, shared by concurrent processes (written to a
-  // private name, then renamed into place, so no process ever reads a half-written script).
+  // One file per package version and content in node_modules/.cache (the project's own, not a
+  // shared /tmp that another user could write to), shared by concurrent processes: written to a
+  // private name, then renamed into place, so no process ever reads a half-written script. If
+  // node_modules is read-only, a fresh private directory (mkdtemp: mode 0700) per process.
   const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
-  const dir = join(os.tmpdir(), 'transformer-spec-wasm');
-  const file = join(dir, `worker-${version}-${hash}.cjs`);
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== script) {
-    mkdirSync(dir, { recursive: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, script);
-    renameSync(partial, file);
+  const name = `worker-${version}-${hash}.cjs`;
+  try {
+    const dir = join(pkgDir, '..', '..', '.cache', 'transformer-spec-wasm');
+    const file = join(dir, name);
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== script) {
+      mkdirSync(dir, { recursive: true });
+      const partial = `${file}.${process.pid}.tmp`;
+      writeFileSync(partial, script);
+      renameSync(partial, file);
+    }
+    return file;
+  } catch {
+    const file = join(mkdtempSync(join(os.tmpdir(), 'transformer-spec-wasm-')), name);
+    writeFileSync(file, script);
+    return file;
   }
-  return file;
 }
 
 interface WasmModuleView {
