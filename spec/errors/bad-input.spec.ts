@@ -12,30 +12,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, NonFiniteError, RangeArgumentError, ShapeError, SpecError, type SpecErrorCode } from '../../src/core/errors.js';
+import { ArgumentError, NonFiniteError, RangeArgumentError, ShapeError, type SpecErrorCode } from '../../src/core/errors.js';
 import { compareNested, EXACT, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
 import * as R from '../../src/reference/index.js';
 import * as T from '../../src/tfjs/index.js';
 import { backendReport } from '../_helpers/setup.js';
+import { expectSpecError, type ErrorClass } from '../_helpers/errors.js';
 
 type Matrix = number[][];
-type ErrorClass = new (...args: never[]) => SpecError;
 
 const TFJS = `tfjs (${backendReport.choice})`;
 
-/** Runs f, which must throw an instance of `cls` with `code` and a message matching `message`. */
-function expectSpecError(f: () => unknown, cls: ErrorClass, code: SpecErrorCode, message: RegExp): void {
-  let error: unknown;
-  try {
-    f();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected the call to throw').toBeDefined();
-  expect(error).toBeInstanceOf(cls);
-  expect((error as SpecError).code).toBe(code);
-  expect((error as Error).message).toMatch(message);
-}
 
 /** Runs a tfjs call inside tf.tidy, so the input tensors it makes are disposed even when it throws. */
 const tidy = (f: () => unknown) => () => tf.tidy(() => void f());

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentError, MalformedInputError, RangeArgumentError, ShapeError, SpecError, type SpecErrorCode } from '../../src/core/errors.js';
+import { ArgumentError, MalformedInputError, RangeArgumentError, ShapeError } from '../../src/core/errors.js';
 import {
   checkStateDict,
   dtypeSize,
@@ -29,27 +29,14 @@ import {
   type SafeTensor,
 } from '../../src/core/safetensors.js';
 import { checkProperty, fc } from '../_helpers/property.js';
+import { expectSpecError } from '../_helpers/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-type ErrorClass = new (...args: never[]) => SpecError;
 const SOURCE = 'model.safetensors';
 const ALL_DTYPES: SafeDType[] = ['F32', 'F64', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U8', 'BOOL'];
 
-/** Runs f, which must throw an instance of `cls` with `code` and a message matching `message`. */
-function expectSpecError(f: () => unknown, cls: ErrorClass, code: SpecErrorCode, message: RegExp): void {
-  let error: unknown;
-  try {
-    f();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected the call to throw').toBeDefined();
-  expect(error).toBeInstanceOf(cls);
-  expect((error as SpecError).code).toBe(code);
-  expect((error as Error).message).toMatch(message);
-}
 
 /** Parsing `bytes` must be refused as malformed, naming SOURCE first and then the problem. */
 const expectMalformed = (bytes: Uint8Array, problem: RegExp): void =>
