@@ -50,6 +50,7 @@ import { type Matrix, type Value } from '../_helpers/arbitraries.js';
 import { loadFixture, referenceParams } from '../_helpers/fixtures.js';
 import { checkProperty, fc } from '../_helpers/property.js';
 import { backendReport } from '../_helpers/setup.js';
+import { toTensors } from '../../src/claims/peft.js';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -86,14 +87,6 @@ const fixture = loadFixture('models/tinygpt.safetensors');
 const fc0 = fixture.config as Record<string, number>;
 const CONFIG: TinyConfig = validateTinyConfig({ vocab_size: fc0.vocab_size, block_size: fc0.block_size, n_embed: fc0.n_embed, n_head: fc0.n_head, n_layer: fc0.n_layer, dropout: fc0.dropout });
 const BASE = referenceParams(fixture.param) as unknown as TinyModelParams<number>;
-
-function toTensors(tree: unknown): unknown {
-  if (Array.isArray(tree) && typeof tree[0] === 'number') return tf.tensor1d(tree as number[]);
-  if (Array.isArray(tree) && Array.isArray(tree[0]) && typeof tree[0][0] === 'number') return tf.tensor2d(tree as number[][]);
-  if (Array.isArray(tree)) return tree.map((v) => (v === undefined ? undefined : toTensors(v)));
-  if (tree && typeof tree === 'object') return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, toTensors(v)]));
-  return tree;
-}
 
 /** Token sequences: a text w (1–4 tokens) and an input x (1–6 tokens), within block_size. */
 const texts = fc.record({

@@ -43,8 +43,8 @@ type Impl = ArrayImpl<any>;
 // ---------------------------------------------------------------------------------------------
 // Running the PEFT layers on an implementation
 
-/** Tensors from a tree of numbers (vectors 1-D, matrices 2-D). */
-function toTensors(tree: unknown): unknown {
+/** Tensors from a tree of numbers (vectors 1-D, matrices 2-D); also used by the PEFT property specs. */
+export function toTensors(tree: unknown): unknown {
   if (Array.isArray(tree) && typeof tree[0] === 'number') return tf.tensor1d(tree as number[]);
   if (Array.isArray(tree) && Array.isArray(tree[0]) && typeof tree[0][0] === 'number') return tf.tensor2d(tree as number[][]);
   if (Array.isArray(tree)) return tree.map((v) => (v === undefined ? undefined : toTensors(v)));
