@@ -7,17 +7,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun } from '../src/claims/parity-cases.js';
+import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/claims/parity-cases.js';
 import { initBackend } from '../src/core/backend.js';
 import { PROJECT_ROOT } from '../src/core/claims.js';
 import { loadFixture, nested, referenceParams, type Fixture, type FixtureTensor } from '../src/core/fixtures.js';
 import { seededRng } from '../src/core/random.js';
 import { validateTinyConfig, type TinyKind } from '../src/core/tiny-config.js';
 import { tinyModel as refModel, type TinyModelParams } from '../src/reference/tiny-models.js';
-import { unflatten } from '../src/reference/state-dict.js';
 import '../src/tfjs/index.js';
-import { tinyModel as tfModel, type TfTinyModelParams } from '../src/tfjs/tiny-models.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
@@ -79,23 +76,11 @@ for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
   const targets = nested(f.input.get(kind === 'tinygpt' ? 'targets' : 'labels')!) as number[][];
   const logits = f.output.get('logits')!.values;
   const ref = refModel(kind, config, referenceParams(f.param) as unknown as TinyModelParams<number>, idx, targets);
-  const names = [...f.param.keys()];
-  const tensors = names.map((n) => tf.tensor(f.param.get(n)!.values, f.param.get(n)!.shape));
-  const trainable = names.map((n, i) => [n, i] as const).filter(([n]) => f.gradParam.has(n));
-  const forward = (ts: tf.Tensor[]) => tfModel(kind, config, unflatten(names.map((n, i) => [n, ts[i]])) as unknown as TfTinyModelParams, idx, targets);
-  const out = forward(tensors);
-  const grads = tf.grads((...vars: tf.Tensor[]) => {
-    const ts = [...tensors];
-    trainable.forEach(([, i], k) => (ts[i] = vars[k]));
-    const o = forward(ts);
-    tf.dispose(o.logits);
-    return o.loss!;
-  })(trainable.map(([, i]) => tensors[i]));
-  const gradErr = Math.max(...trainable.map(([n], k) => maxDiff(grads[k].dataSync(), f.gradParam.get(n)!.values)));
+  const run = tfjsModelRun(kind, config, f, idx, targets);
+  const gradErr = Math.max(...[...run.grads].map(([n, g]) => maxDiff(g, f.gradParam.get(n)!.values)));
   const onlyParams = { ...f, gradInput: new Map() } as Fixture;
   const fdErr = sampledFd(onlyParams, (_i, p) => refModel(kind, config, referenceParams(p) as unknown as TinyModelParams<number>, idx, targets).loss!, kind.length);
-  rows.push({ name: `${kind} (logits; loss)`, refForward: Math.max(maxDiff(ref.logits.flat(2), logits), Math.abs(ref.loss! - f.output.get('loss')!.values[0])), tfjsForward: Math.max(maxDiff(out.logits.dataSync(), logits), Math.abs(out.loss!.dataSync()[0] - f.output.get('loss')!.values[0])), tfjsGradient: gradErr, refGradientSampled: fdErr });
-  tf.dispose([out.logits, out.loss!, ...grads, ...tensors]);
+  rows.push({ name: `${kind} (logits; loss)`, refForward: Math.max(maxDiff(ref.logits.flat(2), logits), Math.abs(ref.loss! - f.output.get('loss')!.values[0])), tfjsForward: Math.max(maxDiff(run.logits, logits), Math.abs(run.loss - f.output.get('loss')!.values[0])), tfjsGradient: gradErr, refGradientSampled: fdErr });
 }
 
 const e = (x: number) => x.toExponential(1);

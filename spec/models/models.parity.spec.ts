@@ -6,16 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { tfjsModelRun } from '../../src/claims/parity-cases.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { seededRng } from '../../src/core/random.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyKind } from '../../src/core/tiny-config.js';
 import { compareNested, FINITE_DIFFERENCE, PYTORCH_PARITY } from '../../src/core/tolerance.js';
 import { tinyModel as refModel, type TinyModelParams } from '../../src/reference/tiny-models.js';
 import '../../src/tfjs/index.js';
-import { tinyModel as tfModel, type TfTinyModelParams } from '../../src/tfjs/tiny-models.js';
-import { loadFixture, nested, rebuild, referenceParams, type FixtureTensor } from '../_helpers/fixtures.js';
+import { loadFixture, nested, referenceParams, type FixtureTensor } from '../_helpers/fixtures.js';
 import { backendReport } from '../_helpers/setup.js';
 
 const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'fixtures', 'manifest.json'), 'utf8')) as { parameter_counts: Record<string, number> };
@@ -53,29 +52,17 @@ for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
     });
 
     it(`tfjs[${backendReport.choice}]: logits, loss and the gradient of every parameter match PyTorch`, () => {
-      const before = tf.memory().numTensors;
-      const names = [...f.param.keys()];
-      const tensors = names.map((n) => tf.tensor(f.param.get(n)!.values, f.param.get(n)!.shape));
-      const trainable = names.map((n, i) => [n, i] as const).filter(([n]) => f.gradParam.has(n));
-      const forward = (ts: tf.Tensor[]) => tfModel(kind, config, rebuild(names, ts) as unknown as TfTinyModelParams, idx, targets);
-      const out = forward(tensors);
-      expect(out.logits.shape).toEqual(logits.shape);
-      const cmp = compareNested(Array.from(out.logits.dataSync()), logits.values, PYTORCH_PARITY.modelForward);
+      const r = tfjsModelRun(kind, config, f, idx, targets);
+      expect(r.logitsShape).toEqual(logits.shape);
+      const cmp = compareNested(r.logits, logits.values, PYTORCH_PARITY.modelForward);
       expect(cmp.ok, `logits: ${cmp.message}`).toBe(true);
-      expect(Math.abs(out.loss!.dataSync()[0] - loss)).toBeLessThanOrEqual(PYTORCH_PARITY.modelForward.atol);
-      const grads = tf.grads((...vars: tf.Tensor[]) => {
-        const ts = [...tensors];
-        trainable.forEach(([, i], k) => (ts[i] = vars[k]));
-        const o = forward(ts);
-        tf.dispose(o.logits);
-        return o.loss!;
-      })(trainable.map(([, i]) => tensors[i]));
-      trainable.forEach(([n], k) => {
-        const g = compareNested(Array.from(grads[k].dataSync()), f.gradParam.get(n)!.values, PYTORCH_PARITY.gradient);
+      expect(Math.abs(r.loss - loss)).toBeLessThanOrEqual(PYTORCH_PARITY.modelForward.atol);
+      expect([...r.grads.keys()].sort()).toEqual([...f.gradParam.keys()].sort());
+      for (const [n, got] of r.grads) {
+        const g = compareNested(got, f.gradParam.get(n)!.values, PYTORCH_PARITY.gradient);
         expect(g.ok, `∂loss/∂${n}: ${g.message}`).toBe(true);
-      });
-      tf.dispose([out.logits, out.loss!, ...grads, ...tensors]);
-      expect(tf.memory().numTensors).toBe(before);
+      }
+      expect(r.leaked).toBe(0);
     });
 
     it('reference-f64: central differences at sampled coordinates of every parameter match PyTorch gradients', () => {

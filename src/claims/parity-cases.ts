@@ -18,6 +18,8 @@ import { block, decoderLayer, encoderLayer, multiHeadModule } from '../reference
 import * as L from '../tfjs/layers.js';
 import { rmsNorm as tfRmsNorm } from '../tfjs/rms-norm.js';
 import * as TB from '../tfjs/transformer-block.js';
+import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
+import { tinyModel as tfTinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
 
 type Inputs = Record<string, unknown>;
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -102,5 +104,28 @@ export function tfjsLayerRun(c: LayerCase, f: Fixture): { shape: number[]; outpu
   const grads = tfc.grads((...vars: tfc.Tensor[]) => tfc.sum(tfc.mul(run(withDiff(vars)), cot)) as tfc.Scalar)(diff.map((d) => all[d.at]));
   const result = { shape: [...y.shape], output: Array.from(y.dataSync()), grads: new Map(diff.map((d, i) => [d.key, Array.from(grads[i].dataSync())])) };
   tfc.dispose([y, cot, ...grads, ...all]);
+  return { ...result, leaked: tfc.memory().numTensors - before };
+}
+
+/**
+ * TinyGPT / TinyBERT on tfjs with the fixture's parameters: logits, loss and ∂loss/∂p for every
+ * parameter PyTorch exported a gradient for (used by the model parity spec and `npm run parity`).
+ */
+export function tfjsModelRun(kind: TinyKind, config: TinyConfig, f: Fixture, idx: number[][], targets: number[][]): { logitsShape: number[]; logits: number[]; loss: number; grads: Map<string, number[]>; leaked: number } {
+  const before = tfc.memory().numTensors;
+  const names = [...f.param.keys()];
+  const tensors = names.map((n) => tfc.tensor(f.param.get(n)!.values, f.param.get(n)!.shape));
+  const trainable = names.map((n, i) => [n, i] as const).filter(([n]) => f.gradParam.has(n));
+  const forward = (ts: tfc.Tensor[]) => tfTinyModel(kind, config, unflatten(names.map((n, i) => [n, ts[i]])) as unknown as TfTinyModelParams, idx, targets);
+  const out = forward(tensors);
+  const grads = tfc.grads((...vars: tfc.Tensor[]) => {
+    const ts = [...tensors];
+    trainable.forEach(([, i], k) => (ts[i] = vars[k]));
+    const o = forward(ts);
+    tfc.dispose(o.logits);
+    return o.loss!;
+  })(trainable.map(([, i]) => tensors[i]));
+  const result = { logitsShape: [...out.logits.shape], logits: Array.from(out.logits.dataSync()), loss: out.loss!.dataSync()[0], grads: new Map(trainable.map(([n], k) => [n, Array.from(grads[k].dataSync())])) };
+  tfc.dispose([out.logits, out.loss!, ...grads, ...tensors]);
   return { ...result, leaked: tfc.memory().numTensors - before };
 }
