@@ -973,6 +973,31 @@ def check_flat(stored_dir: Path, export_all, label: str, manifest: str = "manife
     return 0
 
 
+
+def flat_main(argv, description: str, default_dir: Path, export_all, label: str, manifest_name: str = "manifest.json") -> int:
+    """Command line of a flat fixture script (export-peft-fixtures.py, export-optim-fixtures.py):
+    --out DIR (default `default_dir`) writes the fixtures and the manifest; --check DIR exports into a
+    temporary folder and compares (exit 1 on any difference)."""
+    parser = argparse.ArgumentParser(description=description)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--out", type=Path, default=None, help=f"write into DIR (default: <repo>/{default_dir.relative_to(REPO_ROOT)})")
+    mode.add_argument("--check", type=Path, default=None, metavar="DIR",
+                      help="export into a temporary directory and compare with DIR; exit 1 on any difference")
+    args = parser.parse_args(argv)
+    setup_torch()
+    started = time.perf_counter()
+    if args.check is not None:
+        if not args.check.is_dir():
+            print(f"--check: {args.check} is not a directory")
+            return 1
+        code = check_flat(args.check, export_all, label, manifest_name)
+        print(f"time: {time.perf_counter() - started:.2f} s")
+        return code
+    manifest = export_all(args.out if args.out is not None else default_dir)
+    print(f"wrote {manifest_name}; torch {manifest['torch_version']}, python {manifest['python_version']}")
+    print(f"time: {time.perf_counter() - started:.2f} s")
+    return 0
+
 def self_test() -> int:
     torch.manual_seed(0)
     sample = {

@@ -36,14 +36,11 @@ Alignment fixture ("alignment"): inputs and PyTorch results for
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import math
 import platform
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -207,35 +204,8 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
     return manifest
 
 
-def owned_files(root: Path) -> List[str]:
-    return base.owned_flat_files(root, MANIFEST)
-
-
-def check(stored_dir: Path) -> int:
-    return base.check_flat(stored_dir, export_all, LABEL, MANIFEST)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Export or check the PyTorch PEFT and alignment fixtures.")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--out", type=Path, default=None, help="write into DIR (default: <repo>/fixtures/peft)")
-    mode.add_argument("--check", type=Path, default=None, metavar="DIR",
-                      help="export into a temporary directory and compare with DIR; exit 1 on any difference")
-    args = parser.parse_args(argv)
-    base.setup_torch()
-    started = time.perf_counter()
-    if args.check is not None:
-        if not args.check.is_dir():
-            print(f"--check: {args.check} is not a directory")
-            return 1
-        code = check(args.check)
-        print(f"time: {time.perf_counter() - started:.2f} s")
-        return code
-    out_dir = args.out if args.out is not None else REPO_ROOT / "fixtures" / "peft"
-    manifest = export_all(out_dir)
-    print(f"wrote {MANIFEST}; torch {manifest['torch_version']}, python {manifest['python_version']}")
-    print(f"time: {time.perf_counter() - started:.2f} s")
-    return 0
+    return base.flat_main(argv, "Export or check the PyTorch PEFT and alignment fixtures.", REPO_ROOT / "fixtures" / "peft", export_all, LABEL, MANIFEST)
 
 
 if __name__ == "__main__":
