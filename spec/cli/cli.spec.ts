@@ -12,7 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, type Run } from '../_helpers/cli.js';
+import { cli, expectUsageFailure, type Run } from '../_helpers/cli.js';
 import { isMissingModule } from '../../src/cli/main.js';
 import { fromJsonNumber } from '../../src/cli/format.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
@@ -159,11 +159,7 @@ describe('bad input: one line naming the problem, exit code 2', () => {
   ];
 
   it.each(bad)('%s', async (_name, argv, message) => {
-    const r = await cli(...argv);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr.trimEnd()).toMatch(message);
+    await expectUsageFailure(argv, message);
   });
 });
 

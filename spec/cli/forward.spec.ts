@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, type Run } from '../_helpers/cli.js';
+import { cli, expectUsageFailure, type Run } from '../_helpers/cli.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { readSafetensors, serializeSafetensors, toNumbers, writeSafetensors, type SafeTensor } from '../../src/core/safetensors.js';
 import type { TinyKind } from '../../src/core/tiny-config.js';
@@ -185,12 +185,7 @@ const BAD_WEIGHTS: Array<[string, () => string, RegExp]> = [
 describe('malformed weights: exit 2, one line naming the file and the tensor', () => {
   it.each(BAD_WEIGHTS)('%s', async (_name, make, message) => {
     const path = make();
-    const r = await cli(...forwardArgs('tinygpt', { weights: path }));
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(new RegExp(`^error: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
-    expect(r.stderr.trimEnd()).toMatch(message);
+    await expectUsageFailure(forwardArgs('tinygpt', { weights: path }), message, new RegExp(`^error: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
   });
 
   it('a weights file that does not exist', async () => {
@@ -225,11 +220,7 @@ describe('bad config, tokens and targets: exit 2, one line naming the problem', 
   ];
 
   it.each(bad)('%s', async (_name, argv, message) => {
-    const r = await cli(...argv());
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr.trimEnd()).toMatch(message);
+    await expectUsageFailure(argv(), message);
   });
 });
 

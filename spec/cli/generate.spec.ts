@@ -17,7 +17,7 @@ import { generateTokens, greedy } from '../../src/reference/sampling.js';
 import { tinyModel } from '../../src/reference/tiny-models.js';
 import { readTutorialTexts } from '../../src/training/tutorial-texts.js';
 import { charVocabulary } from '../../src/training/vocab.js';
-import { cli } from '../_helpers/cli.js';
+import { cli, expectUsageFailure } from '../_helpers/cli.js';
 
 const CONFIG = join(PROJECT_ROOT, 'examples', 'tinygpt.config.json');
 const WEIGHTS = join(PROJECT_ROOT, 'fixtures', 'models', 'tinygpt.safetensors');
@@ -126,10 +126,6 @@ describe('bad input: exit 2, one line naming the problem', () => {
     ['weights that do not exist', () => ['generate', '--model', 'tinygpt', '--config', CONFIG, '--weights', join(dir, 'absent.safetensors'), '--prompt', 'J'], /^error: --weights .*absent\.safetensors: cannot read the file \(no such file\)$/],
   ];
   it.each(bad)('%s', async (_name, argv, message) => {
-    const r = await cli(...argv());
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr.trimEnd()).toMatch(message);
+    await expectUsageFailure(argv(), message);
   });
 });

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, type Run } from '../_helpers/cli.js';
+import { cli, expectUsageFailure, type Run } from '../_helpers/cli.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { EXACT, isClose } from '../../src/core/tolerance.js';
 
@@ -130,11 +130,7 @@ describe('bad input: exit 2, one line naming the problem', () => {
   ];
 
   it.each(bad)('%s', async (_name, argv, message) => {
-    const r = await cli(...argv());
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr.trimEnd()).toMatch(message);
+    await expectUsageFailure(argv(), message);
   });
 });
 
