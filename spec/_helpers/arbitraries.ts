@@ -19,3 +19,7 @@ export const weightsOf = (fanIn: number, fanOut: number): fc.Arbitrary<Matrix> =
   const a = Math.sqrt(6 / (fanIn + fanOut));
   return matrixOf(fanIn, fanOut, fc.double({ min: -a, max: a, noNaN: true }));
 };
+
+/** Multi-head attention projections (R.MultiHeadParams): W_Q, W_K, W_V (d_model × d_attn), W_O (d_attn × d_out). */
+export const mhaParamsOf = (dModel: number, dAttn: number, dOut: number): fc.Arbitrary<{ wQ: Matrix; wK: Matrix; wV: Matrix; wO: Matrix }> =>
+  fc.record({ wQ: weightsOf(dModel, dAttn), wK: weightsOf(dModel, dAttn), wV: weightsOf(dModel, dAttn), wO: weightsOf(dAttn, dOut) });

@@ -16,7 +16,7 @@ import { randomMatrix, seededRng, type Rng } from '../../src/core/random.js';
 import { compareNested, EXACT, FINITE_DIFFERENCE, TFJS_VS_REFERENCE, isClose } from '../../src/core/tolerance.js';
 import * as R from '../../src/reference/index.js';
 import * as T from '../../src/tfjs/index.js';
-import { type Matrix, type Value, matrixOf, weightsOf } from '../_helpers/arbitraries.js';
+import { type Matrix, type Value, matrixOf, mhaParamsOf } from '../_helpers/arbitraries.js';
 import { checkProperty, fc } from '../_helpers/property.js';
 import { backendReport } from '../_helpers/setup.js';
 
@@ -55,7 +55,7 @@ const mhaCase: fc.Arbitrary<MhaCase> = fc
     const dAttn = nHeads * dK;
     return fc.record({
       x: matrixOf(n, dModel),
-      params: fc.record({ wQ: weightsOf(dModel, dAttn), wK: weightsOf(dModel, dAttn), wV: weightsOf(dModel, dAttn), wO: weightsOf(dAttn, dOut) }),
+      params: mhaParamsOf(dModel, dAttn, dOut),
       nHeads: fc.constant(nHeads),
       perm: permutationOf(n),
     });

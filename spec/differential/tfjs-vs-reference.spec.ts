@@ -15,7 +15,7 @@ import * as HP from '../../src/reference/high-precision.js';
 import * as R from '../../src/reference/index.js';
 import type { RopePairing } from '../../src/reference/index.js';
 import * as T from '../../src/tfjs/index.js';
-import { type Matrix, type Value, matrixOf, weightsOf } from '../_helpers/arbitraries.js';
+import { type Matrix, type Value, matrixOf, mhaParamsOf } from '../_helpers/arbitraries.js';
 import { checkProperty, fc } from '../_helpers/property.js';
 import { backendReport } from '../_helpers/setup.js';
 
@@ -89,7 +89,7 @@ describe(`tfjs (${backendReport.choice}) vs the float64 reference`, () => {
         return fc.record({
           xQ: matrixOf(nQ, dModel),
           xKV: matrixOf(Math.max(nK, causal ? nQ : 1), dModel),
-          params: fc.record({ wQ: weightsOf(dModel, dAttn), wK: weightsOf(dModel, dAttn), wV: weightsOf(dModel, dAttn), wO: weightsOf(dAttn, dOut) }),
+          params: mhaParamsOf(dModel, dAttn, dOut),
           options: fc.constant({ nHeads, mask: causal ? ('causal' as const) : null }),
         });
       });

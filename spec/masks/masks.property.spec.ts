@@ -14,13 +14,11 @@ import { shapeOf } from '../../src/core/shape.js';
 import { compareNested, EXACT } from '../../src/core/tolerance.js';
 import * as R from '../../src/reference/index.js';
 import * as T from '../../src/tfjs/index.js';
-import { type Matrix, type Value, matrixOf, weightsOf } from '../_helpers/arbitraries.js';
+import { type Matrix, type Value, matrixOf, mhaParamsOf } from '../_helpers/arbitraries.js';
 import { checkProperty, fc } from '../_helpers/property.js';
 import { backendReport } from '../_helpers/setup.js';
 
 
-const paramsOf = (dModel: number, dAttn: number, dOut: number) =>
-  fc.record({ wQ: weightsOf(dModel, dAttn), wK: weightsOf(dModel, dAttn), wV: weightsOf(dModel, dAttn), wO: weightsOf(dAttn, dOut) });
 const tfParams = (p: R.MultiHeadParams<number>) => ({ wQ: tf.tensor2d(p.wQ), wK: tf.tensor2d(p.wK), wV: tf.tensor2d(p.wV), wO: tf.tensor2d(p.wO) });
 
 /** Equal element by element as numbers (===, so +0 and −0 count as the same value). */
@@ -52,7 +50,7 @@ const futureCase: fc.Arbitrary<FutureCase> = fc
         x: matrixOf(n, dModel),
         future: matrixOf(n - 1 - t, dModel),
         t: fc.constant(t),
-        params: paramsOf(dModel, nHeads * dK, dOut),
+        params: mhaParamsOf(dModel, nHeads * dK, dOut),
         nHeads: fc.constant(nHeads),
       }),
     ),
@@ -221,7 +219,7 @@ const crossCase: fc.Arbitrary<CrossCase> = fc
       xEnc: matrixOf(nEnc, dModel),
       otherRow: matrixOf(1, dModel).map((m) => m[0]),
       row: fc.integer({ min: 0, max: nDec - 1 }),
-      params: paramsOf(dModel, nHeads * dK, dOut),
+      params: mhaParamsOf(dModel, nHeads * dK, dOut),
       nHeads: fc.constant(nHeads),
       dOut: fc.constant(dOut),
     }),
