@@ -68,33 +68,25 @@ function weightGradient(g: tf.Tensor, x2d: tf.Tensor): tf.Tensor {
     : tf.transpose(tf.matMul(tf.transpose(x2d), g)); // ((in × N)(N × out))ᵀ
 }
 
-/** x2d Wᵀ for x2d (N × in), W (out × in), with the explicit-transpose gradient. */
-const productWithTransposedWeight = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x2d, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([x2d, w]);
-  return {
-    value: tf.matMul(x2d, tf.transpose(w)), // (N × in)(in × out) → (N × out)
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const g = dy as tf.Tensor;
-      const [xs, ws] = saved;
-      return [tf.matMul(g, ws), weightGradient(g, xs)]; // ∂x (N × out)(out × in); ∂W (out × in)
-    },
-  };
-});
-
-/** x2d Wᵀ + b, the bias gradient as a column sum. */
-const productWithTransposedWeightAndBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x2d, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([x2d, w]);
-  return {
-    value: tf.add(tf.matMul(x2d, tf.transpose(w)), b), // (N × out) + (out)
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const g = dy as tf.Tensor;
-      const [xs, ws] = saved;
-      return [tf.matMul(g, ws), weightGradient(g, xs), columnSum(g)];
-    },
-  };
-});
+/** x2d Wᵀ (+ b) for x2d (N × in), W (out × in), b (out): explicit-transpose gradients, ∂b as a column sum. */
+const transposedWeightProduct = (withBias: boolean) =>
+  tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x2d, w] = args as [tf.Tensor, tf.Tensor];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    save([x2d, w]);
+    const y = tf.matMul(x2d, tf.transpose(w)); // (N × in)(in × out) → (N × out)
+    return {
+      value: withBias ? tf.add(y, args[2] as tf.Tensor) : y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const g = dy as tf.Tensor;
+        const [xs, ws] = saved;
+        const grads = [tf.matMul(g, ws), weightGradient(g, xs)]; // ∂x (N × out)(out × in); ∂W (out × in)
+        return withBias ? [...grads, columnSum(g)] : grads;
+      },
+    };
+  });
+const productWithTransposedWeight = transposedWeightProduct(false);
+const productWithTransposedWeightAndBias = transposedWeightProduct(true);
 
 /** y = x Wᵀ + b, as src/tfjs/layers.ts linear, for the training path. */
 export function linearForTraining(x: tf.Tensor, p: TfLinearParams, name = 'linear'): tf.Tensor {
