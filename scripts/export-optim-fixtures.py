@@ -29,7 +29,7 @@ its sha256, config and tensor shapes.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import math
 import platform
@@ -50,19 +50,9 @@ LABEL = "optim"
 SEED_BASE = 4321
 
 
-def _load_base():
-    """scripts/export-fixtures.py as a module (its file name has a hyphen, so no plain import)."""
-    path = SCRIPT_PATH.parent / "export-fixtures.py"
-    spec = importlib.util.spec_from_file_location("export_fixtures", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-base = _load_base()
+# scripts/export-fixtures.py as a module (a hyphenated file name: import_module, not `import`).
+sys.path.insert(0, str(SCRIPT_PATH.parent))
+base = importlib.import_module("export-fixtures")
 
 
 def warmup_cosine(k: int, warmup: int, total: int, min_ratio: float = 0.0) -> float:

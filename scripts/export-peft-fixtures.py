@@ -36,7 +36,7 @@ Alignment fixture ("alignment"): inputs and PyTorch results for
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import math
 import platform
@@ -58,19 +58,9 @@ LABEL = "peft"
 SEED_BASE = 5150
 
 
-def _load_base():
-    """scripts/export-fixtures.py as a module (its file name has a hyphen, so no plain import)."""
-    path = SCRIPT_PATH.parent / "export-fixtures.py"
-    spec = importlib.util.spec_from_file_location("export_fixtures", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-base = _load_base()
+# scripts/export-fixtures.py as a module (a hyphenated file name: import_module, not `import`).
+sys.path.insert(0, str(SCRIPT_PATH.parent))
+base = importlib.import_module("export-fixtures")
 
 
 class LoraLayer(nn.Module):
