@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { resolveAdamW, type AdamWOptions } from '../reference/adamw.js';
+import { fusedAdamW, fusedKernelsActive } from './kernels/training-kernels.js';
 
 export interface TfAdamW {
   /** Steps taken so far. */
@@ -70,6 +71,11 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       const [mi, vi, theta] = tf.tidy(() => {
         const g = flat(grads);
         const p = flat(variables);
+        if (fusedKernelsActive()) {
+          // one pass over the vector on wasm, the same float32 operations (src/tfjs/kernels/training-kernels.ts)
+          const [pNext, mNext, vNext] = fusedAdamW(p, g, m, v, { beta1, beta2, bc2Sqrt, eps, decay: 1 - eta * weightDecay, stepSize });
+          return [mNext, vNext, pNext];
+        }
         const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const denom = tf.add(tf.div(tf.sqrt(vNext), bc2Sqrt), eps);

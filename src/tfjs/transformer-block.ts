@@ -14,10 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Activation } from '../reference/activations.js';
-import { causalBias, causalMask } from './masks.js';
+import { causalMask } from './masks.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
 import { activation, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { batchedProductForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining, softmaxForTraining } from './training-ops.js';
+import { attentionForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining } from './training-ops.js';
 
 const trainingActivation = (x: tf.Tensor, kind: Activation): tf.Tensor => (kind === 'gelu' ? (geluForTraining(x) as tf.Tensor) : activation(x, kind));
 
@@ -78,27 +78,24 @@ export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, option
   const hs = p.heads[0].query.weight.shape[0]!;
   return tf.tidy(() => {
     const lin = options.training ? linearForTraining : linear; // same values; the training one has transpose-free gradients
-    const project = (input: tf.Tensor, n: number, role: 'query' | 'key' | 'value') => {
+    const project = (input: tf.Tensor, role: 'query' | 'key' | 'value') => {
       const w = tf.concat(p.heads.map((h) => h[role].weight), 0); // (H·hs × C)
-      const y = lin(input, { weight: w }, `heads.*.${role}`); // (B × n × H·hs)
-      return tf.transpose(tf.reshape(y, [B, n, H, hs]), [0, 2, 1, 3]); // (B × H × n × hs)
+      return lin(input, { weight: w }, `heads.*.${role}`); // (B × n × H·hs)
     };
-    const q = project(x, T, 'query');
-    const k = project(kv, Tk, 'key');
-    const v = project(kv, Tk, 'value');
     const training = options.training && options.training.p > 0 ? options.training : undefined;
-    let heads: tf.Tensor; // (B × H × T × hs)
+    let merged: tf.Tensor; // (B × T × H·hs)
     if (!options.training) {
-      heads = attentionUnchecked(q, k, v, 1 / Math.sqrt(hs), options.causal ? causalMask(T, Tk) : null, -Infinity).output;
+      const split = (y: tf.Tensor, n: number) => tf.transpose(tf.reshape(y, [B, n, H, hs]), [0, 2, 1, 3]); // (B × n × H·hs) → (B × H × n × hs)
+      const q = split(project(x, 'query'), T);
+      const k = split(project(kv, 'key'), Tk);
+      const v = split(project(kv, 'value'), Tk);
+      const heads = attentionUnchecked(q, k, v, 1 / Math.sqrt(hs), options.causal ? causalMask(T, Tk) : null, -Infinity).output; // (B × H × T × hs)
+      merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, H * hs]); // (B × T × H·hs)
     } else {
-      // Training path: the same weights from kernels that are fast on wasm (src/tfjs/training-ops.ts):
-      // the 1/√hs folded into q, the causal mask as an additive 0/−∞ bias, tfjs's softmax kernel
-      // with its gradient on a 2-D view (a causal row always keeps its diagonal, so no row is fully masked).
-      const scores = batchedProductForTraining(tf.mul(q, 1 / Math.sqrt(hs)), k, true); // (B × H × T × hs)(B × H × hs × Tk) → (B × H × T × Tk)
-      const weights = softmaxForTraining(options.causal ? tf.add(scores, causalBias(T, Tk)) : scores);
-      heads = batchedProductForTraining(drop(weights, training), v, false); // dropout on the weights, then (B × H × T × Tk)(B × H × Tk × hs)
+      // Training path: kernels that are fast on wasm (src/tfjs/training-ops.ts), dropout on the weights.
+      const [q, k, v] = [project(x, 'query'), project(kv, 'key'), project(kv, 'value')];
+      merged = attentionForTraining(q, k, v, H, { causal: options.causal ?? false, dropout: training ? { p: training.p, seed: training.nextSeed() } : undefined });
     }
-    const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, H * hs]); // (B × T × H·hs)
     return drop(lin(merged, p.proj, 'proj'), training); // (B × T × C)
   });
 }
