@@ -61,23 +61,26 @@
 }
 
 // ---------------------------------------------------------------------------------------------
-// attention: P = softmax(scale·q kᵀ + causal −∞ above the diagonal), y = (P ⊙ mask) v, by head
+// attention: P = softmax(scale·q kᵀ + causal −∞ above the diagonal), y = (P ⊙ mask) v, by head.
+// q, k, v rows are `ld` floats apart: ld = C for separate projections, 3C when q, k, v are the
+// column blocks of one packed (B·T × 3C) projection. y rows are C floats apart.
 
 export function attentionForward(q: usize, k: usize, v: usize, mask: usize, y: usize, probs: usize,
-  B: i32, H: i32, Tq: i32, Tk: i32, hs: i32, scale: f32, causal: bool): void {
+  B: i32, H: i32, Tq: i32, Tk: i32, hs: i32, ld: i32, scale: f32, causal: bool): void {
   const C = H * hs;
-  const rowBytes = <usize>C << 2;
+  const inBytes = <usize>ld << 2;
+  const outBytes = <usize>C << 2;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const col = <usize>(h * hs) << 2;
       for (let i = 0; i < Tq; i++) {
-        const qi = q + <usize>(b * Tq + i) * rowBytes + col;
+        const qi = q + <usize>(b * Tq + i) * inBytes + col;
         const pRow = probs + (<usize>(((b * H + h) * Tq + i) * Tk) << 2);
         const mRow = mask + (<usize>(((b * H + h) * Tq + i) * Tk) << 2);
         const jEnd = causal ? i + 1 : Tk;
         let mx: f32 = -Infinity;
         for (let j = 0; j < jEnd; j++) {
-          const s = dot(qi, k + <usize>(b * Tk + j) * rowBytes + col, hs) * scale;
+          const s = dot(qi, k + <usize>(b * Tk + j) * inBytes + col, hs) * scale;
           store<f32>(pRow + (<usize>j << 2), s);
           if (s > mx) mx = s;
         }
@@ -90,54 +93,58 @@ export function attentionForward(q: usize, k: usize, v: usize, mask: usize, y: u
         const inv: f32 = 1 / sum;
         for (let j = 0; j < jEnd; j++) store<f32>(pRow + (<usize>j << 2), load<f32>(pRow + (<usize>j << 2)) * inv);
         for (let j = jEnd; j < Tk; j++) store<f32>(pRow + (<usize>j << 2), 0);
-        const yi = y + <usize>(b * Tq + i) * rowBytes + col;
+        const yi = y + <usize>(b * Tq + i) * outBytes + col;
         zeroRow(yi, hs);
         for (let j = 0; j < jEnd; j++) {
           let pd = load<f32>(pRow + (<usize>j << 2));
           if (mask != 0) pd *= load<f32>(mRow + (<usize>j << 2));
-          if (pd != 0) axpy(yi, pd, v + <usize>(b * Tk + j) * rowBytes + col, hs);
+          if (pd != 0) axpy(yi, pd, v + <usize>(b * Tk + j) * inBytes + col, hs);
         }
       }
     }
   }
 }
 
-// Backward of attentionForward, given ∂y: with Pd = P ⊙ mask,
+// Backward of attentionForward, given ∂y (rows C apart): with Pd = P ⊙ mask,
 //   ∂Pd = ∂y vᵀ, ∂v = Pdᵀ ∂y, ∂P = ∂Pd ⊙ mask, ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)),
-//   ∂q = scale ∂S k, ∂k = scale ∂Sᵀ q.  scratch holds one row of ∂P (Tk floats).
+//   ∂q = scale ∂S k, ∂k = scale ∂Sᵀ q.  ∂q, ∂k, ∂v rows are `ld` floats apart, like q, k, v;
+//   scratch holds one row of ∂P (Tk floats).
 export function attentionBackward(dy: usize, q: usize, k: usize, v: usize, probs: usize, mask: usize,
-  dq: usize, dk: usize, dv: usize, scratch: usize, B: i32, H: i32, Tq: i32, Tk: i32, hs: i32, scale: f32, causal: bool): void {
+  dq: usize, dk: usize, dv: usize, scratch: usize, B: i32, H: i32, Tq: i32, Tk: i32, hs: i32, ld: i32, scale: f32, causal: bool): void {
   const C = H * hs;
-  const rowBytes = <usize>C << 2;
-  memory.fill(dk, 0, <usize>(B * Tk) * rowBytes);
-  memory.fill(dv, 0, <usize>(B * Tk) * rowBytes);
+  const inBytes = <usize>ld << 2;
+  const outBytes = <usize>C << 2;
+  for (let r = 0; r < B * Tk; r++) {
+    zeroRow(dk + <usize>r * inBytes, C);
+    zeroRow(dv + <usize>r * inBytes, C);
+  }
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const col = <usize>(h * hs) << 2;
       for (let i = 0; i < Tq; i++) {
-        const dyi = dy + <usize>(b * Tq + i) * rowBytes + col;
-        const qi = q + <usize>(b * Tq + i) * rowBytes + col;
+        const dyi = dy + <usize>(b * Tq + i) * outBytes + col;
+        const qi = q + <usize>(b * Tq + i) * inBytes + col;
         const pRow = probs + (<usize>(((b * H + h) * Tq + i) * Tk) << 2);
         const mRow = mask + (<usize>(((b * H + h) * Tq + i) * Tk) << 2);
         const jEnd = causal ? i + 1 : Tk;
         let c: f32 = 0;
         for (let j = 0; j < jEnd; j++) {
-          const vj = v + <usize>(b * Tk + j) * rowBytes + col;
+          const vj = v + <usize>(b * Tk + j) * inBytes + col;
           const p = load<f32>(pRow + (<usize>j << 2));
           const m: f32 = mask != 0 ? load<f32>(mRow + (<usize>j << 2)) : 1;
           const dp = dot(dyi, vj, hs) * m;
           const pd = p * m;
-          if (pd != 0) axpy(dv + <usize>(b * Tk + j) * rowBytes + col, pd, dyi, hs);
+          if (pd != 0) axpy(dv + <usize>(b * Tk + j) * inBytes + col, pd, dyi, hs);
           store<f32>(scratch + (<usize>j << 2), dp);
           c += dp * p;
         }
-        const dqi = dq + <usize>(b * Tq + i) * rowBytes + col;
+        const dqi = dq + <usize>(b * Tq + i) * inBytes + col;
         zeroRow(dqi, hs);
         for (let j = 0; j < jEnd; j++) {
           const ds = load<f32>(pRow + (<usize>j << 2)) * (load<f32>(scratch + (<usize>j << 2)) - c) * scale;
           if (ds != 0) {
-            axpy(dqi, ds, k + <usize>(b * Tk + j) * rowBytes + col, hs);
-            axpy(dk + <usize>(b * Tk + j) * rowBytes + col, ds, qi, hs);
+            axpy(dqi, ds, k + <usize>(b * Tk + j) * inBytes + col, hs);
+            axpy(dk + <usize>(b * Tk + j) * inBytes + col, ds, qi, hs);
           }
         }
       }
@@ -304,6 +311,13 @@ export function layerNormBackward(dy: usize, xhat: usize, rstd: usize, gamma: us
 
 export function geluForward(x: usize, y: usize, n: i32): void {
   let i = 0;
+  for (; i + 8 <= n; i += 8) { // two independent vectors per iteration: the Horner chains overlap
+    const o = <usize>i << 2;
+    const xa = v128.load(x + o);
+    const xb = v128.load(x + o + 16);
+    v128.store(y + o, f32x4.mul(xa, phi4(xa)));
+    v128.store(y + o + 16, f32x4.mul(xb, phi4(xb)));
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const xv = v128.load(x + o);
@@ -317,8 +331,20 @@ export function geluForward(x: usize, y: usize, n: i32): void {
 }
 
 // ∂x = ∂y (Φ(x) + x φ(x)), φ(x) = e^(−x²/2)/√(2π)
+@inline function geluGrad4(xv: v128): v128 {
+  const density = f32x4.mul(expNonPositive4(f32x4.mul(f32x4.mul(xv, xv), f32x4.splat(-0.5))), f32x4.splat(0.3989422804014327));
+  return f32x4.add(phi4(xv), f32x4.mul(xv, density));
+}
+
 export function geluBackward(dy: usize, x: usize, dx: usize, n: i32): void {
   let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    const ga = geluGrad4(v128.load(x + o));
+    const gb = geluGrad4(v128.load(x + o + 16));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), ga));
+    v128.store(dx + o + 16, f32x4.mul(v128.load(dy + o + 16), gb));
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const xv = v128.load(x + o);
@@ -403,5 +429,40 @@ export function transpose2d(x: usize, y: usize, rows: i32, cols: i32): void {
   }
   for (let r = R4; r < rows; r++) {
     for (let j = 0; j < cols; j++) store<f32>(y + <usize>j * ys + (<usize>r << 2), load<f32>(x + <usize>r * xs + (<usize>j << 2)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dropout mask: n entries, 0 where the uniform 32-bit draw u of a mulberry32 stream seeded by
+// `seed` satisfies u < threshold (= p·2³²), else `scale` (= 1/(1 − p)) — the same integer
+// arithmetic, hence the same mask, as dropoutMask in src/tfjs/training-ops.ts.
+
+export function dropoutMask(out: usize, n: i32, threshold: f64, scale: f32, seed: i32): void {
+  let a = seed;
+  for (let i = 0; i < n; i++) {
+    a += 0x6d2b79f5;
+    let t = (a ^ (a >>> 15)) * (1 | a);
+    t = (t + (t ^ (t >>> 7)) * (61 | t)) ^ t;
+    const u = <u32>(t ^ (t >>> 14));
+    store<f32>(out + (<usize>i << 2), <f64>u < threshold ? 0 : scale);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// column sums of an (N × C) matrix: out_j = Σ_r x_rj (the bias gradient 1ᵀ ∂y), rows added in order.
+
+export function columnSum(x: usize, out: usize, N: i32, C: i32): void {
+  const C4 = C & ~3;
+  memory.fill(out, 0, <usize>C << 2);
+  for (let r = 0; r < N; r++) {
+    const xr = x + (<usize>(r * C) << 2);
+    for (let j = 0; j < C4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(xr + o)));
+    }
+    for (let j = C4; j < C; j++) {
+      const o = <usize>j << 2;
+      store<f32>(out + o, load<f32>(out + o) + load<f32>(xr + o));
+    }
   }
 }

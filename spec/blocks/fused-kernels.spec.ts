@@ -23,9 +23,9 @@ import { gelu } from '../../src/reference/activations.js';
 import { float64 } from '../../src/reference/field.js';
 import '../../src/tfjs/index.js';
 import { createAdamW } from '../../src/tfjs/adamw.js';
-import { FUSED_KERNELS_ENV, fusedAttention, fusedKernelsActive, fusedKernelStatus, fusedTranspose, withoutFusedKernels } from '../../src/tfjs/kernels/training-kernels.js';
+import { FUSED_KERNELS_ENV, fusedAttention, fusedColumnSum, fusedDropoutMask, fusedKernelsActive, rereadFusedKernelsEnv, fusedKernelStatus, fusedTranspose, withoutFusedKernels } from '../../src/tfjs/kernels/training-kernels.js';
 import { TRAINING_KERNELS_PLAIN, TRAINING_KERNELS_SHARED } from '../../src/tfjs/kernels/training-kernels.wasm.js';
-import { attentionForTraining, dropoutMask, geluForTraining, layerNormForTraining } from '../../src/tfjs/training-ops.js';
+import { attentionForTraining, dropoutMask, dropoutMaskTensor, selfAttentionForTraining, geluForTraining, layerNormForTraining } from '../../src/tfjs/training-ops.js';
 import { wasmSections } from '../_helpers/wasm-binary.js';
 
 const rng = seededRng(20261124);
@@ -64,13 +64,13 @@ describe('fused training kernels (wasm, src/tfjs/kernels/training-kernels.ts)', 
     if (previous !== 'wasm') await tf.setBackend(previous);
   });
 
-  it('both binaries import only env.memory (plain, resp. shared), have no data segment and no start function, and export the eight kernels', () => {
+  it('both binaries import only env.memory (plain, resp. shared), have no data segment and no start function, and export the ten kernels', () => {
     for (const [name, base64, shared] of [['plain', TRAINING_KERNELS_PLAIN, false], ['shared', TRAINING_KERNELS_SHARED, true]] as const) {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
       const m = new WebAssembly.Module(bytes);
       expect(WebAssembly.Module.imports(m), name).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       expect(WebAssembly.Module.exports(m).filter((e) => e.kind === 'function').map((e) => e.name).sort(), name).toEqual(
-        ['adamw', 'attentionBackward', 'attentionForward', 'geluBackward', 'geluForward', 'layerNormBackward', 'layerNormForward', 'transpose2d'],
+        ['adamw', 'attentionBackward', 'attentionForward', 'columnSum', 'dropoutMask', 'geluBackward', 'geluForward', 'layerNormBackward', 'layerNormForward', 'transpose2d'],
       );
       const sections = wasmSections(bytes);
       expect(sections.ids.filter((id) => id === 8 || id === 11 || id === 12), `${name}: start (8), data (11), data count (12) sections`).toEqual([]);
@@ -82,11 +82,14 @@ describe('fused training kernels (wasm, src/tfjs/kernels/training-kernels.ts)', 
     expect(fusedKernelStatus()).toEqual({ on: true, reason: 'wasm backend' });
     expect(withoutFusedKernels(() => fusedKernelsActive())).toBe(false);
     process.env[FUSED_KERNELS_ENV] = 'off';
+    expect(fusedKernelsActive()).toBe(true); // read once, until rereadFusedKernelsEnv
+    rereadFusedKernelsEnv();
     try {
       expect(fusedKernelsActive()).toBe(false);
       expect(fusedKernelStatus()).toEqual({ on: false, reason: 'TRANSFORMER_SPEC_FUSED_KERNELS=off' });
     } finally {
       delete process.env[FUSED_KERNELS_ENV];
+      rereadFusedKernelsEnv();
     }
     await tf.setBackend('cpu');
     try {
@@ -106,6 +109,19 @@ describe('fused training kernels (wasm, src/tfjs/kernels/training-kernels.ts)', 
         }
       }
     }
+  });
+
+  it('self-attention from one packed q/k/v projection (B·T × 3C) matches three projections and the composite ops, in value and in the gradients of x and every head weight', () => {
+    const [B, T, H, hs, C] = [2, 5, 3, 4, 10];
+    const inputs = [tensor([B, T, C], 2), ...Array.from({ length: 3 * H }, () => tensor([hs, C], 0.5))];
+    for (const causal of [true, false]) {
+      expectFusedMatchesComposite(
+        (x, ...w) => selfAttentionForTraining(x, { query: w.slice(0, H), key: w.slice(H, 2 * H), value: w.slice(2 * H) }, { causal, dropout: { p: 0.2, seed: 3 } }),
+        inputs,
+        TFJS_VS_REFERENCE.attention,
+      );
+    }
+    tf.dispose(inputs);
   });
 
   it('attention: a causal kernel differs from the composite without the mask beyond the attention tolerance (the comparison can fail)', () => {
@@ -173,6 +189,32 @@ describe('fused training kernels (wasm, src/tfjs/kernels/training-kernels.ts)', 
         expect(fusedTranspose(x).shape).toEqual([shape[1], shape[0]]);
       }
       expect(() => fusedTranspose(tf.tensor2d([[1, 2]], [1, 2], 'int32'))).toThrow(/TransformerSpecTranspose2D: input x must be float32, got int32/);
+    });
+  });
+
+  it('dropout masks drawn in wasm are bitwise the host mulberry32 masks (p = 0.1, 0.5, 0.9; seeds 0, −7, 2³¹ − 1, 2³² + 5), and the tensor path uses them', () => {
+    tf.tidy(() => {
+      for (const p of [0.1, 0.5, 0.9]) {
+        for (const seed of [0, -7, 2 ** 31 - 1, 2 ** 32 + 5]) {
+          const host = dropoutMask(1001, p, seed);
+          expect(Array.from(fusedDropoutMask([7, 11, 13], p, seed | 0).dataSync()), `p ${p}, seed ${seed}`).toEqual(Array.from(host));
+          expect(Array.from(dropoutMaskTensor([1001], p, seed).dataSync())).toEqual(Array.from(host));
+        }
+      }
+      expect(() => dropoutMaskTensor([3], 1, 1)).toThrow(/dropout probability must be in \[0, 1\)/);
+    });
+  });
+
+  it('column sums (the bias gradient) of (37 × 7) and (512 × 128) matrices match the float64 sums within the policy', () => {
+    tf.tidy(() => {
+      for (const [n, c] of [[37, 7], [512, 128]]) {
+        const x = tensor([n, c], 3);
+        const rows = x.arraySync() as number[][];
+        const exact = rows[0].map((_, j) => rows.reduce((acc, row) => acc + row[j], 0));
+        const got = Array.from(fusedColumnSum(x).dataSync());
+        const cmp = compareNested(got, exact, TFJS_VS_REFERENCE.default);
+        expect(cmp.ok, `[${n} × ${c}]: ${cmp.message}`).toBe(true);
+      }
     });
   });
 

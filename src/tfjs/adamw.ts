@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { resolveAdamW, type AdamWOptions } from '../reference/adamw.js';
-import { fusedAdamW, fusedKernelsActive } from './kernels/training-kernels.js';
+import { fusedAdamW, fusedConcatFlat, fusedKernelsActive, fusedSplitFlat } from './kernels/training-kernels.js';
 
 export interface TfAdamW {
   /** Steps taken so far. */
@@ -68,14 +68,16 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       const t = step + 1;
       const stepSize = eta / (1 - beta1 ** t);
       const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+      const fused = fusedKernelsActive();
       const [mi, vi, theta] = tf.tidy(() => {
-        const g = flat(grads);
-        const p = flat(variables);
-        if (fusedKernelsActive()) {
-          // one pass over the vector on wasm, the same float32 operations (src/tfjs/kernels/training-kernels.ts)
-          const [pNext, mNext, vNext] = fusedAdamW(p, g, m, v, { beta1, beta2, bc2Sqrt, eps, decay: 1 - eta * weightDecay, stepSize });
+        if (fused) {
+          // wasm: gather, update and cut in the backend's memory (src/tfjs/kernels/training-kernels.ts) —
+          // one pass of the same float32 operations, and memmoves instead of a readback and 94 uploads
+          const [pNext, mNext, vNext] = fusedAdamW(fusedConcatFlat(variables), fusedConcatFlat(grads), m, v, { beta1, beta2, bc2Sqrt, eps, decay: 1 - eta * weightDecay, stepSize });
           return [mNext, vNext, pNext];
         }
+        const g = flat(grads);
+        const p = flat(variables);
         const mNext = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vNext = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const denom = tf.add(tf.div(tf.sqrt(vNext), bc2Sqrt), eps);
@@ -84,11 +86,11 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       tf.dispose([m, v]);
       m = mi;
       v = vi;
-      const values = theta.dataSync() as Float32Array;
+      const next = fused ? fusedSplitFlat(theta, variables.map((p) => p.shape)) : unflat(theta.dataSync() as Float32Array);
       theta.dispose();
-      unflat(values).forEach((next, i) => {
-        variables[i].assign(next);
-        next.dispose();
+      next.forEach((value, i) => {
+        variables[i].assign(value);
+        value.dispose();
       });
       step = t;
     },

@@ -17,7 +17,7 @@ import type { Activation } from '../reference/activations.js';
 import { causalMask } from './masks.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
 import { activation, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { attentionForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining } from './training-ops.js';
+import { attentionForTraining, dropoutForTraining, selfAttentionForTraining, geluForTraining, layerNormForTraining, linearForTraining } from './training-ops.js';
 
 const trainingActivation = (x: tf.Tensor, kind: Activation): tf.Tensor => (kind === 'gelu' ? (geluForTraining(x) as tf.Tensor) : activation(x, kind));
 
@@ -93,8 +93,10 @@ export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, option
       merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, H * hs]); // (B × T × H·hs)
     } else {
       // Training path: kernels that are fast on wasm (src/tfjs/training-ops.ts), dropout on the weights.
-      const [q, k, v] = [project(x, 'query'), project(kv, 'key'), project(kv, 'value')];
-      merged = attentionForTraining(q, k, v, H, { causal: options.causal ?? false, dropout: training ? { p: training.p, seed: training.nextSeed() } : undefined });
+      const attn = { causal: options.causal ?? false, dropout: training ? { p: training.p, seed: training.nextSeed() } : undefined };
+      merged = options.memory
+        ? attentionForTraining(project(x, 'query'), project(kv, 'key'), project(kv, 'value'), H, attn)
+        : selfAttentionForTraining(x, { query: p.heads.map((h) => h.query.weight), key: p.heads.map((h) => h.key.weight), value: p.heads.map((h) => h.value.weight) }, attn);
     }
     return drop(lin(merged, p.proj, 'proj'), training); // (B × T × C)
   });

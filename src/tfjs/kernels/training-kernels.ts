@@ -32,13 +32,15 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { TRAINING_KERNELS_PLAIN, TRAINING_KERNELS_SHARED } from './training-kernels.wasm.js';
 
 interface KernelExports {
-  attentionForward(q: number, k: number, v: number, mask: number, y: number, probs: number, B: number, H: number, Tq: number, Tk: number, hs: number, scale: number, causal: number): void;
-  attentionBackward(dy: number, q: number, k: number, v: number, probs: number, mask: number, dq: number, dk: number, dv: number, scratch: number, B: number, H: number, Tq: number, Tk: number, hs: number, scale: number, causal: number): void;
+  attentionForward(q: number, k: number, v: number, mask: number, y: number, probs: number, B: number, H: number, Tq: number, Tk: number, hs: number, ld: number, scale: number, causal: number): void;
+  attentionBackward(dy: number, q: number, k: number, v: number, probs: number, mask: number, dq: number, dk: number, dv: number, scratch: number, B: number, H: number, Tq: number, Tk: number, hs: number, ld: number, scale: number, causal: number): void;
   layerNormForward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, N: number, C: number, eps: number): void;
   layerNormBackward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, N: number, C: number): void;
   geluForward(x: number, y: number, n: number): void;
   geluBackward(dy: number, x: number, dx: number, n: number): void;
   transpose2d(x: number, y: number, rows: number, cols: number): void;
+  dropoutMask(out: number, n: number, threshold: number, scale: number, seed: number): void;
+  columnSum(x: number, out: number, N: number, C: number): void;
   adamw(p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, bc2Sqrt: number, eps: number, decay: number, stepSize: number): void;
 }
 
@@ -88,23 +90,59 @@ export function withoutFusedKernels<T>(f: () => T): T {
   }
 }
 
+let envSetting: { value: string | undefined } | undefined;
+
+/** TRANSFORMER_SPEC_FUSED_KERNELS, read once (process.env is slow to read, and this is asked per op); rereadFusedKernelsEnv() reads it again. */
 function disabledByEnv(): boolean {
-  const value = typeof process !== 'undefined' ? process.env?.[FUSED_KERNELS_ENV] : undefined;
+  envSetting ??= { value: typeof process !== 'undefined' ? process.env?.[FUSED_KERNELS_ENV] : undefined };
+  const value = envSetting.value;
   return value !== undefined && /^(off|0|false|no)$/i.test(value.trim());
+}
+
+/** Reads TRANSFORMER_SPEC_FUSED_KERNELS again (after a program or spec changes it). */
+export function rereadFusedKernelsEnv(): void {
+  envSetting = undefined;
 }
 
 /** Why the fused kernels are or are not used on the active backend (for reports). */
 export function fusedKernelStatus(): { on: boolean; reason: string } {
   if (tf.getBackend() !== 'wasm') return { on: false, reason: `backend ${tf.getBackend()} (the fused kernels are wasm kernels)` };
-  if (disabledByEnv()) return { on: false, reason: `${FUSED_KERNELS_ENV}=${process.env[FUSED_KERNELS_ENV]}` };
+  if (disabledByEnv()) return { on: false, reason: `${FUSED_KERNELS_ENV}=${envSetting?.value}` };
   const k = kernelsFor(tf.backend() as BackendWasm);
   return k instanceof Error ? { on: false, reason: `could not start: ${k.message}` } : { on: true, reason: 'wasm backend' };
+}
+
+/**
+ * tfjs clones every tensor a gradient saves (customGrad's save, a kernel's inputsToSave) through the
+ * Identity kernel, and wasm's Identity copies the data (a training step: ~100 copies, ~6 ms). The
+ * wasm backend already shares data between tensors by reference count (its Reshape does, as every
+ * kernel of the cpu backend's Identity does), so no kernel writes into an input: Identity can share
+ * too. Installed with the fused kernels; it defers to the stock kernel whenever they are off.
+ */
+let identityShared = false;
+function shareIdentity(): void {
+  if (identityShared) return;
+  const stock = tf.getKernel(tf.Identity, 'wasm');
+  if (!stock) return;
+  identityShared = true;
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({
+    kernelName: tf.Identity,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (suspended > 0 || disabledByEnv() || x.dtype === 'string') return stock.kernelFunc(args);
+      (args.backend as BackendWasm).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
 }
 
 function kernelsFor(backend: BackendWasm): KernelExports | Error {
   let k = instances.get(backend);
   if (!k) {
     try {
+      shareIdentity();
       k = instantiate(backend);
     } catch (e) {
       k = e instanceof Error ? e : new Error(String(e));
@@ -131,7 +169,7 @@ export function fusedKernelsActive(): boolean {
 // outputs with the backend, and calls the module.
 
 const PREFIX = 'TransformerSpec';
-type Attrs = Record<string, number | boolean>;
+type Attrs = Record<string, number | boolean | number[] | string>;
 type KernelBody = (k: KernelExports, backend: BackendWasm, off: (t: tf.TensorInfo | undefined) => number, inputs: Record<string, tf.TensorInfo>, attrs: Attrs) => tf.TensorInfo | tf.TensorInfo[];
 
 function register(name: string, body: KernelBody): string {
@@ -156,27 +194,42 @@ function register(name: string, body: KernelBody): string {
   return kernelName;
 }
 
-const ATTENTION_FORWARD = register('AttentionForward', (k, b, off, { q, k: key, v, mask }, a) => {
+/**
+ * Where q, k, v (and ∂q, ∂k, ∂v) live: three (B·T × C) tensors, or the column blocks 0, C, 2C of
+ * one packed (B·T × 3C) tensor `qkv` (self-attention from one projection). Returns byte offsets
+ * and the row stride in floats.
+ */
+function qkvLayout(off: (t: tf.TensorInfo | undefined) => number, inputs: Record<string, tf.TensorInfo>, C: number): { q: number; k: number; v: number; ld: number } {
+  if (inputs.qkv) {
+    const base = off(inputs.qkv);
+    return { q: base, k: base + 4 * C, v: base + 8 * C, ld: 3 * C };
+  }
+  return { q: off(inputs.q), k: off(inputs.k), v: off(inputs.v), ld: C };
+}
+
+const ATTENTION_FORWARD = register('AttentionForward', (k, b, off, inputs, a) => {
   const [B, H, Tq, Tk, hs] = [a.B, a.H, a.Tq, a.Tk, a.hs] as number[];
+  const { q, k: key, v, ld } = qkvLayout(off, inputs, H * hs);
   const y = b.makeOutput([B * Tq, H * hs], 'float32');
   const probs = b.makeOutput([B, H, Tq, Tk], 'float32');
-  k.attentionForward(off(q), off(key), off(v), mask ? off(mask) : 0, off(y), off(probs), B, H, Tq, Tk, hs, a.scale as number, a.causal ? 1 : 0);
+  k.attentionForward(q, key, v, inputs.mask ? off(inputs.mask) : 0, off(y), off(probs), B, H, Tq, Tk, hs, ld, a.scale as number, a.causal ? 1 : 0);
   return [y, probs];
 });
 
-const ATTENTION_BACKWARD = register('AttentionBackward', (k, b, off, { dy, q, k: key, v, probs, mask }, a) => {
+const ATTENTION_BACKWARD = register('AttentionBackward', (k, b, off, inputs, a) => {
   const [B, H, Tq, Tk, hs] = [a.B, a.H, a.Tq, a.Tk, a.hs] as number[];
-  const dq = b.makeOutput([B * Tq, H * hs], 'float32');
-  const dk = b.makeOutput([B * Tk, H * hs], 'float32');
-  const dv = b.makeOutput([B * Tk, H * hs], 'float32');
+  const C = H * hs;
+  const { q, k: key, v, ld } = qkvLayout(off, inputs, C);
+  const outputs = inputs.qkv ? [b.makeOutput([B * Tq, 3 * C], 'float32')] : [b.makeOutput([B * Tq, C], 'float32'), b.makeOutput([B * Tk, C], 'float32'), b.makeOutput([B * Tk, C], 'float32')];
+  const d = inputs.qkv ? { dq: off(outputs[0]), dk: off(outputs[0]) + 4 * C, dv: off(outputs[0]) + 8 * C } : { dq: off(outputs[0]), dk: off(outputs[1]), dv: off(outputs[2]) };
   const mod = b.wasm as unknown as WasmModuleInternals;
   const scratch = mod._malloc(Tk * 4);
   try {
-    k.attentionBackward(off(dy), off(q), off(key), off(v), off(probs), mask ? off(mask) : 0, off(dq), off(dk), off(dv), scratch, B, H, Tq, Tk, hs, a.scale as number, a.causal ? 1 : 0);
+    k.attentionBackward(off(inputs.dy), q, key, v, off(inputs.probs), inputs.mask ? off(inputs.mask) : 0, d.dq, d.dk, d.dv, scratch, B, H, Tq, Tk, hs, ld, a.scale as number, a.causal ? 1 : 0);
   } finally {
     mod._free(scratch);
   }
-  return [dq, dk, dv];
+  return outputs;
 });
 
 const LAYER_NORM_FORWARD = register('LayerNormForward', (k, b, off, { x, gamma, beta }, a) => {
@@ -223,30 +276,91 @@ const TRANSPOSE = register('Transpose2D', (k, b, off, { x }) => {
   return y;
 });
 
+/** Row blocks are contiguous in row-major memory: concatenating or splitting along axis 0 is one memmove per block. */
+const CONCAT_ROWS = register('ConcatRows', (_k, b, off, inputs) => {
+  const parts = Array.from({ length: Object.keys(inputs).length }, (_, i) => inputs[`t${i}`]);
+  const cols = parts[0].shape[1];
+  if (parts.some((t) => t.shape.length !== 2 || t.shape[1] !== cols)) throw new TypeError(`${PREFIX}ConcatRows: parts must be 2-D with ${cols} columns, got ${parts.map((t) => `[${t.shape}]`).join(', ')}`);
+  const y = b.makeOutput([parts.reduce((n, t) => n + t.shape[0], 0), cols], 'float32');
+  const heap = new Uint8Array(memoryOf(b).buffer); // after makeOutput, which may grow the memory
+  let dst = off(y);
+  for (const t of parts) {
+    const bytes = 4 * t.shape[0] * cols;
+    heap.copyWithin(dst, off(t), off(t) + bytes);
+    dst += bytes;
+  }
+  return y;
+});
+
+/** Consecutive pieces of x, one per shape in attrs.shapes (flattened sizes must add up to x's size). */
+const SPLIT = register('SplitFlat', (_k, b, off, { x }, a) => {
+  const shapes = JSON.parse(a.shapes as string) as number[][];
+  const sizes = shapes.map((s) => tf.util.sizeFromShape(s));
+  if (sizes.reduce((n, r) => n + r, 0) !== tf.util.sizeFromShape(x.shape)) throw new TypeError(`${PREFIX}SplitFlat: pieces of ${sizes.join(' + ')} entries do not add up to ${tf.util.sizeFromShape(x.shape)}`);
+  const outputs = shapes.map((s) => b.makeOutput(s, 'float32')); // the pieces' own shapes: the backend records them (tfjs's fused product reads a bias's recorded rank)
+  const heap = new Uint8Array(memoryOf(b).buffer); // after makeOutput, which may grow the memory
+  let src = off(x);
+  outputs.forEach((t, i) => {
+    heap.copyWithin(off(t), src, src + 4 * sizes[i]);
+    src += 4 * sizes[i];
+  });
+  return outputs;
+});
+
+const COLUMN_SUM = register('ColumnSum', (k, b, off, { x }) => {
+  const [N, C] = x.shape;
+  const out = b.makeOutput([C], 'float32');
+  k.columnSum(off(x), off(out), N, C);
+  return out;
+});
+
+const DROPOUT_MASK = register('DropoutMask', (k, b, _off, _inputs, a) => {
+  const shape = a.shape as number[];
+  const p = a.p as number;
+  const out = b.makeOutput(shape, 'float32');
+  k.dropoutMask(b.getMemoryOffset(out.dataId), tf.util.sizeFromShape(shape), p * 4294967296, 1 / (1 - p), a.seed as number);
+  return out;
+});
+
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: Attrs = {}) => tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap);
 
 // ------------------------------------------------------------------------------------------
 // ops with gradients (callers check fusedKernelsActive() and the argument shapes first)
 
+type AttentionDims = { B: number; H: number; Tq: number; Tk: number; hs: number; scale: number; causal: boolean };
+
+/** customGrad over the given projection tensors ({q, k, v} or {qkv}); the mask rides along, saved for the backward pass. */
+function attentionOp(projections: Record<string, tf.Tensor>, mask: tf.Tensor | null, dims: AttentionDims): tf.Tensor {
+  const names = Object.keys(projections);
+  const attrs: Attrs = { ...dims };
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const proj = Object.fromEntries(names.map((n, i) => [n, args[i] as tf.Tensor]));
+    const [y, probs] = run(ATTENTION_FORWARD, mask ? { ...proj, mask } : proj, attrs) as tf.Tensor[];
+    save([...names.map((n) => proj[n]), probs, ...(mask ? [mask] : [])]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const savedProj = Object.fromEntries(names.map((n, i) => [n, saved[i]]));
+        const [probsSaved, maskSaved] = saved.slice(names.length);
+        return run(ATTENTION_BACKWARD, { ...savedProj, dy: dy as tf.Tensor, probs: probsSaved, ...(maskSaved ? { mask: maskSaved } : {}) }, attrs) as tf.Tensor[];
+      },
+    };
+  });
+  return op(...names.map((n) => projections[n])) as tf.Tensor;
+}
+
 /**
  * Attention of all heads on the projections' layout: q (B·Tq × H·hs), k, v (B·Tk × H·hs) → (B·Tq × H·hs).
  * `mask` (B × H × Tq × Tk) multiplies the weights after the softmax (dropout), or is null.
  */
-export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | null, dims: { B: number; H: number; Tq: number; Tk: number; hs: number; scale: number; causal: boolean }): tf.Tensor {
-  const attrs: Attrs = { ...dims };
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [qq, kk, vv, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [y, probs] = run(ATTENTION_FORWARD, mask ? { q: qq, k: kk, v: vv, mask } : { q: qq, k: kk, v: vv }, attrs) as tf.Tensor[];
-    save(mask ? [qq, kk, vv, probs, mask] : [qq, kk, vv, probs]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [qs, ks, vs, ps, ms] = saved;
-        return run(ATTENTION_BACKWARD, ms ? { dy: dy as tf.Tensor, q: qs, k: ks, v: vs, probs: ps, mask: ms } : { dy: dy as tf.Tensor, q: qs, k: ks, v: vs, probs: ps }, attrs) as tf.Tensor[];
-      },
-    };
-  });
-  return op(q, k, v) as tf.Tensor;
+export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | null, dims: AttentionDims): tf.Tensor {
+  return attentionOp({ q, k, v }, mask, dims);
+}
+
+/** Self-attention from one packed projection qkv (B·T × 3·H·hs): q, k, v are its column blocks; → (B·T × H·hs). */
+export function fusedPackedAttention(qkv: tf.Tensor, mask: tf.Tensor | null, dims: AttentionDims): tf.Tensor {
+  return attentionOp({ qkv }, mask, dims);
 }
 
 /** Layer norm of the rows of x2d (N × C), as layerNormForTraining. */
@@ -273,6 +387,32 @@ export const fusedGelu = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFu
 
 /** xᵀ of a 2-D float32 tensor, without a gradient (for use inside the hand-written gradients of training-ops). */
 export const fusedTranspose = (x: tf.Tensor): tf.Tensor => run(TRANSPOSE, { x }) as tf.Tensor;
+
+/** Σ over the rows of a 2-D float32 matrix, (N × C) → (C), rows added in order (no gradient). */
+export const fusedColumnSum = (x: tf.Tensor): tf.Tensor => run(COLUMN_SUM, { x }) as tf.Tensor;
+
+/** dropoutMask (src/tfjs/training-ops.ts) drawn inside the wasm memory: the same values, no upload. Arguments checked by the caller. */
+export const fusedDropoutMask = (shape: number[], p: number, seed: number): tf.Tensor => run(DROPOUT_MASK, {}, { shape, p, seed }) as tf.Tensor;
+
+/** A tensor's entries cut, in order, into pieces of the given shapes (no gradient). */
+export const fusedSplitFlat = (x: tf.Tensor, shapes: number[][]): tf.Tensor[] => run(SPLIT, { x }, { shapes: JSON.stringify(shapes) }) as tf.Tensor[];
+
+/** Tensors flattened and joined into one vector (no gradient). */
+export const fusedConcatFlat = (parts: readonly tf.Tensor[]): tf.Tensor =>
+  tf.tidy(() => tf.reshape(run(CONCAT_ROWS, Object.fromEntries(parts.map((t, i) => [`t${i}`, tf.reshape(t, [-1, 1])]))) as tf.Tensor, [-1]));
+
+/** Matrices with equal column counts stacked by rows, (Σ rᵢ × c); the gradient splits ∂y back by rows. */
+export function fusedConcatRows(parts: tf.Tensor[]): tf.Tensor {
+  const shapes = parts.map((t) => t.shape);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const ts = args.slice(0, parts.length) as tf.Tensor[];
+    return {
+      value: run(CONCAT_ROWS, Object.fromEntries(ts.map((t, i) => [`t${i}`, t]))) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => run(SPLIT, { x: dy as tf.Tensor }, { shapes: JSON.stringify(shapes) }) as tf.Tensor[],
+    };
+  });
+  return op(...parts) as tf.Tensor;
+}
 
 /** One AdamW update over flat vectors: returns [θ', m', v'] (see src/tfjs/adamw.ts for the formula). */
 export function fusedAdamW(

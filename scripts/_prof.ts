@@ -1,0 +1,15 @@
+import { preferWasmThreadsPerCore } from '../src/core/wasm-threads.ts';
+import { initBackend } from '../src/core/backend.ts';
+import { seededRng } from '../src/core/random.ts';
+import { createTrainer } from '../src/training/train.ts';
+import { TUTORIAL_CONFIG, BATCH } from './bench/tinygpt-train.ts';
+preferWasmThreadsPerCore('x');
+await initBackend();
+const rng = seededRng(2024);
+const data = Array.from({ length: 4096 }, () => rng.int(0, TUTORIAL_CONFIG.vocab_size));
+const trainer = createTrainer({ kind: 'tinygpt', config: TUTORIAL_CONFIG, data, batchSize: BATCH, blockSize: TUTORIAL_CONFIG.block_size, seed: 7, optimizer: { lr: 1e-3, weightDecay: 0.01 } });
+for (let i = 0; i < 5; i++) trainer.step();
+const t0 = performance.now();
+for (let i = 0; i < 40; i++) trainer.step();
+console.log('ms/step', ((performance.now() - t0) / 40).toFixed(1));
+trainer.dispose();
