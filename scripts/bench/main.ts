@@ -23,6 +23,7 @@ import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { BACKEND_ORDER, initBackend, type BackendChoice } from '../../src/core/backend.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import '../../src/tfjs/index.js';
+import { fusedKernelStatus } from '../../src/tfjs/kernels/training-kernels.js';
 import { ATTENTION_SIZES, benchAttention, TILE, type AttentionRow } from './attention.js';
 import { benchGeneration, type GenerationResult } from './generation.js';
 import { load1, machine } from './measure.js';
@@ -103,14 +104,15 @@ const ratio = (ts: number | undefined, torchValue: number | undefined): number |
 
 if (wants('tinygpt-train')) {
   const torchTrain = pt['tinygpt-train'];
-  const results: Array<TrainResult & { ratio: number | null; ratioVsOneThread: number | null }> = [];
+  const results: Array<TrainResult & { fusedKernels: { on: boolean; reason: string }; ratio: number | null; ratioVsOneThread: number | null }> = [];
   for (const b of available) {
     await use(b);
     log(`[bench] tinygpt-train on ${label.get(b)} …`);
     // The pure-JS cpu backend needs seconds per step: two timed steps are enough to rank it.
     const r = benchTrain(label.get(b) ?? b, b === 'cpu' ? { minMs: 0, minRuns: args.quick ? 1 : 2, repeats: 1 } : timing, b === 'cpu' ? 1 : 3);
-    results.push({ ...r, ratio: ratio(r.stepsPerSec, torchTrain?.stepsPerSec), ratioVsOneThread: ratio(r.stepsPerSec, torchTrain?.oneThread?.stepsPerSec) });
-    log(`[bench]   ${r.stepsPerSec.toFixed(2)} steps/s (${r.msPerStep.toFixed(0)} ms/step), loss ${r.lastLoss.toFixed(3)}`);
+    const fused = fusedKernelStatus();
+    results.push({ ...r, fusedKernels: fused, ratio: ratio(r.stepsPerSec, torchTrain?.stepsPerSec), ratioVsOneThread: ratio(r.stepsPerSec, torchTrain?.oneThread?.stepsPerSec) });
+    log(`[bench]   ${r.stepsPerSec.toFixed(2)} steps/s (${r.msPerStep.toFixed(0)} ms/step), loss ${r.lastLoss.toFixed(3)}; fused training kernels ${fused.on ? 'on' : 'off'} (${fused.reason})`);
   }
   report['tinygpt-train'] = {
     config: { ...TUTORIAL_CONFIG, batch: BATCH, optimizer: 'AdamW lr 1e-3, weight decay 0.01 (src/tfjs/adamw.ts)', loop: 'src/training/train.ts createTrainer().step()' },

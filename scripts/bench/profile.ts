@@ -17,6 +17,7 @@ import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { initBackend } from '../../src/core/backend.js';
 import { seededRng } from '../../src/core/random.js';
 import '../../src/tfjs/index.js';
+import { fusedKernelStatus } from '../../src/tfjs/kernels/training-kernels.js';
 import { createTrainer } from '../../src/training/train.js';
 import { BATCH, TUTORIAL_CONFIG } from './tinygpt-train.js';
 
@@ -55,6 +56,8 @@ for (const k of info.kernels) {
 }
 const out: string[] = [];
 out.push(`backend ${report.summary}`);
+const fused = fusedKernelStatus();
+out.push(`fused training kernels: ${fused.on ? 'on' : 'off'} (${fused.reason}; TRANSFORMER_SPEC_FUSED_KERNELS=off to compare)`);
 out.push(`plain step: best ${times[0].toFixed(1)} ms, median ${times[2].toFixed(1)} ms (5 runs of 3 steps)`);
 out.push(`profiled step: ${info.kernels.length} kernels, ${total.toFixed(1)} ms inside kernels`);
 out.push('');

@@ -63,8 +63,8 @@ export function preferWasmThreadsPerCore(program: string): void {
  * The thread count: TFJS_WASM_THREADS if set, else what the program preferred, else 1 — the
  * default for everything else, measured here: a threaded start takes 0.6–0.8 s (the build starts
  * a pool of 8 workers) against 0.1–0.2 s, small kernels get slower (a 262k-value multiply 40 →
- * 60–70 µs; token-by-token generation 370 → 268 tokens/s), while a TinyGPT training step gets
- * ~12 % faster and a 1024² product twice as fast.
+ * 60–70 µs; token-by-token generation with the KV cache 359 → 299 tokens/s), while a TinyGPT
+ * training step gets 20–30 % faster (125–126 → 84–105 ms) and a 1024² product twice as fast.
  */
 export function planWasmThreads(value: string | undefined = process.env.TFJS_WASM_THREADS): WasmThreadsPlan {
   if (value !== undefined && value !== '' && value !== 'auto') {

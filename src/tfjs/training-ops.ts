@@ -33,6 +33,11 @@
  *     stream from tf.dropout's, equally seeded and reproducible);
  *   - softmax's gradient by the tape multiplies by a broadcast column in rank 4, a slow path on
  *     wasm (1.4 ms for 32 × 4 × 16 × 16); on a 2-D view the same product takes ~0.05 ms.
+ * On the wasm backend most of these run as fused kernels instead (src/tfjs/kernels/training-kernels.ts,
+ * written in assembly/training-kernels.ts): attention of all heads from one packed q/k/v projection,
+ * layer norm, GELU, column sums, transposes, dropout masks and AdamW, each one pass over its data;
+ * the composite ops below remain the path of every other backend and the reference the fused
+ * kernels are tested against (spec/blocks/fused-kernels.spec.ts).
  * The evaluation path keeps the plain formulas, which the PyTorch parity fixtures test; the training
  * path is held to PyTorch's gradients as a whole (spec/training/training-run.spec.ts).
  *
