@@ -59,6 +59,7 @@ describe('fused training kernels (wasm, src/tfjs/kernels/training-kernels.ts)', 
     previous = tf.getBackend();
     if (previous !== 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     if (previous !== 'wasm') await setWasmBackendThreaded(1);
+    fusedKernelStatus(); // starts the kernels (and the sharing Identity) before any spec, so each can run alone
   });
   afterAll(async () => {
     if (previous !== 'wasm') await tf.setBackend(previous);
@@ -216,6 +217,22 @@ describe('fused training kernels (wasm, src/tfjs/kernels/training-kernels.ts)', 
         expect(cmp.ok, `[${n} × ${c}]: ${cmp.message}`).toBe(true);
       }
     });
+  });
+
+  it('Identity (tf.clone, and every tensor a gradient saves) shares the data by reference count instead of copying it; the clone outlives its source', () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tensor([64, 8]);
+    const values = Array.from(x.dataSync());
+    const before = backend.numDataIds();
+    const copy = withoutFusedKernels(() => tf.clone(x));
+    expect(backend.numDataIds(), 'stock wasm Identity copies').toBe(before + 1);
+    const shared = tf.clone(x);
+    expect(backend.numDataIds(), 'shared Identity adds no buffer').toBe(before + 1);
+    x.dispose();
+    expect(Array.from(shared.dataSync())).toEqual(values);
+    expect(Array.from(copy.dataSync())).toEqual(values);
+    tf.dispose([shared, copy]);
+    expect(backend.numDataIds()).toBe(before - 1);
   });
 
   it('AdamW: 5 steps over mixed-size variables are bitwise the composite update (parameters and both moments)', () => {

@@ -17,7 +17,7 @@ import type { Activation } from '../reference/activations.js';
 import { causalMask } from './masks.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
 import { activation, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { attentionForTraining, dropoutForTraining, selfAttentionForTraining, geluForTraining, layerNormForTraining, linearForTraining } from './training-ops.js';
+import { attentionForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining, selfAttentionForTraining } from './training-ops.js';
 
 const trainingActivation = (x: tf.Tensor, kind: Activation): tf.Tensor => (kind === 'gelu' ? (geluForTraining(x) as tf.Tensor) : activation(x, kind));
 

@@ -3,17 +3,20 @@
  *
  * tfjs-backend-wasm runs each op as its own kernel; for the small tensors of a TinyGPT step most
  * of them are scalar loops (batched products with small matrices, exp, transposes), and the
- * composite ops of src/tfjs/training-ops.ts take dozens of them. These five kernel pairs do the
- * same arithmetic in one pass each, written in AssemblyScript with WebAssembly SIMD
+ * composite ops of src/tfjs/training-ops.ts take dozens of them. The kernels here do the same
+ * arithmetic in one pass each, written in AssemblyScript with WebAssembly SIMD
  * (assembly/training-kernels.ts, compiled by scripts/build-kernels.ts into
  * ./training-kernels.wasm.ts):
  *
- *   attention   P = softmax(scale·q kᵀ, causal), y = (P ⊙ dropout mask) v, all heads, read and
- *               written in the projections' (B·T × H·hs) layout — no head transposes; backward
- *               ∂q, ∂k, ∂v from the saved P
- *   layer norm  y, x̂, 1/σ in one pass; backward ∂x, ∂γ, ∂β in one pass
- *   GELU        x Φ(x) with the same rational erf as training-ops' erfRational; backward ∂x
- *   AdamW       the update of src/tfjs/adamw.ts over the flat vector, same float32 operations
+ *   attention    P = softmax(scale·q kᵀ, causal), y = (P ⊙ dropout mask) v, all heads, read and
+ *                written in the projections' (B·T × H·hs) layout — no head transposes — from
+ *                three projections or one packed (B·T × 3·H·hs) one; backward ∂q, ∂k, ∂v from P
+ *   layer norm   y, x̂, 1/σ in one pass; backward ∂x, ∂γ, ∂β in one pass
+ *   GELU         x Φ(x) with the same rational erf as training-ops' erfRational; backward ∂x
+ *   AdamW        the update of src/tfjs/adamw.ts over the flat vector, same float32 operations
+ *   and          transpose (4 × 4 tiles), column sums, dropout masks (the host's mulberry32
+ *                stream, bitwise), row concat/split (memmove; SplitV copies its whole input
+ *                once per piece), and an Identity that shares data instead of copying it
  *
  * The module runs inside the wasm backend's own memory: it imports tfjs's WebAssembly.Memory
  * and every argument is a tensor's offset in it, so no data is copied. It has no data segment
@@ -115,9 +118,9 @@ export function fusedKernelStatus(): { on: boolean; reason: string } {
 /**
  * tfjs clones every tensor a gradient saves (customGrad's save, a kernel's inputsToSave) through the
  * Identity kernel, and wasm's Identity copies the data (a training step: ~100 copies, ~6 ms). The
- * wasm backend already shares data between tensors by reference count (its Reshape does, as every
- * kernel of the cpu backend's Identity does), so no kernel writes into an input: Identity can share
- * too. Installed with the fused kernels; it defers to the stock kernel whenever they are off.
+ * wasm backend already shares data between tensors by reference count — its Reshape does, and the
+ * cpu backend's Identity does the same — so no kernel may write into an input, and Identity can
+ * share too. Installed with the fused kernels; it defers to the stock kernel whenever they are off.
  */
 let identityShared = false;
 function shareIdentity(): void {
