@@ -1,7 +1,8 @@
 /**
  * `npm run bench` — TypeScript against PyTorch, timed in the same run on the same machine:
  *
- *   tinygpt-train  TinyGPT training steps/s (tutorial configuration), every available tfjs backend
+ *   tinygpt-train  TinyGPT training steps/s (tutorial configuration), every available tfjs backend;
+ *                  PyTorch is timed before and after the TypeScript runs and the ratio uses the mean
  *   attention      attention forward, standard and tiled, n = 256 … 4096, d = 64: time and memory
  *   generation     greedy generation tokens/s with and without the key/value cache
  *
@@ -114,9 +115,22 @@ if (wants('tinygpt-train')) {
     results.push({ ...r, fusedKernels: fused, ratio: ratio(r.stepsPerSec, torchTrain?.stepsPerSec), ratioVsOneThread: ratio(r.stepsPerSec, torchTrain?.oneThread?.stepsPerSec) });
     log(`[bench]   ${r.stepsPerSec.toFixed(2)} steps/s (${r.msPerStep.toFixed(0)} ms/step), loss ${r.lastLoss.toFixed(3)}; fused training kernels ${fused.on ? 'on' : 'off'} (${fused.reason})`);
   }
+  // The anchor again, after the TypeScript runs: this VM's speed drifts by tens of percent within
+  // minutes (PyTorch's rate ranged 11.3–19.8 steps/s over one afternoon), so the ratio divides by
+  // the mean of the anchor measured before and after, and both are reported.
+  let torchAfter: { stepsPerSec: number } | null = null;
+  if (torch.ok && torchTrain) {
+    log('[bench] PyTorch anchor again, after the TypeScript runs (tinygpt-train, threads = cores)');
+    const again = runTorch(['--only', 'tinygpt-train', '--train-anchor-only', ...(args.quick ? ['--quick'] : [])], log);
+    if (again.ok) torchAfter = (again.data as Record<string, any>)['tinygpt-train'] ?? null; // eslint-disable-line @typescript-eslint/no-explicit-any
+    else log(`[bench] the second anchor run failed (${again.reason}); the ratio uses the first alone`);
+  }
+  const anchor = torchTrain?.stepsPerSec && torchAfter?.stepsPerSec ? (torchTrain.stepsPerSec + torchAfter.stepsPerSec) / 2 : torchTrain?.stepsPerSec;
+  for (const r of results) r.ratio = ratio(r.stepsPerSec, anchor);
   report['tinygpt-train'] = {
     config: { ...TUTORIAL_CONFIG, batch: BATCH, optimizer: 'AdamW lr 1e-3, weight decay 0.01 (src/tfjs/adamw.ts)', loop: 'src/training/train.ts createTrainer().step()' },
-    pytorch: torchTrain ?? null,
+    pytorch: torchTrain ? { ...torchTrain, after: torchAfter, anchorStepsPerSec: anchor ?? null } : null,
+    ratioDefinition: 'TS steps/s ÷ anchorStepsPerSec, the mean of PyTorch (threads = cores) timed before and after the TypeScript runs',
     results,
   };
 }
@@ -169,9 +183,10 @@ if (args.json) {
   lines.push('');
   const train = report['tinygpt-train'] as { pytorch: any; results: Array<TrainResult & { ratio: number | null; ratioVsOneThread: number | null }> } | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
   if (train) {
-    row('tinygpt-train', 'backend', 'TS steps/s', 'PyTorch steps/s', 'ratio', 'PyTorch 1 thread', 'ratio vs 1 thread');
+    row('tinygpt-train', 'backend', 'TS steps/s', 'PyTorch steps/s (before / after → mean)', 'ratio', 'PyTorch 1 thread', 'ratio vs 1 thread');
     row('---', '---', '---:', '---:', '---:', '---:', '---:');
-    for (const r of train.results) row('', r.backend, f(r.stepsPerSec), f(train.pytorch?.stepsPerSec), f(r.ratio), f(train.pytorch?.oneThread?.stepsPerSec), f(r.ratioVsOneThread));
+    const anchorCell = `${f(train.pytorch?.stepsPerSec)} / ${f(train.pytorch?.after?.stepsPerSec)} → ${f(train.pytorch?.anchorStepsPerSec)}`;
+    for (const r of train.results) row('', r.backend, f(r.stepsPerSec), anchorCell, f(r.ratio), f(train.pytorch?.oneThread?.stepsPerSec), f(r.ratioVsOneThread));
     lines.push('');
   }
   if (attentionRows.length) {

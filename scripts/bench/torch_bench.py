@@ -106,12 +106,15 @@ def train_rate(models, dropout: float, quick: bool) -> Dict[str, object]:
     return {"stepsPerSec": rate, "runs": rates, "threads": torch.get_num_threads(), "dropout": dropout}
 
 
-def bench_train(models, quick: bool) -> Dict[str, object]:
+def bench_train(models, quick: bool, anchor_only: bool = False) -> Dict[str, object]:
     """The tutorial's configuration (dropout 0.1) with threads = cores is the anchor (`stepsPerSec`);
     beside it dropout 0.0, and one thread (a loaded 2-core machine can make two OpenMP threads
-    slower than one, and the report should show it rather than flatter the ratio)."""
+    slower than one, and the report should show it rather than flatter the ratio).
+    `anchor_only`: the anchor alone (npm run bench times it again after the TypeScript runs)."""
     threads = torch.get_num_threads()
     main = train_rate(models, 0.1, quick)
+    if anchor_only:
+        return main
     no_dropout = train_rate(models, 0.0, quick)
     torch.set_num_threads(1)
     one = train_rate(models, 0.1, quick)
@@ -245,6 +248,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", choices=["tinygpt-train", "attention", "generation"], default=None)
     parser.add_argument("--quick", action="store_true", help="shorter timing loops (smoke test)")
     parser.add_argument("--sizes", default=",".join(map(str, ATTENTION_N)), help="attention sequence lengths")
+    parser.add_argument("--train-anchor-only", action="store_true", help="tinygpt-train: the anchor configuration only")
     args = parser.parse_args(argv)
     threads = os.cpu_count() or 1
     torch.set_num_threads(threads)
@@ -252,7 +256,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     result: Dict[str, object] = {"torch": torch.__version__, "threads": torch.get_num_threads(),
                                  "python": sys.version.split()[0]}
     if args.only in (None, "tinygpt-train"):
-        result["tinygpt-train"] = bench_train(models, args.quick)
+        result["tinygpt-train"] = bench_train(models, args.quick, args.train_anchor_only)
     if args.only in (None, "attention"):
         result["attention"] = bench_attention(args.quick, [int(s) for s in args.sizes.split(",")])
     if args.only in (None, "generation"):
