@@ -116,7 +116,7 @@ if (wants('tinygpt-train')) {
     log(`[bench]   ${r.stepsPerSec.toFixed(2)} steps/s (${r.msPerStep.toFixed(0)} ms/step), loss ${r.lastLoss.toFixed(3)}; fused training kernels ${fused.on ? 'on' : 'off'} (${fused.reason})`);
   }
   // The anchor again, after the TypeScript runs: this VM's speed drifts by tens of percent within
-  // minutes (PyTorch's rate ranged 11.3–19.8 steps/s over one afternoon), so the ratio divides by
+  // minutes (PyTorch's rate ranged 11.3–19.9 steps/s over one afternoon), so the ratio divides by
   // the mean of the anchor measured before and after, and both are reported.
   let torchAfter: { stepsPerSec: number } | null = null;
   if (torch.ok && torchTrain) {
