@@ -20,6 +20,7 @@ import { validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { adamInit, adamL2Step, adamwStep, type AdamState, type AdamWOptions } from '../reference/adamw.js';
 import { clipGradNorm as refClip } from '../reference/grad-clip.js';
 import { warmupCosineLr, type WarmupCosineOptions } from '../reference/lr-schedule.js';
+import { argmax } from '../reference/metrics.js';
 import { maskTokens, mlmViolation } from '../reference/mlm-masking.js';
 import { generateTokens, majorityVote, sampleIndex, samplingDistribution, type SamplingOptions } from '../reference/sampling.js';
 import { createAdamW } from '../tfjs/adamw.js';
@@ -51,7 +52,6 @@ function distribution(impl: Impl, logits: number[], o: SamplingOptions = {}): nu
 
 const kept = (probs: number[]): number[] => probs.flatMap((p, i) => (p > 0 ? [i] : []));
 const entropy = (probs: number[]): number => -probs.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0);
-const argmax = (xs: number[]): number => xs.reduce((b, x, i) => (x > xs[b] ? i : b), 0);
 
 /** The exported TinyGPT (fixtures/models/tinygpt, vocab 48, block 16) on this implementation. */
 function fixtureGpt(impl: Impl): { config: TinyConfig; params: unknown } {

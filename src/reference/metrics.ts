@@ -118,5 +118,6 @@ export const bitsPerCharacterFromLoss = (ce: number): number => bitsPerCharacter
 export const perplexity = (logits: Matrix, targets: readonly number[], ignoreIndex = IGNORE_INDEX): number => perplexityWith(float64, logits, targets, ignoreIndex);
 export const bitsPerCharacter = (logits: Matrix, targets: readonly number[], ignoreIndex = IGNORE_INDEX): number => bitsPerCharacterWith(float64, logits, targets, ignoreIndex);
 export const accuracy = (logits: Matrix, targets: readonly number[], ignoreIndex = IGNORE_INDEX) => accuracyWith(float64, logits, targets, ignoreIndex);
+export const argmax = (row: readonly number[]): number => argmaxWith(float64, row);
 export const responseLoss = (logits: Matrix, targets: readonly number[], responseMask: readonly boolean[], reduction: Reduction = 'mean'): number =>
   responseLossWith(float64, logits, targets, responseMask, reduction);

@@ -31,6 +31,9 @@
 import { ArgumentError, NonFiniteError, RangeArgumentError } from '../core/errors.js';
 import type { Rng } from '../core/random.js';
 import { PROBABILITY_SUM } from '../core/tolerance.js';
+import { float64 } from './field.js';
+import { argmax } from './metrics.js';
+import { softmaxRowWith } from './softmax.js';
 
 /** A probability vector that is not one: a negative or NaN entry, or a sum other than 1. */
 export class ProbabilityError extends RangeArgumentError {
@@ -121,10 +124,7 @@ export function checkDistribution(probs: readonly number[], name = 'probabilitie
 /** softmax(z)_i = exp(z_i − max z) / Σ_j exp(z_j − max z); −∞ ↦ 0. */
 export function softmaxLogits(logits: readonly number[]): number[] {
   checkLogits(logits);
-  const m = Math.max(...logits);
-  const e = logits.map((z) => Math.exp(z - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
+  return softmaxRowWith(float64, [...logits]); // the project's softmax (src/reference/softmax.ts), −∞ ↦ 0
 }
 
 /** z / T. */
@@ -193,9 +193,7 @@ export function samplingDistribution(logits: readonly number[], o: SamplingOptio
 /** argmax_i z_i; the first index among equal maxima (torch.argmax). */
 export function greedy(logits: readonly number[]): number {
   checkLogits(logits);
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  return best;
+  return argmax(logits);
 }
 
 /** One draw from a probability vector by inverse CDF with u = rng.next(); never a zero-probability index. */

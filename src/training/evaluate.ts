@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError } from '../core/errors.js';
 import { seededRng } from '../core/random.js';
 import type { TinyConfig } from '../core/tiny-config.js';
-import { bitsPerCharacterFromLoss, perplexityFromLoss } from '../reference/metrics.js';
+import { argmax, bitsPerCharacterFromLoss, perplexityFromLoss } from '../reference/metrics.js';
 import { maskTokens } from '../reference/mlm-masking.js';
 import { tinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
 import type { TfTrainingMode } from '../tfjs/transformer-block.js';
@@ -43,7 +43,6 @@ function logProbs(kind: 'tinygpt' | 'tinybert', config: TinyConfig, params: TfTi
   return tf.tidy(() => tf.logSoftmax(tinyModel(kind, config, params, idx, undefined, { training: EVALUATION }).logits, 2).arraySync() as number[][][]);
 }
 
-const argmax = (row: readonly number[]): number => row.reduce((best, x, i) => (x > row[best] ? i : best), 0);
 
 export interface GptEvaluation {
   crossEntropy: number;
