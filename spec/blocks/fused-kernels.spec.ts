@@ -27,9 +27,10 @@ import { FUSED_KERNELS_ENV, fusedAttention, fusedColumnSum, fusedDropoutMask, fu
 import { TRAINING_KERNELS_PLAIN, TRAINING_KERNELS_SHARED } from '../../src/tfjs/kernels/training-kernels.wasm.js';
 import { attentionForTraining, dropoutMask, dropoutMaskTensor, selfAttentionForTraining, geluForTraining, layerNormForTraining } from '../../src/tfjs/training-ops.js';
 import { wasmSections } from '../_helpers/wasm-binary.js';
+import { uniformTensor } from '../_helpers/tensors.js';
 
 const rng = seededRng(20261124);
-const tensor = (shape: number[], scale = 1) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-scale, scale)), shape);
+const tensor = (shape: number[], scale = 1) => uniformTensor(rng, shape, scale);
 const nested = (t: tf.Tensor) => t.arraySync() as number[];
 
 /** `f` on wasm with the fused kernels, then with the composite ops: values, and gradients of Σ w·f (w fixed, random). */

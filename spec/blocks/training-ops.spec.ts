@@ -23,9 +23,10 @@ import { causalBias, causalMask } from '../../src/tfjs/masks.js';
 import { softmaxUnchecked } from '../../src/tfjs/softmax.js';
 import { batchedProductForTraining, columnSum, dropoutForTraining, erfRational, geluForTraining, layerNormForTraining, linearForTraining, softmaxForTraining } from '../../src/tfjs/training-ops.js';
 import { backendReport } from '../_helpers/setup.js';
+import { uniformTensor } from '../_helpers/tensors.js';
 
 const rng = seededRng(20261123);
-const tensor = (shape: number[], scale = 1) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-scale, scale)), shape);
+const tensor = (shape: number[], scale = 1) => uniformTensor(rng, shape, scale);
 const nested = (t: tf.Tensor) => t.arraySync() as number[] | number[][];
 
 /** Expect `ours` to match `theirs` in value and in gradient of Σ w·f (a fixed random weighting w). */

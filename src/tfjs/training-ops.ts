@@ -242,26 +242,33 @@ export function softmaxForTraining(x: tf.Tensor): tf.Tensor {
 
 /**
  * Inverted dropout for the training path: each entry is kept with probability 1 − p and scaled by
- * 1/(1 − p), else zeroed; the mask is drawn on the host from a mulberry32 stream seeded by `seed`
- * (same seed, same mask, on every backend). p = 0 returns x unchanged (a clone).
+ * 1/(1 − p), else zeroed; the mask comes from a mulberry32 stream seeded by `seed` (same seed, same
+ * mask, on every backend; see dropoutMaskTensor). p = 0 returns x unchanged (a clone).
  */
 export function dropoutForTraining(x: tf.Tensor, p: number, seed: number): tf.Tensor {
-  if (p === 0 && Number.isInteger(seed)) return x.clone();
+  checkDropout(p, seed);
+  if (p === 0) return x.clone();
   return tf.tidy(() => tf.mul(x, dropoutMaskTensor(x.shape, p, seed)));
+}
+
+function checkDropout(p: number, seed: number): void {
+  if (!(p >= 0 && p < 1)) throw new RangeArgumentError(`dropout probability must be in [0, 1), got ${p}`);
+  if (!Number.isInteger(seed)) throw new RangeArgumentError(`dropout seed must be an integer, got ${seed}`);
 }
 
 /** dropoutMask as a float32 tensor of the given shape: drawn by the wasm kernel when the fused kernels run (same values), else on the host. */
 export function dropoutMaskTensor(shape: number[], p: number, seed: number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (!(p >= 0 && p < 1)) throw new RangeArgumentError(`dropout probability must be in [0, 1), got ${p}`);
-  if (!Number.isInteger(seed)) throw new RangeArgumentError(`dropout seed must be an integer, got ${seed}`);
-  return fusedKernelsActive() ? fusedDropoutMask(shape, p, seed | 0) : tf.tensor(dropoutMask(n, p, seed), shape, 'float32');
+  checkDropout(p, seed);
+  return fusedKernelsActive() ? fusedDropoutMask(shape, p, seed | 0) : tf.tensor(mulberryMask(shape.reduce((a, b) => a * b, 1), p, seed), shape, 'float32');
 }
 
 /** The mask of dropoutForTraining for n entries: 0 (dropped) or 1/(1 − p), from a mulberry32 stream seeded by `seed`. */
 export function dropoutMask(n: number, p: number, seed: number): Float32Array {
-  if (!(p >= 0 && p < 1)) throw new RangeArgumentError(`dropout probability must be in [0, 1), got ${p}`);
-  if (!Number.isInteger(seed)) throw new RangeArgumentError(`dropout seed must be an integer, got ${seed}`);
+  checkDropout(p, seed);
+  return mulberryMask(n, p, seed);
+}
+
+function mulberryMask(n: number, p: number, seed: number): Float32Array {
   const mask = new Float32Array(n);
   const scale = 1 / (1 - p);
   const threshold = p * 4294967296; // drop when the uniform 32-bit draw u satisfies u < p·2³²
