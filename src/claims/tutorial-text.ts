@@ -45,6 +45,11 @@ function parseIdList(list: string): Array<[string, number]> {
   return [...list.matchAll(/'((?:\\n|[^'\n])*?)'?: (\d+)'?/g)].map((m) => [m[1] === '\\n' ? '\n' : m[1], Number(m[2])]);
 }
 
+/** Every `text = """…"""` literal of the tutorial, in document order (the training texts of §3.1 and §4.1). */
+export function tutorialTextLiterals(source: string): string[] {
+  return [...source.matchAll(/\btext\s*=\s*"""([\s\S]*?)"""/g)].map((m) => m[1]);
+}
+
 export function readTutorial(path = tutorialPath()): TutorialText {
   if (path === tutorialPath() && cache) return cache;
   let src: string;
@@ -57,7 +62,7 @@ export function readTutorial(path = tutorialPath()): TutorialText {
         'the project expects the shared/ folder beside its checkout (../shared/seeds/)',
     );
   }
-  const texts = [...src.matchAll(/text = """([\s\S]*?)"""/g)].map((m) => m[1]);
+  const texts = tutorialTextLiterals(src);
   const printedEncodings = [...src.matchAll(/Encoded text: tensor\(\[([\s\S]*?)\]\)/g)].map((m) => m[1].split(',').map((x) => Number(x.trim())));
   const word = /\['[^\n]*?: 0'[^\n]*\]/.exec(src);
   const chars = src.indexOf("['z: 0'") >= 0 ? src.slice(src.indexOf("['z: 0'"), src.indexOf(']', src.indexOf("['z: 0'")) + 1) : '';

@@ -17,17 +17,15 @@
  * out); TutorialFormatError when it does not hold two texts or the two printed logs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { tutorialPath } from '../claims/tutorial-text.js';
-import { SpecError } from '../core/errors.js';
+import { tutorialPath, tutorialTextLiterals, TutorialTextError } from '../claims/tutorial-text.js';
 
 /** Where the tutorial lives: defined once, in src/claims/tutorial-text.ts (../shared/seeds/ beside the project). */
 export const TUTORIAL_PATH = tutorialPath();
 
-/** The tutorial file is missing: the reproductions and training claims cannot read their texts. */
-export class TutorialSourceMissingError extends SpecError {
+/** The tutorial file is missing: the reproductions and training claims cannot read their texts (a TutorialTextError, like the tokenisation claims' reader raises). */
+export class TutorialSourceMissingError extends TutorialTextError {
   constructor(readonly path: string) {
     super(
-      'MALFORMED_INPUT',
       `the tutorial (scratch) is not at ${path}: the training texts are read from it at run time, never copied into the project. ` +
         'Check out ../shared beside the project (as CI does), or pass the path explicitly.',
     );
@@ -36,9 +34,9 @@ export class TutorialSourceMissingError extends SpecError {
 }
 
 /** The tutorial file exists but does not contain what the extractor looks for. */
-export class TutorialFormatError extends SpecError {
+export class TutorialFormatError extends TutorialTextError {
   constructor(message: string) {
-    super('MALFORMED_INPUT', message);
+    super(message);
     this.name = 'TutorialFormatError';
   }
 }
@@ -72,17 +70,12 @@ function readTutorial(path: string): string {
   return readFileSync(path, 'utf8');
 }
 
-/** Every `text = """…"""` literal of the tutorial, in document order. */
-function tripleQuotedTexts(source: string): string[] {
-  return [...source.matchAll(/\btext\s*=\s*"""([\s\S]*?)"""/g)].map((m) => m[1]);
-}
-
 /**
  * The two training texts. The first literal (§3.1) is TinyBERT's, the second (§4.1) TinyGPT's;
  * a sanity check requires the second to extend the first, as it does in the tutorial.
  */
 export function readTutorialTexts(path: string = TUTORIAL_PATH): TutorialTexts {
-  const texts = tripleQuotedTexts(readTutorial(path));
+  const texts = tutorialTextLiterals(readTutorial(path));
   if (texts.length < 2) throw new TutorialFormatError(`${path}: expected the two training texts (text = """…""" in §3.1 and §4.1), found ${texts.length}`);
   const [bert, gpt] = texts;
   if (!gpt.startsWith(bert.trimEnd())) throw new TutorialFormatError(`${path}: the §4.1 text should extend the §3.1 text (the TinyGPT text continues the TinyBERT paragraph)`);
