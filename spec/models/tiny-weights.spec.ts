@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
-import { MalformedInputError } from '../../src/core/errors.js';
+import { FileAccessError, MalformedInputError } from '../../src/core/errors.js';
 import { readSafetensors, serializeSafetensors, toNumbers, writeSafetensors, type SafeTensor } from '../../src/core/safetensors.js';
 import { tinyStateDictLayout, validateTinyConfig, type TinyConfig, type TinyKind } from '../../src/core/tiny-config.js';
 import { compareNested, PYTORCH_PARITY } from '../../src/core/tolerance.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams } from '../../src/core/tiny-weights.js';
 import { tinyModel as referenceModel } from '../../src/reference/tiny-models.js';
 import { tinyModel as tfjsModel } from '../../src/tfjs/tiny-models.js';
+import { expectSpecError } from '../_helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'transformer-spec-weights-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -228,7 +229,8 @@ describe('layouts', () => {
     expect(() => loadTinyWeights(FIX.tinygpt.path, 'tinybert', config)).toThrow(/missing 2 keys: "param\.mlm_head\.bias", "param\.mlm_head\.weight"; unexpected 10 keys: "param\.blocks\.0\.mh\.heads\.0\.tril", /);
   });
 
-  it('file-system errors are not malformed input: they propagate with their code', () => {
-    expect(() => loadTinyWeights(join(dir, 'absent.safetensors'), 'tinygpt', FIX.tinygpt.config)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  it('file-system errors are not malformed input: a FileAccessError naming the path and the reason', () => {
+    const absent = join(dir, 'absent.safetensors');
+    expectSpecError(() => loadTinyWeights(absent, 'tinygpt', FIX.tinygpt.config), FileAccessError, 'FILE_ACCESS', new RegExp(`^${absent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read the file \\(no such file\\)$`));
   });
 });

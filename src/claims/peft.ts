@@ -11,7 +11,7 @@
  * reference: their arithmetic is exact integers, the same on every implementation.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PeftTargetError, LORA_CONFIG_FIELDS, account, adaptableNames, macsPerToken, registryModel, selectLoraModules, type PeftSpec } from '../core/parameter-accounting.js';
+import { PeftTargetError, LORA_CONFIG_FIELDS, account, adaptableNames, macsPerToken, modulesOf, registryModel, selectLoraModules, type PeftSpec } from '../core/parameter-accounting.js';
 import { MODEL_CONFIGS, parameterCount } from '../core/model-configs.js';
 import { loadFixture, referenceParams } from '../core/fixtures.js';
 import { randomMatrix, seededRng } from '../core/random.js';
@@ -290,16 +290,16 @@ export const peftEvaluators: Record<string, Evaluator> = {
 
   'course.peft.one-matrix-150-million': () => {
     const gpt3 = registryModel('gpt3');
-    const q = gpt3.modules.find((m) => m.name === 'model.decoder.layers.0.self_attn.q_proj')!;
+    const q = modulesOf(gpt3).find((m) => m.name === 'model.decoder.layers.0.self_attn.q_proj')!;
     const weights = q.dIn * q.dOut;
-    const perBlock = gpt3.modules.filter((m) => m.layer === 0 && m.kind === 'linear' && m.dIn * m.dOut === weights).length;
+    const perBlock = modulesOf(gpt3).filter((m) => m.layer === 0 && m.kind === 'linear' && m.dIn * m.dOut === weights).length;
     const llama = registryModel('llama-7b');
     return {
       gpt3ProjectionWeights: weights,
       distanceFrom150Million: Math.abs(weights - 150e6),
       gpt3SuchMatricesPerBlock: perBlock,
       gpt3Blocks: gpt3.nLayers,
-      llama7bLargestBlockMatrix: Math.max(...llama.modules.filter((m) => m.layer !== undefined && m.kind === 'linear').map((m) => m.dIn * m.dOut)),
+      llama7bLargestBlockMatrix: Math.max(...modulesOf(llama).filter((m) => m.layer !== undefined && m.kind === 'linear').map((m) => m.dIn * m.dOut)),
     };
   },
 
@@ -311,7 +311,7 @@ export const peftEvaluators: Record<string, Evaluator> = {
     const base = Number(a.base);
     let r = 1;
     while ((100 * r * perRank) / (base + r * perRank) < 1) r++;
-    return { trainableParameters: Number(a.trainable), allParameters: Number(a.total), trainablePercent: a.percent, adaptedModules: a.methods[0].modules!.length, rankForOnePercent: r };
+    return { trainableParameters: Number(a.trainable), allParameters: Number(a.total), trainablePercent: a.percent, adaptedModules: a.methods[0].modules!, rankForOnePercent: r };
   },
 
   'interview.peft.lora-config-keyword': () => {
@@ -331,7 +331,7 @@ export const peftEvaluators: Record<string, Evaluator> = {
       trainableParameters: Number(a.trainable),
       allParameters: Number(a.total),
       trainablePercent: a.percent,
-      adaptedModules: a.methods[0].modules!.length,
+      adaptedModules: a.methods[0].modules!,
       scaling: spec.lora!.alpha! / spec.lora!.r,
       parametersAddedByDropout: Number(a.trainable - account(registryModel('gpt2'), { lora: { r: spec.lora!.r, targets: spec.lora!.targets } }).trainable),
     };
@@ -366,7 +366,7 @@ export const peftEvaluators: Record<string, Evaluator> = {
       errorRaised: error,
       qwenTotal: Number(parameterCount(MODEL_CONFIGS['qwen2.5-0.5b'])),
       qwenAdaptableModules: adaptableNames(qwen),
-      gpt2AdaptedModules: account(registryModel('gpt2'), spec).methods[0].modules!.length,
+      gpt2AdaptedModules: account(registryModel('gpt2'), spec).methods[0].modules!,
     };
   },
 
@@ -496,7 +496,7 @@ export const peftEvaluators: Record<string, Evaluator> = {
     const spec = input<PeftSpec>(claim, 'peft');
     const gpt2 = registryModel('gpt2');
     const layers = [...new Set(selectLoraModules(gpt2, spec.lora!.targets).map((m) => m.layer!))];
-    return { firstAdaptedLayer: Math.min(...layers), adaptedLayers: layers.length, blocks: gpt2.nLayers, adapterBlocks: account(gpt2, { adapter: { bottleneck: 64 } }).methods[0].modules!.length };
+    return { firstAdaptedLayer: Math.min(...layers), adaptedLayers: layers.length, blocks: gpt2.nLayers, adapterBlocks: account(gpt2, { adapter: { bottleneck: 64 } }).methods[0].modules! };
   },
 
   'scratch.peft.inference-performance': () => {

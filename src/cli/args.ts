@@ -143,11 +143,21 @@ export function parseIntegerOption(text: string, name: string, min = -Infinity):
   return n;
 }
 
-/** A finite decimal number ("100", "1e4", "0.5"). */
+/**
+ * A finite number written in decimal ("100", "-2.5", "1e4", ".5"). JavaScript's Number() would
+ * also read "0x10" as 16, "0b11" as 3 and "" as 0; those are refused.
+ */
+export function parseDecimal(text: string, what: string): number {
+  const n = DECIMAL.test(text.trim()) ? Number(text) : NaN;
+  if (Number.isFinite(n)) return n;
+  const readByJs = text.trim() !== '' && Number.isFinite(Number(text)); // "0x10", "0b11", "0o7"
+  throw new UsageError(`${what} must be a finite number${readByJs ? ' written in decimal' : ''}, got ${JSON.stringify(text)}`);
+}
+const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** A finite decimal number ("100", "1e4", "0.5"); hex, binary and empty values are refused. */
 export function parseNumberOption(text: string, name: string): number {
-  const n = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a finite number, got ${JSON.stringify(text)}`);
-  return n;
+  return parseDecimal(text, `--${name}`);
 }
 
 /** One of a fixed list of values. */

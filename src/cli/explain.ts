@@ -24,7 +24,8 @@ import { bignumber, evaluateClosedForm } from '../reference/field.js';
 import * as hp from '../reference/high-precision.js';
 import { matMul } from '../reference/linear-algebra.js';
 import { checkAttentionShapes, resolveScale, scaledDotProductAttention, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
-import { checkEncodingArgs, sinusoidalEncoding } from '../reference/sinusoidal-encoding.js';
+import { BYTES } from '../core/limits.js';
+import { checkEncodingArgs, checkEncodingSize, sinusoidalEncoding } from '../reference/sinusoidal-encoding.js';
 import {
   ClaimRecordError,
   UsageError,
@@ -272,6 +273,7 @@ async function explainPositionalEncoding(argv: readonly string[], io: Io): Promi
   const backend = parseChoiceOption(o.backend ?? 'reference', 'backend', BACKENDS);
   const digits = digitsOption(o.digits, 4);
   checkEncodingArgs(d, base); // odd or too small d, base ≤ 1: the layer's own message
+  checkEncodingSize(positions, d, BYTES.float64 + BYTES.printedNumber); // the matrix and its printout
 
   let pe: number[][];
   let backendName: string = backend;

@@ -1,37 +1,33 @@
 /**
- * Reading the files a command is given (--config, --weights, --candidates, …): a file-system
- * failure becomes a one-line UsageError naming the option, the path and the reason (exit 2);
- * any other error (a SpecError from a loader, say) passes through unchanged.
+ * Reading the files a command is given (--config, --weights, --candidates, …) through
+ * src/core/files.ts (regular files only, a size cap per kind): a file-system failure or a file over
+ * its cap becomes a one-line error naming the option, the path and the reason (exit 2); any other
+ * error (a SpecError from a loader, say) passes through unchanged.
  */
-import { readFileSync } from 'node:fs';
-import { SpecError } from '../core/errors.js';
+import { FileAccessError, ResourceLimitError } from '../core/errors.js';
+import { fileSystemReason, readRegularText, type CappedKind } from '../core/files.js';
 import { UsageError } from './args.js';
 
-/** "no such file" etc. from a Node file-system error, or undefined for anything else. */
-export function fileSystemProblem(e: unknown): string | undefined {
-  const err = e as NodeJS.ErrnoException;
-  if (e instanceof SpecError || typeof err?.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return undefined;
-  const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
-  return known[err.code] ?? `${err.code}: ${(err.message ?? '').split('\n')[0]}`;
-}
 
-/** Runs `read(path)`, turning a file-system failure into a UsageError for `--option path`. */
+/** Runs `read(path)`, naming `--option` in a file-system or size-limit failure. */
 export function readOptionFile<T>(option: string, path: string, read: (path: string) => T): T {
   try {
     return read(path);
   } catch (e) {
-    const why = fileSystemProblem(e);
-    if (why) throw new UsageError(`--${option} ${path}: cannot read the file (${why})`);
+    const why = fileSystemReason(e);
+    if (why) throw new FileAccessError(`--${option} ${path}: cannot read the file (${why})`);
+    if (e instanceof FileAccessError && e.message.startsWith(`${path}: `)) throw new FileAccessError(`--${option} ${e.message}`);
+    if (e instanceof ResourceLimitError && e.message.startsWith(`${path} `)) throw new ResourceLimitError(`--${option} ${e.message}`);
     throw e;
   }
 }
 
-/** The UTF-8 text of `--option path`. */
-export const readOptionText = (option: string, path: string): string => readOptionFile(option, path, (p) => readFileSync(p, 'utf8'));
+/** The UTF-8 text of `--option path`, a regular file within the cap for its kind. */
+export const readOptionText = (option: string, path: string, kind: CappedKind = 'textBytes'): string => readOptionFile(option, path, (p) => readRegularText(p, kind));
 
-/** The parsed JSON of `--option path`, with a named error for malformed JSON. */
+/** The parsed JSON of `--option path` (a config: at most the config-file cap), with a named error for malformed JSON. */
 export function readOptionJson(option: string, path: string): unknown {
-  const text = readOptionText(option, path);
+  const text = readOptionText(option, path, 'configBytes');
   try {
     return JSON.parse(text);
   } catch (e) {

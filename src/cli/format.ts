@@ -128,17 +128,26 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   return [line(headers), width.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** JSON with −∞/∞/NaN written as strings (see the module header), one object per call. */
+/** How toJson marks a bigint on its way through JSON.stringify, and finds it in the text. */
+const BIGINT_MARK = '\u0000bigint\u0000';
+const BIGINT_WRITTEN = /"\\u0000bigint\\u0000(-?\d+)\\u0000bigint\\u0000"/g;
+
+/** JSON with −∞/∞/NaN written as strings (see the module header) and bigints as exact digits, one object per call. */
 export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(
+  const text = JSON.stringify(
     value,
     (_key, v: unknown) => {
+      if (typeof v === 'bigint') return `${BIGINT_MARK}${v}${BIGINT_MARK}`;
       if (typeof v !== 'number' || Number.isFinite(v)) return v;
       return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
     },
     indent,
   );
+  // A bigint is written as its exact decimal digits (a JSON number of any size): Python's json and
+  // any reader that keeps integers exact get the count to the last digit, beyond 2^53 too.
+  return text.replace(BIGINT_WRITTEN, '$1');
 }
+
 
 /** Converts a parsed JSON value back: "-Infinity" → −∞ (for consumers and the specs). */
 export function fromJsonNumber(v: unknown): Nested {

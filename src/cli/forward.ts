@@ -14,7 +14,8 @@
  */
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { RangeArgumentError } from '../core/errors.js';
-import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
+import { checkMemory } from '../core/limits.js';
+import { tinyBufferCount, tinyForwardBytes, tinyParameterCount, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
 import { tinyModel as referenceModel } from '../reference/tiny-models.js';
 import { UsageError, parseArgs, parseChoiceOption, parseIntegerOption, parseJsonOption, requireOption, type OptionSpecs } from './args.js';
@@ -66,6 +67,7 @@ export async function runForward(argv: readonly string[], io: Io): Promise<numbe
   checkTokenIds(tokens, config);
   const targets = o.targets === undefined ? undefined : readSequences(parseJsonOption(o.targets, 'targets'), 'targets');
   if (targets) checkTargets(targets, tokens, config, kind);
+  checkMemory(`forward with ${kind} (n_layer ${config.n_layer}, n_embed ${config.n_embed}, vocab_size ${config.vocab_size}) on ${seqShape(tokens)} tokens`, tinyForwardBytes(kind, config, tokens.batch.length, tokens.batch[0].length, backend));
   const weights = readWeights(weightsPath, kind, config);
 
   let logits: number[][][];
@@ -234,7 +236,7 @@ function formatForward(r: ForwardReport): string {
   const V = c.vocab_size;
   const B = r.tokens.batch.length;
   const T = r.tokens.batch[0].length;
-  const buffers = [...tinyStateDictLayout(kind, c).values()].filter((e) => e.buffer).reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
+  const buffers = tinyBufferCount(kind, c);
   const count = `${tinyParameterCount(kind, c).toLocaleString('en-US')} parameters${buffers ? ` + ${buffers.toLocaleString('en-US')} buffer elements in the tril masks` : ''}`;
   const layout = r.weights.layout === 'fixture' ? "this project's fixture layout, only the param.* entries used" : 'plain state_dict';
   const logitsShape = r.tokens.single ? `(${T} × ${V})` : `(${B} × ${T} × ${V})`;

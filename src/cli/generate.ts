@@ -16,7 +16,8 @@
  */
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { seededRng } from '../core/random.js';
-import { validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
+import { BYTES, checkMemory } from '../core/limits.js';
+import { tinyForwardBytes, validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
 import { checkTemperature, checkTopK, checkTopP, generateTokens, type SamplingOptions } from '../reference/sampling.js';
 import { tinyModel } from '../reference/tiny-models.js';
@@ -84,6 +85,11 @@ export async function runGenerate(argv: readonly string[], io: Io): Promise<numb
 
   const { config, vocab, source } = readConfigAndVocabulary(configPath);
   const ids = vocab.encode(prompt);
+  const context = Math.min(config.block_size, ids.length + maxNewTokens);
+  checkMemory(
+    `generate with tinygpt (n_layer ${config.n_layer}, n_embed ${config.n_embed}, vocab_size ${config.vocab_size}), ${ids.length} + ${maxNewTokens} tokens`,
+    tinyForwardBytes('tinygpt', config, 1, context, backend) + (ids.length + maxNewTokens) * (BYTES.float64 + BYTES.printedNumber),
+  );
   const weights = readWeights(weightsPath, config);
 
   let tokens: number[];

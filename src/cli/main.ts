@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../core/claims.js';
 import { SpecError } from '../core/errors.js';
+import { parseByteSize, withLimits } from '../core/limits.js';
 import { ClaimRecordError, UsageError, suggest } from './args.js';
 import type { Io } from './format.js';
 
@@ -37,6 +38,9 @@ const CONVENTIONS = `Conventions:
                float32 layers, src/tfjs/, on the best available TensorFlow.js backend
                (set TFJS_BACKEND=gpu|tensorflow|wasm|cpu to force one); the text output names it.
   --digits N   decimals in text output (default 4; 6 for the worked examples).
+  --max-memory SIZE  any command: the most memory a request may be estimated to need (default
+               1GiB; also TRANSFORMER_SPEC_MAX_MEMORY). Larger requests are refused before they
+               allocate, e.g. explain positional-encoding --positions 1000000000.
 Exit codes: 0 ok; 2 bad usage or input (the message names the problem); 1 a golden record is
 missing or disagrees with the computation, or an internal error.`;
 
@@ -368,8 +372,41 @@ export function reportError(e: unknown, io: Io): number {
   return 1;
 }
 
+/**
+ * Takes `--max-memory SIZE` (or `--max-memory=SIZE`) out of the arguments before a bare `--`: it
+ * applies to every command (src/core/limits.ts).
+ */
+export function takeMaxMemory(argv: readonly string[]): { argv: string[]; maxMemory?: number } {
+  const end = argv.indexOf('--');
+  const head = end === -1 ? [...argv] : argv.slice(0, end);
+  const tail = end === -1 ? [] : argv.slice(end);
+  let maxMemory: number | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < head.length; i++) {
+    const a = head[i];
+    if (a !== '--max-memory' && !a.startsWith('--max-memory=')) {
+      rest.push(a);
+      continue;
+    }
+    if (maxMemory !== undefined) throw new UsageError('--max-memory is given twice');
+    const value = a.startsWith('--max-memory=') ? a.slice('--max-memory='.length) : head[++i];
+    if (value === undefined || value.startsWith('--')) throw new UsageError('--max-memory needs a value: --max-memory SIZE (e.g. 4GiB)');
+    maxMemory = parseByteSize(value, '--max-memory');
+  }
+  return { argv: [...rest, ...tail], maxMemory };
+}
+
 /** Runs one command and returns its exit code; never throws. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const taken = takeMaxMemory(argv);
+    return await withLimits(taken.maxMemory === undefined ? {} : { memory: taken.maxMemory }, () => dispatch(taken.argv, io));
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

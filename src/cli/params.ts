@@ -9,12 +9,24 @@
  * JSON config file: the tutorial's TinyGPT/TinyBERT arguments (vocab_size, block_size, n_embed, …,
  * with "model_type": "tinybert" for TinyBERT), or a Hugging Face config.json whose model_type is
  * gpt2, bert, llama or qwen2. Without a method the count is for full fine-tuning (100%).
+ *
+ *   params --weights FILE.safetensors [--json]
+ *
+ * counts every tensor's elements from the checkpoint's header alone (no tensor data are read, so a
+ * 14 GB file costs one read of its header).
+ *
+ * Counts are exact integers (bigint) at any size; --json writes them as plain digits, exact beyond
+ * 2^53 for readers that keep integers exact (Python's json does; JavaScript's JSON.parse rounds
+ * above 2^53 — compare the text, or parse with a BigInt-aware reader).
  */
-import { readFileSync } from 'node:fs';
+import { FileAccessError } from '../core/errors.js';
+import { readRegularText } from '../core/files.js';
 import type { ModelConfig } from '../core/model-configs.js';
 import { REGISTRY_NAMES, account, modelSpecFromConfig, registryModel, tinyModelSpec, type Accounting, type ModelSpec, type PeftSpec } from '../core/parameter-accounting.js';
+import { readSafetensorsHeader, type SafeDType } from '../core/safetensors.js';
 import { validateTinyConfig } from '../core/tiny-config.js';
-import { UsageError, parseArgs, parseIntegerOption, suggest, type OptionSpecs } from './args.js';
+import { UsageError, parseArgs, parseDecimal, parseIntegerOption, suggest, type OptionSpecs } from './args.js';
+import { readOptionFile } from './files.js';
 import { toJson, type Io } from './format.js';
 
 const PARAMS_OPTIONS = {
@@ -22,24 +34,41 @@ const PARAMS_OPTIONS = {
   adapter: { type: 'string', valueName: 'bottleneck=M' },
   'prompt-tokens': { type: 'string', valueName: 'N' },
   'prefix-tokens': { type: 'string', valueName: 'N' },
+  weights: { type: 'string', valueName: 'FILE.safetensors' },
   json: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
-/** What `params --json` prints. */
+/**
+ * What `params --json` prints. Counts are bigints in the program and exact decimal digits in the
+ * JSON text (see the module header); JSON.parse in JavaScript gives numbers, exact below 2^53.
+ */
 export interface ParamsJson {
   model: string;
   /** Base parameters plus every parameter the methods add (PEFT's "all params"). */
-  total: number;
-  trainable: number;
+  total: bigint | number;
+  trainable: bigint | number;
   /** 100 · trainable / total. */
   percent: number;
-  base: number;
-  methods: { method: string; parameters: number; modules?: number; detail: string }[];
+  base: bigint | number;
+  methods: { method: string; parameters: bigint | number; modules?: number; detail: string }[];
+}
+
+/** What `params --weights FILE --json` prints (counts as exact digits, as above). */
+export interface WeightsJson {
+  weights: string;
+  tensors: number;
+  /** Elements over every tensor (parameters and buffers alike: a header cannot tell them apart). */
+  total: bigint | number;
+  /** Bytes of tensor data. */
+  bytes: number;
+  dtypes: Partial<Record<SafeDType, { tensors: number; elements: bigint | number }>>;
+  metadata: Record<string, string>;
 }
 
 export async function runParams(argv: readonly string[], io: Io): Promise<number> {
   const { options: o, positionals } = parseArgs(argv, PARAMS_OPTIONS, 'params');
-  if (positionals.length === 0) throw new UsageError(`params needs a MODEL: one of ${REGISTRY_NAMES.join(', ')}, or a config file`);
+  if (o.weights !== undefined) return countWeights(o.weights, positionals, o, io);
+  if (positionals.length === 0) throw new UsageError(`params needs a MODEL: one of ${REGISTRY_NAMES.join(', ')}, or a config file (or --weights FILE.safetensors)`);
   if (positionals.length > 1) throw new UsageError(`params takes one MODEL, got ${positionals.length}: ${positionals.join(' ')}`);
   const spec = resolveModel(positionals[0]);
   const peft: PeftSpec = {
@@ -52,11 +81,11 @@ export async function runParams(argv: readonly string[], io: Io): Promise<number
   if (o.json) {
     const out: ParamsJson = {
       model: spec.name,
-      total: Number(a.total),
-      trainable: Number(a.trainable),
+      total: a.total,
+      trainable: a.trainable,
       percent: a.percent,
-      base: Number(a.base),
-      methods: a.methods.map((m) => ({ method: m.method, parameters: Number(m.parameters), ...(m.method === 'lora' ? { modules: m.modules!.length } : {}), detail: m.detail })),
+      base: a.base,
+      methods: a.methods.map((m) => ({ method: m.method, parameters: m.parameters, ...(m.method === 'lora' ? { modules: m.modules } : {}), detail: m.detail })),
     };
     io.out(toJson(out));
     return 0;
@@ -91,10 +120,10 @@ export function parseLora(text: string): NonNullable<PeftSpec['lora']> {
   if (!fields.r) throw new UsageError('--lora needs r=R (the rank)');
   if (!fields.targets || fields.targets.some((t) => t === '')) throw new UsageError('--lora needs targets=a,b (module names, or all-linear), with no empty name');
   const r = parseIntegerOption(fields.r[0], 'lora r', 1);
-  const alpha = fields.alpha ? Number(fields.alpha[0]) : undefined;
-  if (alpha !== undefined && !(Number.isFinite(alpha) && alpha > 0)) throw new UsageError(`--lora alpha must be a positive number, got "${fields.alpha[0]}"`);
+  const alpha = fields.alpha ? parseDecimal(fields.alpha[0], '--lora alpha') : undefined;
+  if (alpha !== undefined && !(alpha > 0)) throw new UsageError(`--lora alpha must be a positive number, got "${fields.alpha[0]}"`);
   if (fields.dropout) {
-    const p = Number(fields.dropout[0]);
+    const p = parseDecimal(fields.dropout[0], '--lora dropout');
     if (!(p >= 0 && p < 1)) throw new UsageError(`--lora dropout must be in [0, 1), got "${fields.dropout[0]}"`);
   }
   const targets = fields.targets.length === 1 && fields.targets[0].toLowerCase() === 'all-linear' ? 'all-linear' : fields.targets;
@@ -114,12 +143,13 @@ function resolveModel(name: string): ModelSpec {
   if ((REGISTRY_NAMES as readonly string[]).includes(name)) return registryModel(name);
   let text: string;
   try {
-    text = readFileSync(name, 'utf8');
+    text = readRegularText(name, 'configBytes');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
     const hint = suggest(name, REGISTRY_NAMES);
-    if (code === 'ENOENT') throw new UsageError(`unknown model "${name}"${hint ? ` (did you mean ${hint}?)` : ''}: not a registry name (${REGISTRY_NAMES.join(', ')}) and no such file`);
-    throw new UsageError(`${name}: cannot read the config file (${code ?? (e as Error).message})`);
+    if (e instanceof FileAccessError && e.message.endsWith('(no such file)')) {
+      throw new UsageError(`unknown model "${name}"${hint ? ` (did you mean ${hint}?)` : ''}: not a registry name (${REGISTRY_NAMES.join(', ')}) and no such file`);
+    }
+    throw e;
   }
   let raw: unknown;
   try {
@@ -155,6 +185,10 @@ export function specFromConfigFile(raw: unknown, file: string): ModelSpec {
     config = { name: `BERT (${file})`, family: 'bert', dModel: int(c, 'hidden_size', file), nLayers: int(c, 'num_hidden_layers', file), nHeads: int(c, 'num_attention_heads', file), dFF: int(c, 'intermediate_size', file), vocab: int(c, 'vocab_size', file), context: int(c, 'max_position_embeddings', file), published: 'from config' };
   } else if (type === 'llama' || type === 'qwen2') {
     const heads = int(c, 'num_attention_heads', file);
+    const kvHeads = int(c, 'num_key_value_heads', file, heads);
+    if (heads % kvHeads !== 0) {
+      throw new UsageError(`${file}: "num_key_value_heads" (${kvHeads}) must divide "num_attention_heads" (${heads}): grouped-query attention shares each key/value head among an equal number of query heads`);
+    }
     config = { name: `${type === 'llama' ? 'LLaMA' : 'Qwen2'} (${file})`, family: type, dModel: int(c, 'hidden_size', file), nLayers: int(c, 'num_hidden_layers', file), nHeads: heads, nKvHeads: int(c, 'num_key_value_heads', file, heads), dFF: int(c, 'intermediate_size', file), vocab: int(c, 'vocab_size', file), context: int(c, 'max_position_embeddings', file, 2048), published: 'from config' };
   } else {
     throw new UsageError(`${file}: model_type ${JSON.stringify(type)} is not supported; use gpt2, bert, llama, qwen2, tinygpt or tinybert`);
@@ -163,7 +197,7 @@ export function specFromConfigFile(raw: unknown, file: string): ModelSpec {
   const spec = modelSpecFromConfig(type, config);
   if ((type === 'llama' || type === 'qwen2') && typeof c.tie_word_embeddings === 'boolean') {
     // the registry's defaults (LLaMA untied, Qwen2.5-0.5B tied) give way to the file's setting
-    spec.modules = spec.modules.map((m) => (m.name !== 'lm_head' ? m : c.tie_word_embeddings ? { ...m, tiedTo: 'model.embed_tokens' } : { ...m, tiedTo: undefined }));
+    spec.after = spec.after.map((m) => (m.name !== 'lm_head' ? m : c.tie_word_embeddings ? { ...m, tiedTo: 'model.embed_tokens' } : { ...m, tiedTo: undefined }));
   }
   return { ...spec, source: file };
 }
@@ -178,13 +212,8 @@ function formatAccounting(spec: ModelSpec, a: Accounting, peft: PeftSpec): strin
   for (const m of a.methods) {
     let what = m.detail;
     if (m.method === 'lora') {
-      const byName = new Map<string, number>();
-      for (const name of m.modules!) {
-        const short = name.split('.').filter((p) => !/^\d+$/.test(p)).slice(-2).join('.');
-        byName.set(short, (byName.get(short) ?? 0) + 1);
-      }
       const alpha = peft.lora!.alpha === undefined ? '' : `, α = ${peft.lora!.alpha} (scaling α/r = ${peft.lora!.alpha / peft.lora!.r})`;
-      what = `LoRA r = ${peft.lora!.r}${alpha} on ${m.modules!.length} modules (${[...byName].map(([k, v]) => `${k} ×${v}`).join(', ')}): Σ r·(d_in + d_out)`;
+      what = `LoRA r = ${peft.lora!.r}${alpha} on ${m.modules} modules (${m.groups!.map((g) => `${g.name} ×${g.count}`).join(', ')}): Σ r·(d_in + d_out)`;
     } else if (m.method === 'adapter') what = `adapters: ${m.detail}`;
     else if (m.method === 'prompt') what = `prompt tuning: ${m.detail}`;
     else what = `prefix tuning: ${m.detail}`;
@@ -193,4 +222,38 @@ function formatAccounting(spec: ModelSpec, a: Accounting, peft: PeftSpec): strin
   lines.push(`  total             ${n(a.total)}${a.fullFineTuning ? '' : '   (base + added, as PEFT counts "all params")'}`);
   lines.push(`  trainable         ${n(a.trainable)}   ${a.percent.toFixed(4)}%${a.fullFineTuning ? '   (full fine-tuning: every parameter)' : '   (the base is frozen)'}`);
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// --weights: a checkpoint's header
+
+function countWeights(path: string, positionals: string[], o: { json?: boolean; lora?: string; adapter?: string; 'prompt-tokens'?: string; 'prefix-tokens'?: string }, io: Io): number {
+  if (positionals.length) throw new UsageError(`params --weights counts the tensors of a checkpoint and takes no MODEL (got ${positionals.join(' ')})`);
+  const method = (['lora', 'adapter', 'prompt-tokens', 'prefix-tokens'] as const).find((k) => o[k] !== undefined);
+  if (method) throw new UsageError(`--${method} needs a MODEL (its module names and sizes); --weights counts a checkpoint's tensors only`);
+  const header = readOptionFile('weights', path, readSafetensorsHeader);
+  const dtypes: WeightsJson['dtypes'] = {};
+  let total = 0n;
+  let bytes = 0;
+  for (const e of header.entries) {
+    const n = e.shape.reduce((p, d) => p * BigInt(d), 1n);
+    const d = (dtypes[e.dtype] ??= { tensors: 0, elements: 0n });
+    d.tensors += 1;
+    d.elements = (d.elements as bigint) + n;
+    total += n;
+    bytes += e.end - e.begin;
+  }
+  if (o.json) {
+    const out: WeightsJson = { weights: path, tensors: header.entries.length, total, bytes, dtypes, metadata: header.metadata };
+    io.out(toJson(out));
+    return 0;
+  }
+  const lines = [
+    `${path} — safetensors header (${header.size.toLocaleString('en-US')} bytes on disk; no tensor data read)`,
+    `  tensors           ${header.entries.length.toLocaleString('en-US')}`,
+    ...Object.entries(dtypes).map(([dtype, d]) => `  ${dtype.padEnd(17)} ${d.elements.toLocaleString('en-US')} elements in ${d.tensors} tensor${d.tensors === 1 ? '' : 's'}`),
+    `  total             ${total.toLocaleString('en-US')} elements (parameters and buffers alike), ${bytes.toLocaleString('en-US')} bytes of data`,
+  ];
+  io.out(lines.join('\n'));
+  return 0;
 }

@@ -13,7 +13,9 @@ export type SpecErrorCode =
   | 'BAD_ARGUMENT'
   | 'MALFORMED_INPUT'
   | 'UNKNOWN_CLAIM'
-  | 'BACKEND_UNAVAILABLE';
+  | 'BACKEND_UNAVAILABLE'
+  | 'OVER_LIMIT'
+  | 'FILE_ACCESS';
 
 export class SpecError extends Error {
   constructor(
@@ -62,5 +64,40 @@ export class MalformedInputError extends SpecError {
   constructor(message: string) {
     super('MALFORMED_INPUT', message);
     this.name = 'MalformedInputError';
+  }
+}
+
+/**
+ * A request that would need more memory, a larger file or more entries than a stated limit
+ * (src/core/limits.ts). The message names the request, the estimate, the limit and how to raise it.
+ */
+export class ResourceLimitError extends SpecError {
+  constructor(message: string) {
+    super('OVER_LIMIT', message);
+    this.name = 'ResourceLimitError';
+  }
+}
+
+/**
+ * A file or folder the project cannot read or write: missing, a directory where a file belongs,
+ * not a regular file (a FIFO, a device), no permission, a full disk or a file-size limit. The
+ * message starts with the path and says why; nothing was half-written (src/core/atomic-write.ts).
+ */
+export class FileAccessError extends SpecError {
+  constructor(message: string) {
+    super('FILE_ACCESS', message);
+    this.name = 'FileAccessError';
+  }
+}
+
+/**
+ * A value, or a step of a computation, outside float32's finite range (|x| > 3.4028235e38) or
+ * rounding to 0 where the formula divides by it: every implementation refuses it the same way
+ * (see src/core/numeric-conventions.ts) instead of answering differently.
+ */
+export class Float32RangeError extends RangeArgumentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Float32RangeError';
   }
 }

@@ -31,8 +31,16 @@
  * OPT-175B (Zhang et al. 2022), the open replication of its shape, whose q/k/v/out projections and
  * fc1/fc2 carry biases as MODEL_CONFIGS assumes; its position table is kept at the 2048 rows GPT-3
  * has (OPT adds 2 offset rows).
+ *
+ * A model is its modules outside the blocks (embeddings before, final norm and head after) and one
+ * block's modules, which every block repeats under `<blockPrefix>.<i>.` — never the list of every
+ * module of every block. Counting, LoRA's target matching (a target may name one block:
+ * "h.3.attn.c_attn") and the inference cost work on that template, so a config with
+ * num_hidden_layers = 10^7 costs no more than one with 12; `modulesOf` expands the full list (for
+ * the small models that need names), under the memory limit.
  */
 import { ArgumentError, RangeArgumentError } from './errors.js';
+import { checkMemory } from './limits.js';
 import { MODEL_CONFIGS, parameterCount, type ModelConfig } from './model-configs.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig, type TinyKind } from './tiny-config.js';
 
@@ -53,10 +61,20 @@ export interface ModuleSpec {
   layer?: number;
 }
 
+/** A module of the repeated block: `path` is its name after `<blockPrefix>.<i>.` (attn.c_attn). */
+export type BlockModule = Omit<ModuleSpec, 'name' | 'layer'> & { path: string };
+
 export interface ModelSpec {
   key: string;
   name: string;
-  modules: ModuleSpec[];
+  /** Modules before the blocks (embeddings, their norm), in model order. */
+  before: ModuleSpec[];
+  /** Block i's modules are named `${blockPrefix}.${i}.${path}`, i = 0 … nLayers − 1. */
+  blockPrefix: string;
+  /** One block's modules, in model order (the same in every block). */
+  block: BlockModule[];
+  /** Modules after the blocks (final norm, pooler, output head), in model order. */
+  after: ModuleSpec[];
   nLayers: number;
   dModel: number;
   /** Width of the keys and values one layer attends to (prefix tuning's token_dim). */
@@ -82,100 +100,98 @@ export const TINY_REGISTRY: Record<TinyKind, TinyConfig> = {
 // Module lists
 
 const lin = (name: string, dIn: number, dOut: number, bias: boolean, layer?: number): ModuleSpec => ({ name, kind: 'linear', dIn, dOut, bias, layer });
-const conv = (name: string, dIn: number, dOut: number, layer: number): ModuleSpec => ({ name, kind: 'conv1d', dIn, dOut, bias: true, layer });
+const conv = (name: string, dIn: number, dOut: number): ModuleSpec => ({ name, kind: 'conv1d', dIn, dOut, bias: true });
 const emb = (name: string, rows: number, d: number): ModuleSpec => ({ name, kind: 'embedding', dIn: rows, dOut: d, bias: false });
 const norm = (name: string, d: number, kind: 'layernorm' | 'rmsnorm' = 'layernorm', layer?: number): ModuleSpec => ({ name, kind, dIn: d, dOut: d, bias: kind === 'layernorm', layer });
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The three parts of a model: before the blocks, one block (a template), after the blocks. */
+interface Parts {
+  before: ModuleSpec[];
+  blockPrefix: string;
+  block: BlockModule[];
+  after: ModuleSpec[];
+}
+
+/** A block module from a module built with a placeholder name (its path) and no layer. */
+const inBlock = (m: ModuleSpec): BlockModule => {
+  const { name, layer: _layer, ...rest } = m;
+  void _layer;
+  return { ...rest, path: name };
+};
 
 /** GPT2LMHeadModel (Conv1D projections; lm_head tied to wte). */
-function gpt2Modules(c: ModelConfig): ModuleSpec[] {
+function gpt2Modules(c: ModelConfig): Parts {
   const { dModel: d, dFF: f } = c;
-  return [
-    emb('transformer.wte', c.vocab, d),
-    emb('transformer.wpe', c.context, d),
-    ...range(c.nLayers).flatMap((i) => {
-      const p = `transformer.h.${i}`;
-      return [norm(`${p}.ln_1`, d, 'layernorm', i), conv(`${p}.attn.c_attn`, d, 3 * d, i), conv(`${p}.attn.c_proj`, d, d, i), norm(`${p}.ln_2`, d, 'layernorm', i), conv(`${p}.mlp.c_fc`, d, f, i), conv(`${p}.mlp.c_proj`, f, d, i)];
-    }),
-    norm('transformer.ln_f', d),
-    { ...lin('lm_head', d, c.vocab, false), tiedTo: 'transformer.wte' },
-  ];
+  return {
+    before: [emb('transformer.wte', c.vocab, d), emb('transformer.wpe', c.context, d)],
+    blockPrefix: 'transformer.h',
+    block: [norm('ln_1', d), conv('attn.c_attn', d, 3 * d), conv('attn.c_proj', d, d), norm('ln_2', d), conv('mlp.c_fc', d, f), conv('mlp.c_proj', f, d)].map(inBlock),
+    after: [norm('transformer.ln_f', d), { ...lin('lm_head', d, c.vocab, false), tiedTo: 'transformer.wte' }],
+  };
 }
 
 /** OPT-style names for GPT-3 (see the header): separate q/k/v/out projections with biases, tied head. */
-function gpt3Modules(c: ModelConfig): ModuleSpec[] {
+function gpt3Modules(c: ModelConfig): Parts {
   const { dModel: d, dFF: f } = c;
-  return [
-    emb('model.decoder.embed_tokens', c.vocab, d),
-    emb('model.decoder.embed_positions', c.context, d),
-    ...range(c.nLayers).flatMap((i) => {
-      const p = `model.decoder.layers.${i}`;
-      return [
-        ...['k_proj', 'v_proj', 'q_proj', 'out_proj'].map((m) => lin(`${p}.self_attn.${m}`, d, d, true, i)),
-        norm(`${p}.self_attn_layer_norm`, d, 'layernorm', i),
-        lin(`${p}.fc1`, d, f, true, i),
-        lin(`${p}.fc2`, f, d, true, i),
-        norm(`${p}.final_layer_norm`, d, 'layernorm', i),
-      ];
-    }),
-    norm('model.decoder.final_layer_norm', d),
-    { ...lin('lm_head', d, c.vocab, false), tiedTo: 'model.decoder.embed_tokens' },
-  ];
+  return {
+    before: [emb('model.decoder.embed_tokens', c.vocab, d), emb('model.decoder.embed_positions', c.context, d)],
+    blockPrefix: 'model.decoder.layers',
+    block: [
+      ...['k_proj', 'v_proj', 'q_proj', 'out_proj'].map((m) => lin(`self_attn.${m}`, d, d, true)),
+      norm('self_attn_layer_norm', d),
+      lin('fc1', d, f, true),
+      lin('fc2', f, d, true),
+      norm('final_layer_norm', d),
+    ].map(inBlock),
+    after: [norm('model.decoder.final_layer_norm', d), { ...lin('lm_head', d, c.vocab, false), tiedTo: 'model.decoder.embed_tokens' }],
+  };
 }
 
 /** BertModel (bert-base-uncased: no MLM head, with the pooler). */
-function bertModules(c: ModelConfig): ModuleSpec[] {
+function bertModules(c: ModelConfig): Parts {
   const { dModel: d, dFF: f } = c;
-  return [
-    emb('embeddings.word_embeddings', c.vocab, d),
-    emb('embeddings.position_embeddings', c.context, d),
-    emb('embeddings.token_type_embeddings', 2, d),
-    norm('embeddings.LayerNorm', d),
-    ...range(c.nLayers).flatMap((i) => {
-      const p = `encoder.layer.${i}`;
-      return [
-        ...['query', 'key', 'value'].map((m) => lin(`${p}.attention.self.${m}`, d, d, true, i)),
-        lin(`${p}.attention.output.dense`, d, d, true, i),
-        norm(`${p}.attention.output.LayerNorm`, d, 'layernorm', i),
-        lin(`${p}.intermediate.dense`, d, f, true, i),
-        lin(`${p}.output.dense`, f, d, true, i),
-        norm(`${p}.output.LayerNorm`, d, 'layernorm', i),
-      ];
-    }),
-    lin('pooler.dense', d, d, true),
-  ];
+  return {
+    before: [emb('embeddings.word_embeddings', c.vocab, d), emb('embeddings.position_embeddings', c.context, d), emb('embeddings.token_type_embeddings', 2, d), norm('embeddings.LayerNorm', d)],
+    blockPrefix: 'encoder.layer',
+    block: [
+      ...['query', 'key', 'value'].map((m) => lin(`attention.self.${m}`, d, d, true)),
+      lin('attention.output.dense', d, d, true),
+      norm('attention.output.LayerNorm', d),
+      lin('intermediate.dense', d, f, true),
+      lin('output.dense', f, d, true),
+      norm('output.LayerNorm', d),
+    ].map(inBlock),
+    after: [lin('pooler.dense', d, d, true)],
+  };
 }
 
 /** LlamaForCausalLM and Qwen2ForCausalLM (RMSNorm, SwiGLU; Qwen2: q/k/v biases, GQA, tied head). */
-function llamaLikeModules(c: ModelConfig): ModuleSpec[] {
+function llamaLikeModules(c: ModelConfig): Parts {
   const { dModel: d, dFF: f } = c;
   const qwen = c.family === 'qwen2';
   const dKv = (c.nKvHeads ?? c.nHeads) * (d / c.nHeads);
-  return [
-    emb('model.embed_tokens', c.vocab, d),
-    ...range(c.nLayers).flatMap((i) => {
-      const p = `model.layers.${i}`;
-      return [
-        lin(`${p}.self_attn.q_proj`, d, d, qwen, i),
-        lin(`${p}.self_attn.k_proj`, d, dKv, qwen, i),
-        lin(`${p}.self_attn.v_proj`, d, dKv, qwen, i),
-        lin(`${p}.self_attn.o_proj`, d, d, false, i),
-        lin(`${p}.mlp.gate_proj`, d, f, false, i),
-        lin(`${p}.mlp.up_proj`, d, f, false, i),
-        lin(`${p}.mlp.down_proj`, f, d, false, i),
-        norm(`${p}.input_layernorm`, d, 'rmsnorm', i),
-        norm(`${p}.post_attention_layernorm`, d, 'rmsnorm', i),
-      ];
-    }),
-    norm('model.norm', d, 'rmsnorm'),
-    qwen ? { ...lin('lm_head', d, c.vocab, false), tiedTo: 'model.embed_tokens' } : lin('lm_head', d, c.vocab, false),
-  ];
+  return {
+    before: [emb('model.embed_tokens', c.vocab, d)],
+    blockPrefix: 'model.layers',
+    block: [
+      lin('self_attn.q_proj', d, d, qwen),
+      lin('self_attn.k_proj', d, dKv, qwen),
+      lin('self_attn.v_proj', d, dKv, qwen),
+      lin('self_attn.o_proj', d, d, false),
+      lin('mlp.gate_proj', d, f, false),
+      lin('mlp.up_proj', d, f, false),
+      lin('mlp.down_proj', f, d, false),
+      norm('input_layernorm', d, 'rmsnorm'),
+      norm('post_attention_layernorm', d, 'rmsnorm'),
+    ].map(inBlock),
+    after: [norm('model.norm', d, 'rmsnorm'), qwen ? { ...lin('lm_head', d, c.vocab, false), tiedTo: 'model.embed_tokens' } : lin('lm_head', d, c.vocab, false)],
+  };
 }
 
-/** The tutorial's TinyGPT/TinyBERT, read off its state_dict layout (per-head Linear layers, no bias). */
-function tinyModules(kind: TinyKind, c: TinyConfig): ModuleSpec[] {
+/** The tutorial's TinyGPT/TinyBERT, read off the state_dict layout of a one-block model (per-head Linear layers, no bias). */
+function tinyModules(kind: TinyKind, c: TinyConfig): Parts {
   const byModule = new Map<string, { weight?: number[]; bias: boolean }>();
-  for (const [name, e] of tinyStateDictLayout(kind, c)) {
+  for (const [name, e] of tinyStateDictLayout(kind, { ...c, n_layer: 1 })) {
     if (e.buffer) continue; // the causal heads' tril masks are not parameters
     const cut = name.lastIndexOf('.');
     const [module, param] = [name.slice(0, cut), name.slice(cut + 1)];
@@ -184,26 +200,33 @@ function tinyModules(kind: TinyKind, c: TinyConfig): ModuleSpec[] {
     else m.bias = true;
     byModule.set(module, m);
   }
-  return [...byModule].map(([name, m]) => {
-    const layer = /^blocks\.(\d+)\./.exec(name)?.[1];
-    const at = layer === undefined ? undefined : Number(layer);
-    const last = name.split('.').pop()!;
-    if (name === 'token_embed' || name === 'pos_embed') return emb(name, m.weight![0], m.weight![1]);
-    if (/^ln(\d|_f)$/.test(last)) return norm(name, m.weight![0], 'layernorm', at);
-    return lin(name, m.weight![1], m.weight![0], m.bias, at); // nn.Linear weight is (out × in)
-  });
+  const parts: Parts = { before: [], blockPrefix: 'blocks', block: [], after: [] };
+  for (const [name, m] of byModule) {
+    const inside = name.startsWith('blocks.0.');
+    const local = inside ? name.slice('blocks.0.'.length) : name;
+    const last = local.split('.').pop()!;
+    const module =
+      local === 'token_embed' || local === 'pos_embed'
+        ? emb(local, m.weight![0], m.weight![1])
+        : /^ln(\d|_f)$/.test(last)
+          ? norm(local, m.weight![0])
+          : lin(local, m.weight![1], m.weight![0], m.bias); // nn.Linear weight is (out × in)
+    if (inside) parts.block.push(inBlock(module));
+    else (parts.block.length === 0 ? parts.before : parts.after).push(module);
+  }
+  return parts;
 }
 
 export function modelSpecFromConfig(key: string, c: ModelConfig): ModelSpec {
-  const modules = c.family === 'gpt2' ? (key === 'gpt3' ? gpt3Modules(c) : gpt2Modules(c)) : c.family === 'bert' ? bertModules(c) : llamaLikeModules(c);
+  const parts = c.family === 'gpt2' ? (key === 'gpt3' ? gpt3Modules(c) : gpt2Modules(c)) : c.family === 'bert' ? bertModules(c) : llamaLikeModules(c);
   return {
     key,
     name: c.name,
-    modules,
+    ...parts,
     nLayers: c.nLayers,
     dModel: c.dModel,
     dKv: (c.nKvHeads ?? c.nHeads) * (c.dModel / c.nHeads),
-    outputHead: modules.some((m) => m.name === 'lm_head') ? 'lm_head' : undefined,
+    outputHead: parts.after.some((m) => m.name === 'lm_head') ? 'lm_head' : undefined,
     source: key === 'gpt3' ? 'GPT-3 175B (Brown et al. 2020, Table 2.1) with OPT-175B module names' : `${c.name} released checkpoint (named_modules)`,
     published: c.published,
   };
@@ -213,7 +236,7 @@ export function tinyModelSpec(kind: TinyKind, c: TinyConfig, key: string = kind)
   return {
     key,
     name: kind === 'tinygpt' ? 'TinyGPT' : 'TinyBERT',
-    modules: tinyModules(kind, c),
+    ...tinyModules(kind, c),
     nLayers: c.n_layer,
     dModel: c.n_embed,
     dKv: c.n_embed,
@@ -221,6 +244,25 @@ export function tinyModelSpec(kind: TinyKind, c: TinyConfig, key: string = kind)
     source: `the tutorial's ${kind === 'tinygpt' ? 'TinyGPT' : 'TinyBERT'}(vocab_size ${c.vocab_size}, block_size ${c.block_size}, n_embed ${c.n_embed}, n_head ${c.n_head}, n_layer ${c.n_layer})`,
     published: `${tinyParameterCount(kind, c).toLocaleString('en-US')} (sum of p.numel() over model.parameters())`,
   };
+}
+
+/** Block i's module named in full. */
+const blockModule = (spec: ModelSpec, m: BlockModule, i: number): ModuleSpec => {
+  const { path, ...rest } = m;
+  return { ...rest, name: `${spec.blockPrefix}.${i}.${path}`, layer: i };
+};
+
+/**
+ * Every module of the model, named as named_modules() gives them, in model order. Its length grows
+ * with the layer count, so it is built only under the memory limit (about 256 bytes a module).
+ * @throws ResourceLimitError for a config whose module list would not fit
+ */
+export function modulesOf(spec: ModelSpec): ModuleSpec[] {
+  const count = spec.before.length + spec.after.length + spec.nLayers * spec.block.length;
+  checkMemory(`the list of ${count} modules of ${spec.name}`, count * 256);
+  const blocks: ModuleSpec[] = [];
+  for (let i = 0; i < spec.nLayers; i++) for (const m of spec.block) blocks.push(blockModule(spec, m, i));
+  return [...spec.before, ...blocks, ...spec.after];
 }
 
 export function registryModel(name: string): ModelSpec {
@@ -234,7 +276,7 @@ export function registryModel(name: string): ModelSpec {
 // Counting
 
 /** Parameters a module owns (0 for a module whose weight is tied to another's). */
-export function moduleParameters(m: ModuleSpec): bigint {
+export function moduleParameters(m: Omit<ModuleSpec, 'name'>): bigint {
   if (m.tiedTo) return 0n;
   const [i, o] = [BigInt(m.dIn), BigInt(m.dOut)];
   if (m.kind === 'linear' || m.kind === 'conv1d') return i * o + (m.bias ? o : 0n);
@@ -242,8 +284,11 @@ export function moduleParameters(m: ModuleSpec): bigint {
   return m.kind === 'layernorm' ? 2n * i : i; // γ, β  |  RMSNorm: γ only
 }
 
+const sumOf = <T>(xs: readonly T[], f: (x: T) => bigint): bigint => xs.reduce((s, x) => s + f(x), 0n);
+
+/** Σ over the modules outside the blocks, plus nLayers × Σ over one block. */
 export function baseParameterCount(spec: ModelSpec): bigint {
-  return spec.modules.reduce((s, m) => s + moduleParameters(m), 0n);
+  return sumOf([...spec.before, ...spec.after], moduleParameters) + BigInt(spec.nLayers) * sumOf(spec.block, moduleParameters);
 }
 
 /** The configuration the registry model was built from (for cross-checks against parameterCount). */
@@ -260,10 +305,27 @@ export function matchesTarget(moduleName: string, target: string): boolean {
   return moduleName === target || moduleName.endsWith(`.${target}`);
 }
 
+/**
+ * Which blocks' copies of a block module `target` selects, by the suffix rule applied to
+ * `${blockPrefix}.${i}.${path}`: every block when the target lies inside the path ("c_attn",
+ * "attn.c_attn"); one block i when it reaches into the block index ("3.attn.c_attn",
+ * "h.3.attn.c_attn", the full name); none otherwise. O(1), whatever the number of blocks.
+ */
+export function blockTargetLayers(spec: ModelSpec, path: string, target: string): 'all' | number | null {
+  if (matchesTarget(path, target)) return 'all';
+  if (!target.endsWith(`.${path}`)) return null;
+  const head = target.slice(0, -path.length - 1); // "3", "h.3", "transformer.h.3"
+  const m = /^(?:(.*)\.)?(0|[1-9][0-9]*)$/.exec(head);
+  if (!m) return null;
+  const i = Number(m[2]);
+  if (!Number.isSafeInteger(i) || i >= spec.nLayers) return null;
+  return m[1] === undefined || matchesTarget(spec.blockPrefix, m[1]) ? i : null;
+}
+
 const LORA_KINDS: readonly ModuleKind[] = ['linear', 'conv1d', 'embedding'];
 
 /** Module kinds LoRA can wrap (PEFT: nn.Linear, Conv1D, nn.Embedding, …; never a norm). */
-export const isLoraAdaptable = (m: ModuleSpec): boolean => LORA_KINDS.includes(m.kind);
+export const isLoraAdaptable = (m: { kind: ModuleKind }): boolean => LORA_KINDS.includes(m.kind);
 
 /**
  * The LoRA-adaptable modules, named for a reader choosing targets: inside a block, the path after
@@ -271,14 +333,12 @@ export const isLoraAdaptable = (m: ModuleSpec): boolean => LORA_KINDS.includes(m
  * outside blocks, the full name (transformer.wte, lm_head). Model order, no repeats.
  */
 export function adaptableNames(spec: ModelSpec): string[] {
-  const shown = (m: ModuleSpec): string => {
-    if (m.layer === undefined) return m.name;
-    const parts = m.name.split('.');
-    const at = parts.findIndex((p, i) => p === String(m.layer) && i > 0 && /^(h|layers|layer|blocks)$/.test(parts[i - 1]));
-    const inBlock = parts.slice(at + 1);
-    return inBlock.map((p, i) => (/^\d+$/.test(p) && inBlock[i - 1] === 'heads' ? '*' : p)).join('.');
+  const shownPath = (path: string) => {
+    const parts = path.split('.');
+    return parts.map((p, i) => (/^\d+$/.test(p) && parts[i - 1] === 'heads' ? '*' : p)).join('.');
   };
-  return [...new Set(spec.modules.filter(isLoraAdaptable).map(shown))];
+  const names = [...spec.before.filter(isLoraAdaptable).map((m) => m.name), ...spec.block.filter(isLoraAdaptable).map((m) => shownPath(m.path)), ...spec.after.filter(isLoraAdaptable).map((m) => m.name)];
+  return [...new Set(names)];
 }
 
 /** A LoRA target that selects nothing (or only modules LoRA cannot wrap); the message lists the names. */
@@ -294,26 +354,82 @@ export class PeftTargetError extends ArgumentError {
 
 export type LoraTargets = readonly string[] | 'all-linear';
 
+/** What LoRA adapts, without listing every block: modules outside the blocks, and per block module how many blocks. */
+export interface LoraSelection {
+  /** Selected modules outside the blocks (model order). */
+  outside: ModuleSpec[];
+  /** Selected block modules (block order) and the blocks selected: all of them or a few by index. */
+  block: { module: BlockModule; layers: 'all' | number[] }[];
+}
+
+/** How many modules a selection holds. */
+export function selectionSize(spec: ModelSpec, s: LoraSelection): number {
+  return s.outside.length + s.block.reduce((n, b) => n + (b.layers === 'all' ? spec.nLayers : b.layers.length), 0);
+}
+
 /**
- * The modules LoRA adapts for `targets` (model order). 'all-linear' is PEFT's shorthand: every
+ * What LoRA adapts for `targets`, by PEFT's suffix rule, on the block template (O(targets ×
+ * modules per block), whatever the number of blocks). 'all-linear' is PEFT's shorthand: every
  * Linear/Conv1D except the output head. Throws PeftTargetError for a target that matches no
  * module, or only norms/other modules LoRA cannot wrap.
  */
-export function selectLoraModules(spec: ModelSpec, targets: LoraTargets): ModuleSpec[] {
-  if (targets === 'all-linear') return spec.modules.filter((m) => (m.kind === 'linear' || m.kind === 'conv1d') && m.name !== spec.outputHead);
+export function selectLora(spec: ModelSpec, targets: LoraTargets): LoraSelection {
+  const outsideModules = [...spec.before, ...spec.after];
+  if (targets === 'all-linear') {
+    const linear = (m: { kind: ModuleKind }) => m.kind === 'linear' || m.kind === 'conv1d';
+    return { outside: outsideModules.filter((m) => linear(m) && m.name !== spec.outputHead), block: spec.block.filter(linear).map((module) => ({ module, layers: 'all' })) };
+  }
   if (!Array.isArray(targets) || targets.length === 0) throw new ArgumentError('LoRA needs at least one target module name (or all-linear)');
   const available = adaptableNames(spec);
   for (const t of targets) {
     if (typeof t !== 'string' || t === '' || t.startsWith('.') || t.endsWith('.')) throw new ArgumentError(`LoRA target ${JSON.stringify(t)} is not a module name`);
-    const hits = spec.modules.filter((m) => matchesTarget(m.name, t));
-    if (hits.length === 0) {
+    const kinds = new Set([...outsideModules.filter((m) => matchesTarget(m.name, t)), ...spec.block.filter((m) => blockTargetLayers(spec, m.path, t) !== null)].map((m) => m.kind));
+    if (kinds.size === 0) {
       throw new PeftTargetError(`LoRA target "${t}" matches no module of ${spec.name} (a target must equal a module's name or end it after a dot); its adaptable modules are: ${available.join(', ')}`, available);
     }
-    if (!hits.some(isLoraAdaptable)) {
-      throw new PeftTargetError(`LoRA target "${t}" matches only ${[...new Set(hits.map((m) => m.kind))].join('/')} modules of ${spec.name}, which LoRA cannot wrap; adaptable modules are: ${available.join(', ')}`, available);
+    if (![...kinds].some((kind) => isLoraAdaptable({ kind }))) {
+      throw new PeftTargetError(`LoRA target "${t}" matches only ${[...kinds].join('/')} modules of ${spec.name}, which LoRA cannot wrap; adaptable modules are: ${available.join(', ')}`, available);
     }
   }
-  return spec.modules.filter((m) => isLoraAdaptable(m) && targets.some((t) => matchesTarget(m.name, t)));
+  const block: LoraSelection['block'] = [];
+  for (const module of spec.block.filter(isLoraAdaptable)) {
+    const hits = targets.map((t) => blockTargetLayers(spec, module.path, t)).filter((h) => h !== null);
+    if (hits.length === 0) continue;
+    block.push({ module, layers: hits.includes('all') ? 'all' : [...new Set(hits as number[])].sort((a, b) => a - b) });
+  }
+  return { outside: outsideModules.filter((m) => isLoraAdaptable(m) && targets.some((t) => matchesTarget(m.name, t))), block };
+}
+
+/**
+ * The modules LoRA adapts for `targets`, each named in full, in model order (see selectLora;
+ * the list grows with the number of blocks, so it is built under the memory limit).
+ */
+export function selectLoraModules(spec: ModelSpec, targets: LoraTargets): ModuleSpec[] {
+  const s = selectLora(spec, targets);
+  checkMemory(`the list of ${selectionSize(spec, s)} modules LoRA adapts in ${spec.name}`, selectionSize(spec, s) * 256);
+  const inBlocks: ModuleSpec[] = [];
+  for (let i = 0; i < spec.nLayers; i++) {
+    for (const b of s.block) if (b.layers === 'all' || b.layers.includes(i)) inBlocks.push(blockModule(spec, b.module, i));
+  }
+  const before = s.outside.filter((m) => spec.before.includes(m));
+  const after = s.outside.filter((m) => spec.after.includes(m));
+  return [...before, ...inBlocks, ...after];
+}
+
+/** Σ over a selection of f(module) × how many copies are selected. */
+function sumOverSelection(spec: ModelSpec, s: LoraSelection, f: (m: Omit<ModuleSpec, 'name'>) => bigint): bigint {
+  return sumOf(s.outside, f) + sumOf(s.block, (b) => f(b.module) * BigInt(b.layers === 'all' ? spec.nLayers : b.layers.length));
+}
+
+/** The selection grouped by the module's last two name parts without indices (attn.c_attn ×12), for a reader. */
+export function selectionGroups(spec: ModelSpec, s: LoraSelection): { name: string; count: number }[] {
+  const short = (name: string) => name.split('.').filter((p) => !/^\d+$/.test(p)).slice(-2).join('.');
+  const groups = new Map<string, number>();
+  const add = (name: string, n: number) => groups.set(name, (groups.get(name) ?? 0) + n);
+  for (const m of s.outside.filter((x) => spec.before.includes(x))) add(short(m.name), 1);
+  for (const b of s.block) add(short(`${spec.blockPrefix}.0.${b.module.path}`), b.layers === 'all' ? spec.nLayers : b.layers.length);
+  for (const m of s.outside.filter((x) => spec.after.includes(x))) add(short(m.name), 1);
+  return [...groups].map(([name, count]) => ({ name, count }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,7 +450,7 @@ export interface PeftSpec {
   prefixTokens?: number;
 }
 
-export const loraModuleParameters = (m: ModuleSpec, r: number): bigint => BigInt(r) * BigInt(m.dIn + m.dOut);
+export const loraModuleParameters = (m: Omit<ModuleSpec, 'name'>, r: number): bigint => BigInt(r) * BigInt(m.dIn + m.dOut);
 export const loraParameterCount = (dIn: number, dOut: number, r: number): bigint => BigInt(r) * BigInt(dIn + dOut);
 export const adapterParameterCount = (d: number, m: number): bigint => 2n * BigInt(d) * BigInt(m) + BigInt(m) + BigInt(d);
 export const promptParameterCount = (P: number, d: number): bigint => BigInt(P) * BigInt(d);
@@ -343,8 +459,10 @@ export const prefixParameterCount = (P: number, layers: number, dKv: number): bi
 export interface MethodCount {
   method: 'lora' | 'adapter' | 'prompt' | 'prefix';
   parameters: bigint;
-  /** LoRA: the adapted modules' names; adapters: the blocks. */
-  modules?: string[];
+  /** LoRA: how many modules are adapted; adapters: how many blocks carry them. */
+  modules?: number;
+  /** LoRA: the adapted modules grouped by name (attn.c_attn ×12), model order. */
+  groups?: { name: string; count: number }[];
   detail: string;
 }
 
@@ -375,13 +493,14 @@ export function account(spec: ModelSpec, peft: PeftSpec = {}): Accounting {
   if (peft.lora) {
     const r = positiveInteger(peft.lora.r, 'LoRA rank r');
     if (peft.lora.alpha !== undefined && !(Number.isFinite(peft.lora.alpha) && peft.lora.alpha > 0)) throw new RangeArgumentError(`LoRA alpha must be a positive number, got ${peft.lora.alpha}`);
-    const modules = selectLoraModules(spec, peft.lora.targets);
-    methods.push({ method: 'lora', parameters: modules.reduce((s, m) => s + loraModuleParameters(m, r), 0n), modules: modules.map((m) => m.name), detail: `r = ${r} on ${modules.length} modules: Σ r·(d_in + d_out)` });
+    const selection = selectLora(spec, peft.lora.targets);
+    const modules = selectionSize(spec, selection);
+    methods.push({ method: 'lora', parameters: sumOverSelection(spec, selection, (m) => loraModuleParameters(m, r)), modules, groups: selectionGroups(spec, selection), detail: `r = ${r} on ${modules} modules: Σ r·(d_in + d_out)` });
   }
   if (peft.adapter) {
     const m = positiveInteger(peft.adapter.bottleneck, 'adapter bottleneck');
     const per = adapterParameterCount(spec.dModel, m);
-    methods.push({ method: 'adapter', parameters: 2n * BigInt(spec.nLayers) * per, modules: range(spec.nLayers).map(String), detail: `2 adapters × ${spec.nLayers} blocks × (2·${spec.dModel}·${m} + ${m} + ${spec.dModel})` });
+    methods.push({ method: 'adapter', parameters: 2n * BigInt(spec.nLayers) * per, modules: spec.nLayers, detail: `2 adapters × ${spec.nLayers} blocks × (2·${spec.dModel}·${m} + ${m} + ${spec.dModel})` });
   }
   if (peft.promptTokens !== undefined) {
     const P = positiveInteger(peft.promptTokens, 'prompt tokens');
@@ -417,11 +536,12 @@ export function percentOf(a: bigint, b: bigint): number {
  * the base's shape); adapters 2·d·m per adapter; prompt and prefix tuning P more keys per layer.
  */
 export function macsPerToken(spec: ModelSpec, context: number, peft: PeftSpec = {}, options: { loraMerged?: boolean } = {}): bigint {
-  const linear = spec.modules.filter((m) => m.kind === 'linear' || m.kind === 'conv1d').reduce((s, m) => s + BigInt(m.dIn) * BigInt(m.dOut), 0n);
+  const macs = (m: { kind: ModuleKind; dIn: number; dOut: number }) => (m.kind === 'linear' || m.kind === 'conv1d' ? BigInt(m.dIn) * BigInt(m.dOut) : 0n);
+  const linear = sumOf([...spec.before, ...spec.after], macs) + BigInt(spec.nLayers) * sumOf(spec.block, macs);
   const virtual = (peft.promptTokens ?? 0) + (peft.prefixTokens ?? 0);
   const attention = 2n * BigInt(spec.nLayers) * BigInt(context + virtual) * BigInt(spec.dModel);
   let extra = 0n;
-  if (peft.lora && !options.loraMerged) extra += selectLoraModules(spec, peft.lora.targets).reduce((s, m) => s + loraModuleParameters(m, peft.lora!.r), 0n);
+  if (peft.lora && !options.loraMerged) extra += sumOverSelection(spec, selectLora(spec, peft.lora.targets), (m) => loraModuleParameters(m, peft.lora!.r));
   if (peft.adapter) extra += 2n * BigInt(spec.nLayers) * 2n * BigInt(spec.dModel) * BigInt(peft.adapter.bottleneck);
   return linear + attention + extra;
 }

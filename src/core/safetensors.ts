@@ -31,20 +31,33 @@
  *   - tensors whose byte ranges overlap, and any byte of the data section that belongs to no tensor
  *     (a hole between tensors, before the first one, or trailing bytes): the format requires the
  *     data section to be covered exactly, which rules out polyglot files;
- *   - a "__metadata__" that is not an object of strings.
+ *   - a "__metadata__" that is not an object of strings;
+ *   - a string (a name, a metadata key or value) holding a lone UTF-16 surrogate (written as an
+ *     escape such as \ud800): it is not Unicode text, cannot be encoded back to UTF-8, and the
+ *     format's reference reader (Rust's serde_json) refuses it too.
+ * Limits (src/core/limits.ts), each a ResourceLimitError: more tensors than the limit on tensors
+ * per file (100,000 by default; the header is read entry by entry and refused as soon as it
+ * passes the limit), and a header whose parsing would need more memory than the memory limit.
  * Tensor values themselves are not checked (NaN and ±∞ are legal data).
  *
- * Data are copied out of the file into fresh typed arrays (a tensor may start at any byte offset,
- * which a Float64Array or BigInt64Array view could not), so the returned tensors never alias the
- * input buffer. F16 and BF16 are kept as raw 16-bit patterns; `toFloat32` / `toNumbers` decode.
+ * Files are read lazily through a file handle (`openSafetensors`): the 8-byte length, then the
+ * header, then each tensor's bytes only when asked for — so a file of any size (over 2 GiB, which
+ * one read into a Node Buffer cannot hold) can be inspected from its header alone
+ * (`readSafetensorsHeader`, what `params --weights` uses), and `readSafetensors` checks the memory
+ * the tensors need before reading them. Data are copied into fresh typed arrays (a tensor may
+ * start at any byte offset, which a Float64Array or BigInt64Array view could not), so the returned
+ * tensors never alias the input buffer. F16 and BF16 are kept as raw 16-bit patterns;
+ * `toFloat32` / `toNumbers` decode.
  *
  * Rules taken from the format description in huggingface/safetensors (README.md, "Format";
  * docs/safetensors.schema.json) and its reference reader (safetensors/src/tensor.rs). This writer
  * orders tensors by name; the reference writer orders them by decreasing dtype alignment, then by
  * name. Both layouts are valid files and read the same.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { ArgumentError, MalformedInputError, RangeArgumentError, ShapeError } from './errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { ArgumentError, MalformedInputError, RangeArgumentError, ResourceLimitError, ShapeError } from './errors.js';
+import { openRegularFile, type OpenFile } from './files.js';
+import { checkMemory, formatBytes, LIMITS, limit } from './limits.js';
 import { formatShape, sameShape } from './shape.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -130,6 +143,9 @@ type JsonObject = Map<string, Json>;
 
 const isObject = (v: Json): v is JsonObject => v instanceof Map;
 
+/** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
 class HeaderReader {
@@ -139,6 +155,8 @@ class HeaderReader {
   constructor(
     private readonly text: string,
     private readonly source: string,
+    /** Most keys the top-level object may have (tensors plus __metadata__). */
+    private readonly maxEntries = Infinity,
   ) {}
 
   /** Parses the whole text as one JSON value followed only by whitespace. */
@@ -196,6 +214,9 @@ class HeaderReader {
       this.skipWhitespace();
       if (this.text[this.pos] !== '"') this.fail('expected a quoted key');
       const key = this.string();
+      if (this.depth === 1 && out.size >= this.maxEntries) {
+        throw new ResourceLimitError(`${this.source}: the header lists more than ${this.maxEntries - 1} tensors, the ${LIMITS.tensors.what} of ${limit('tensors').toLocaleString('en-US')}; raise it with ${LIMITS.tensors.raise}`);
+      }
       if (out.has(key)) {
         throw new MalformedInputError(`${this.source}: duplicate key ${JSON.stringify(key)} in ${where}; the format forbids repeated keys`);
       }
@@ -250,12 +271,18 @@ class HeaderReader {
       this.pos += c === 0x5c ? 2 : 1; // a backslash escapes the next character
     }
     this.pos++; // closing quote
+    let s: string;
     try {
-      return JSON.parse(t.slice(start, this.pos)) as string; // decodes (and checks) the escapes
+      s = JSON.parse(t.slice(start, this.pos)) as string; // decodes (and checks) the escapes
     } catch {
       this.pos = start;
       return this.fail('bad escape sequence in a string');
     }
+    if (LONE_SURROGATE.test(s)) {
+      this.pos = start;
+      this.fail(`the string ${t.slice(start, Math.min(this.pos + 40, t.length))}${this.pos + 40 < t.length ? '…' : ''} holds a lone UTF-16 surrogate, which is not Unicode text (the format's reference reader refuses it too)`);
+    }
+    return s;
   }
 
   private number(): number | NonPlainNumber {
@@ -287,39 +314,52 @@ const isIndex = (x: Json): x is number => typeof x === 'number' && Number.isSafe
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/**
- * Parses the bytes of a safetensors file, checking every claim the file makes (see the module
- * header for the list). Tensors come back in header order, each with freshly allocated data.
- *
- * @param bytes  the whole file
- * @param source how to name the file in error messages (a path, a URL)
- * @throws MalformedInputError naming the source and the first problem found
- *
- * @example
- *   const { tensors } = parseSafetensors(serializeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array([1]) } }));
- *   tensors.get('w')?.data; // returns Float32Array [1]
- */
-export function parseSafetensors(
-  bytes: Uint8Array,
-  source = '<buffer>',
-): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
-  const bad = (problem: string): never => {
-    throw new MalformedInputError(`${source}: ${problem}`);
-  };
-  const size = bytes.length;
-  if (size < LENGTH_FIELD) bad(`file is ${size} bytes, shorter than the ${LENGTH_FIELD}-byte header length field`);
+/** One tensor as the header describes it: where its bytes lie in the data section. */
+export interface SafeEntry {
+  name: string;
+  dtype: SafeDType;
+  shape: number[];
+  /** Byte range [begin, end) from the start of the data section. */
+  begin: number;
+  end: number;
+}
 
-  // --- header length
-  const n64 = new DataView(bytes.buffer, bytes.byteOffset, LENGTH_FIELD).getBigUint64(0, true);
+/** A checked header: the tensors in header order, the metadata, and where the data section starts. */
+export interface SafeHeader {
+  entries: SafeEntry[];
+  metadata: Record<string, string>;
+  /** File offset of the data section (8 + header length). */
+  dataStart: number;
+  /** Bytes in the data section. */
+  dataLength: number;
+}
+
+/** Memory the header reader needs per header byte, at most: the text (UTF-16) and the values it parses into. */
+const HEADER_BYTES_OF_MEMORY = 8;
+
+/**
+ * Checks the 8-byte length field against the file size; returns the header length.
+ * @throws MalformedInputError (absurd or too long for the file), ResourceLimitError (over the memory limit)
+ */
+function headerLength(lengthField: Uint8Array, size: number, bad: (problem: string) => never, source: string): number {
+  if (size < LENGTH_FIELD) bad(`file is ${size} bytes, shorter than the ${LENGTH_FIELD}-byte header length field`);
+  const n64 = new DataView(lengthField.buffer, lengthField.byteOffset, LENGTH_FIELD).getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER_BYTES)) bad(`header length ${n64} is absurd: more than the ${MAX_HEADER_BYTES}-byte limit`);
   const n = Number(n64);
   if (n > size - LENGTH_FIELD) bad(`header length ${n} is larger than the file: only ${size - LENGTH_FIELD} bytes follow the length field`);
   if (n === 0) bad('header is empty (header length 0); it must hold a JSON object');
-  const dataStart = LENGTH_FIELD + n;
-  const dataLength = size - dataStart;
+  checkMemory(`${source}: reading a ${formatBytes(n)} safetensors header`, n * HEADER_BYTES_OF_MEMORY);
+  return n;
+}
 
-  // --- header text
-  const headerBytes = bytes.subarray(LENGTH_FIELD, dataStart);
+/**
+ * Parses and checks a header (the bytes after the length field) for a file whose data section is
+ * `dataLength` bytes: every rule of the module header except the data itself.
+ */
+function parseHeader(headerBytes: Uint8Array, dataStart: number, dataLength: number, source: string): SafeHeader {
+  const bad = (problem: string): never => {
+    throw new MalformedInputError(`${source}: ${problem}`);
+  };
   if (headerBytes[0] !== 0x7b) bad(`header must begin with '{' (0x7B), got byte 0x${headerBytes[0].toString(16).padStart(2, '0').toUpperCase()}`);
   let text: string;
   try {
@@ -327,19 +367,12 @@ export function parseSafetensors(
   } catch {
     return bad('header is not valid UTF-8');
   }
-  const header = new HeaderReader(text, source).read();
+  const header = new HeaderReader(text, source, limit('tensors') + 1).read();
   if (!isObject(header)) return bad(`header is not a JSON object, got ${render(header)}`);
 
   // --- entries
   const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
-  interface Entry {
-    name: string;
-    dtype: SafeDType;
-    shape: number[];
-    begin: number;
-    end: number;
-  }
-  const entries: Entry[] = [];
+  const entries: SafeEntry[] = [];
   for (const [name, value] of header) {
     const what = `entry ${JSON.stringify(name)}`;
     if (name === METADATA_KEY) {
@@ -379,7 +412,7 @@ export function parseSafetensors(
   // --- the data section must be covered exactly: no overlaps, no holes, no trailing bytes
   const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
-  let previous: Entry | undefined;
+  let previous: SafeEntry | undefined;
   for (const e of byOffset) {
     if (e.begin < covered && previous) {
       bad(`tensors ${JSON.stringify(previous.name)} (bytes [${previous.begin}, ${previous.end})) and ${JSON.stringify(e.name)} (bytes [${e.begin}, ${e.end})) overlap`);
@@ -392,26 +425,112 @@ export function parseSafetensors(
     previous = e;
   }
   if (covered < dataLength) bad(`trailing bytes: bytes [${covered}, ${dataLength}) of the data section belong to no tensor`);
+  return { entries, metadata: { ...metadata }, dataStart, dataLength };
+}
 
-  // --- copy the data out, aligned and in platform order
-  const tensors = new Map<string, SafeTensor>();
-  for (const e of entries) {
-    const info = DTYPES[e.dtype];
-    const copy = new Uint8Array(e.end - e.begin); // fresh buffer: offset 0 is aligned for every dtype
-    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
-    if (!LITTLE_ENDIAN) swapBytes(copy, info.size);
-    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: new info.array(copy.buffer) });
-  }
-  return { tensors, metadata: { ...metadata } };
+/** A tensor from its little-endian bytes (a fresh buffer: offset 0 is aligned for every dtype). */
+function tensorFromBytes(e: SafeEntry, bytes: Uint8Array): SafeTensor {
+  const info = DTYPES[e.dtype];
+  if (!LITTLE_ENDIAN) swapBytes(bytes, info.size);
+  return { dtype: e.dtype, shape: e.shape, data: new info.array(bytes.buffer as ArrayBuffer) };
 }
 
 /**
- * Reads and parses a safetensors file; error messages start with `path`.
- * @throws MalformedInputError for a malformed file (file-system errors propagate as they are)
+ * Parses the bytes of a safetensors file, checking every claim the file makes (see the module
+ * header for the list). Tensors come back in header order, each with freshly allocated data.
+ *
+ * @param bytes  the whole file
+ * @param source how to name the file in error messages (a path, a URL)
+ * @throws MalformedInputError naming the source and the first problem found
+ *
+ * @example
+ *   const { tensors } = parseSafetensors(serializeSafetensors({ w: { dtype: 'F32', shape: [1], data: new Float32Array([1]) } }));
+ *   tensors.get('w')?.data; // returns Float32Array [1]
+ */
+export function parseSafetensors(
+  bytes: Uint8Array,
+  source = '<buffer>',
+): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
+  const bad = (problem: string): never => {
+    throw new MalformedInputError(`${source}: ${problem}`);
+  };
+  const n = headerLength(bytes.subarray(0, LENGTH_FIELD), bytes.length, bad, source);
+  const dataStart = LENGTH_FIELD + n;
+  const header = parseHeader(bytes.subarray(LENGTH_FIELD, dataStart), dataStart, bytes.length - dataStart, source);
+  const tensors = new Map<string, SafeTensor>();
+  for (const e of header.entries) tensors.set(e.name, tensorFromBytes(e, bytes.slice(dataStart + e.begin, dataStart + e.end)));
+  return { tensors, metadata: header.metadata };
+}
+
+/** An open safetensors file: its checked header, and its tensors read on demand. */
+export interface SafetensorsFile extends SafeHeader {
+  path: string;
+  /** Total file size in bytes. */
+  size: number;
+  /** Reads one tensor's bytes from the file (a MalformedInputError for an unknown name). */
+  read(name: string): SafeTensor;
+  close(): void;
+}
+
+/**
+ * Opens a safetensors file of any size and checks its header; no tensor data are read yet.
+ * Close it when done (or use readSafetensorsHeader / readSafetensors, which do).
+ * @throws FileAccessError (missing, not a regular file, …), MalformedInputError, ResourceLimitError
+ */
+export function openSafetensors(path: string): SafetensorsFile {
+  const f: OpenFile = openRegularFile(path);
+  try {
+    const bad = (problem: string): never => {
+      throw new MalformedInputError(`${path}: ${problem}`);
+    };
+    const n = headerLength(f.read(0, Math.min(LENGTH_FIELD, f.size)), f.size, bad, path);
+    const dataStart = LENGTH_FIELD + n;
+    const header = parseHeader(f.read(LENGTH_FIELD, n), dataStart, f.size - dataStart, path);
+    const byName = new Map(header.entries.map((e) => [e.name, e]));
+    return {
+      ...header,
+      path,
+      size: f.size,
+      read(name: string): SafeTensor {
+        const e = byName.get(name);
+        if (!e) throw new MalformedInputError(`${path}: no tensor named ${JSON.stringify(name)}`);
+        return tensorFromBytes(e, f.read(dataStart + e.begin, e.end - e.begin));
+      },
+      close: () => f.close(),
+    };
+  } catch (e) {
+    f.close();
+    throw e;
+  }
+}
+
+/**
+ * The checked header of a safetensors file: names, dtypes, shapes and metadata, without reading
+ * any tensor data (a 14 GB checkpoint costs one read of its header).
+ */
+export function readSafetensorsHeader(path: string): SafeHeader & { size: number } {
+  const f = openSafetensors(path);
+  f.close();
+  const { entries, metadata, dataStart, dataLength, size } = f;
+  return { entries, metadata, dataStart, dataLength, size };
+}
+
+/**
+ * Reads and parses a safetensors file; error messages start with `path`. The tensors' bytes must
+ * fit the memory limit (checked from the header, before reading them).
+ * @throws MalformedInputError for a malformed file, FileAccessError for a file-system failure,
+ *   ResourceLimitError over a limit
  */
 export function readSafetensors(path: string): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
-  const buf = readFileSync(path);
-  return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+  const f = openSafetensors(path);
+  try {
+    checkMemory(`${path}: reading every tensor (${formatBytes(f.dataLength)} of data)`, f.dataLength);
+    const tensors = new Map<string, SafeTensor>();
+    for (const e of f.entries) tensors.set(e.name, f.read(e.name));
+    return { tensors, metadata: f.metadata };
+  } finally {
+    f.close();
+  }
 }
 
 /** Reverses the bytes of every `size`-byte element in place (for big-endian hosts). */
@@ -425,6 +544,7 @@ function swapBytes(bytes: Uint8Array, size: number): void {
 
 /** Checks one tensor handed to the writer; returns its data as little-endian bytes. */
 function tensorBytes(name: string, t: SafeTensor): Uint8Array {
+  if (LONE_SURROGATE.test(name)) throw new ArgumentError(`tensor name ${JSON.stringify(name)} holds a lone UTF-16 surrogate: it cannot be written as UTF-8 (the reader would refuse it)`);
   if (name === METADATA_KEY) throw new ArgumentError(`tensor name ${JSON.stringify(METADATA_KEY)} is reserved for metadata`);
   if (!isSafeDType(t.dtype)) throw new ArgumentError(`tensor ${JSON.stringify(name)} has unknown dtype ${JSON.stringify(t.dtype)}; supported: ${DTYPE_NAMES.join(', ')}`);
   if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -467,6 +587,7 @@ export function serializeSafetensors(
     const keys = Object.keys(metadata).sort();
     for (const k of keys) {
       if (typeof metadata[k] !== 'string') throw new ArgumentError(`metadata[${JSON.stringify(k)}] must be a string, got ${JSON.stringify(metadata[k])}`);
+      if (LONE_SURROGATE.test(k) || LONE_SURROGATE.test(metadata[k])) throw new ArgumentError(`metadata[${JSON.stringify(k)}] holds a lone UTF-16 surrogate: it cannot be written as UTF-8 (the reader would refuse it)`);
     }
     if (keys.length > 0) parts.push(`${JSON.stringify(METADATA_KEY)}:{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(',')}}`);
   }
@@ -492,13 +613,13 @@ export function serializeSafetensors(
   return out;
 }
 
-/** Serializes with `serializeSafetensors` and writes the bytes to `path`. */
+/** Serializes with `serializeSafetensors` and writes the bytes to `path` atomically (src/core/atomic-write.ts). */
 export function writeSafetensors(
   path: string,
   tensors: Record<string, SafeTensor> | Map<string, SafeTensor>,
   metadata?: Record<string, string>,
 ): void {
-  writeFileSync(path, serializeSafetensors(tensors, metadata));
+  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * contract between a PyTorch checkpoint, our loaders and the parameter counts.
  */
 import { ArgumentError, RangeArgumentError } from './errors.js';
+import { BYTES } from './limits.js';
 
 export type TinyKind = 'tinygpt' | 'tinybert';
 
@@ -71,9 +72,39 @@ export function tinyStateDictLayout(kind: TinyKind, c: TinyConfig): Map<string, 
   return m;
 }
 
-/** sum(p.numel() for p in model.parameters()) — buffers excluded, as PyTorch counts. */
+/**
+ * sum(p.numel() for p in model.parameters()) — buffers excluded, as PyTorch counts — in closed
+ * form, so that a config with n_layer = 10^8 costs nothing to count (the layout above would list
+ * its 10^9 entries). Per block: q, k, v of every head 3·C² (H heads × head size C/H × C), the
+ * projection C² + C, the FFN 4C·C + 4C + C·4C + C, two LayerNorms 4C: 12C² + 10C. Outside the
+ * blocks: token table V·C, position table T·C, ln_f 2C, head V·C + V. A float: exact below 2^53.
+ */
 export function tinyParameterCount(kind: TinyKind, c: TinyConfig): number {
-  let n = 0;
-  for (const e of tinyStateDictLayout(kind, c).values()) if (!e.buffer) n += e.shape.reduce((a, b) => a * b, 1);
-  return n;
+  void kind; // both models have the same parameters; only TinyGPT has the tril buffers
+  const { vocab_size: V, block_size: T, n_embed: C, n_layer: L } = c;
+  return 2 * V * C + T * C + L * (12 * C * C + 10 * C) + 2 * C + V;
+}
+
+/** Elements of the buffers (TinyGPT's causal `tril` of every head, T × T each; none in TinyBERT). */
+export function tinyBufferCount(kind: TinyKind, c: TinyConfig): number {
+  return kind === 'tinygpt' ? c.n_layer * c.n_head * c.block_size * c.block_size : 0;
+}
+
+/** Entries of the state_dict (tinyStateDictLayout's size), in closed form: 6 outside the blocks, 3H (+H trils) + 10 per block. */
+export function tinyStateDictSize(kind: TinyKind, c: TinyConfig): number {
+  return 6 + c.n_layer * ((kind === 'tinygpt' ? 4 : 3) * c.n_head + 10);
+}
+
+/**
+ * Bytes a forward pass of B sequences of T tokens needs, at least: the weights as read (float32),
+ * as the implementation holds them (float64 arrays for the reference, float32 tensors for tfjs),
+ * one block's activations (residual stream, q/k/v, FFN hidden 4C, attention weights H·T per token)
+ * and the logits, printed as text or JSON. Checked before any file is read (src/core/limits.ts).
+ */
+export function tinyForwardBytes(kind: TinyKind, c: TinyConfig, batch: number, tokens: number, impl: 'reference' | 'tfjs'): number {
+  const weights = tinyParameterCount(kind, c) + tinyBufferCount(kind, c);
+  const perValue = impl === 'reference' ? BYTES.float64 : BYTES.float32;
+  const activations = batch * tokens * (16 * c.n_embed + 3 * c.n_head * tokens) * perValue;
+  const logits = batch * tokens * c.vocab_size * (perValue + BYTES.printedNumber);
+  return weights * (BYTES.float32 + perValue) + activations + logits;
 }

@@ -28,7 +28,8 @@ import type { TinyModelParams } from '../reference/tiny-models.js';
 import type { TfTinyModelParams } from '../tfjs/tiny-models.js';
 import { MalformedInputError } from './errors.js';
 import { checkStateDict, readSafetensors, toFloat32, type ExpectedTensor, type SafeDType, type SafeTensor } from './safetensors.js';
-import { tinyStateDictLayout, type TinyConfig, type TinyKind } from './tiny-config.js';
+import { checkCount } from './limits.js';
+import { tinyStateDictLayout, tinyStateDictSize, type TinyConfig, type TinyKind } from './tiny-config.js';
 
 /** The dtypes a weight may be stored in; all are read as float32. */
 export const WEIGHT_DTYPES: readonly SafeDType[] = ['F32', 'F64', 'F16', 'BF16'];
@@ -67,7 +68,8 @@ function describeConfig(kind: TinyKind, c: TinyConfig): string {
  * prefix. Error messages name tensors as they are written in the file.
  *
  * @throws MalformedInputError naming the file and the problem (see the module header);
- *   file-system errors (ENOENT, EISDIR, EACCES) propagate as they are
+ *   FileAccessError (missing, a directory, not a regular file); ResourceLimitError when the
+ *   config's state_dict has more entries than any accepted file, or the data exceed the memory limit
  *
  * @example
  *   const w = loadTinyWeights('fixtures/models/tinygpt.safetensors', 'tinygpt', config);
@@ -75,6 +77,8 @@ function describeConfig(kind: TinyKind, c: TinyConfig): string {
  *   w.tensors.get('token_embed.weight')?.shape; // returns [48, 32]
  */
 export function loadTinyWeights(path: string, kind: TinyKind, config: TinyConfig): LoadedTinyWeights {
+  // The layout lists every entry: bound it before building it (n_layer = 10^8 would list 10^9).
+  checkCount('tensors', `${describeConfig(kind, config)}: its state_dict has ${tinyStateDictSize(kind, config).toLocaleString('en-US')} entries`, tinyStateDictSize(kind, config));
   const { tensors: all } = readSafetensors(path);
   const layout = tinyStateDictLayout(kind, config);
   const fixture = [...all.keys()].some((k) => k.startsWith(FIXTURE_PARAM_PREFIX));

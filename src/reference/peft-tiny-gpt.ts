@@ -20,7 +20,7 @@
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
 import type { TinyConfig } from '../core/tiny-config.js';
-import { selectLoraModules, tinyModelSpec, type LoraSpec, type LoraTargets, type ModuleSpec } from '../core/parameter-accounting.js';
+import { modulesOf, selectLoraModules, tinyModelSpec, type LoraSpec, type LoraTargets, type ModuleSpec } from '../core/parameter-accounting.js';
 import type { Rng } from '../core/random.js';
 import { applyActivationWith } from './activations.js';
 import { adapterWith, initAdapter, type AdapterParams } from './adapter.js';
@@ -39,7 +39,7 @@ import { createKvCache, tinyGptStepWith } from './kv-cache.js';
 /** TinyGPT's modules (parameter-accounting's list), or those LoRA `targets` select by PEFT's suffix rule. */
 export function accountingModulesFor(config: TinyConfig, targets?: LoraTargets): ModuleSpec[] {
   const spec = tinyModelSpec('tinygpt', config);
-  return targets === undefined ? spec.modules : selectLoraModules(spec, targets);
+  return targets === undefined ? modulesOf(spec) : selectLoraModules(spec, targets);
 }
 
 export interface PeftTinyGptParams<S> {

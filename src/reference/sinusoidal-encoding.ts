@@ -9,9 +9,12 @@
  * frequency ω_i = base^{−2i/d}, so PE(pos + k) is PE(pos) rotated pair-wise by angles k·ω_i.
  *
  * Inputs: `positions` is a count n (positions 0 … n−1) or an explicit list of integers ≥ 0.
- * d must be even (each frequency needs its sin and its cos); base must be > 1.
+ * d must be even (each frequency needs its sin and its cos); base must be > 1. The n × d matrix
+ * must fit the memory limit (src/core/limits.ts): `checkEncodingSize` refuses, before anything is
+ * allocated, a request such as 10^9 positions.
  */
 import { ArgumentError, RangeArgumentError } from '../core/errors.js';
+import { BYTES, checkMemory } from '../core/limits.js';
 import type { Matrix } from '../core/shape.js';
 import { float64, type Field } from './field.js';
 
@@ -42,6 +45,19 @@ export function checkEncodingArgs(dModel: number, base: number): void {
   if (!Number.isFinite(base) || base <= 1) throw new RangeArgumentError(`base must be a finite number > 1, got ${base}`);
 }
 
+/** Bytes one BigNumber entry of the 64-digit oracle takes, about (a Decimal object and its digit array). */
+export const BIGNUMBER_BYTES = 256;
+
+/**
+ * Refuses an encoding whose n × d entries (at `bytesPerValue` each, plus the frequencies and the
+ * position list) would not fit the memory limit.
+ * @throws ResourceLimitError naming n, d and the estimate
+ */
+export function checkEncodingSize(positions: number | readonly number[], dModel: number, bytesPerValue: number): void {
+  const n = typeof positions === 'number' ? positions : Array.isArray(positions) ? positions.length : 0;
+  checkMemory(`a sinusoidal encoding of ${n} positions × d = ${dModel}`, n * dModel * bytesPerValue + (n + dModel) * BYTES.float64);
+}
+
 export function sinusoidalEncodingWith<S>(
   F: Field<S>,
   positions: number | readonly number[],
@@ -50,6 +66,7 @@ export function sinusoidalEncodingWith<S>(
 ): Matrix<S> {
   const base = options.base ?? 10000;
   checkEncodingArgs(dModel, base);
+  checkEncodingSize(positions, dModel, F.name === 'float64' ? BYTES.float64 : BIGNUMBER_BYTES);
   const pos = resolvePositions(positions);
   const b = F.from(base);
   const d = F.from(dModel);

@@ -9,11 +9,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { PositionalEncodingOptions } from '../reference/sinusoidal-encoding.js';
-import { checkEncodingArgs, resolvePositions } from '../reference/sinusoidal-encoding.js';
+import { BYTES } from '../core/limits.js';
+import { checkEncodingArgs, checkEncodingSize, resolvePositions } from '../reference/sinusoidal-encoding.js';
 
 export function sinusoidalEncoding(positions: number | readonly number[], dModel: number, options: PositionalEncodingOptions = {}): tf.Tensor2D {
   const base = options.base ?? 10000;
   checkEncodingArgs(dModel, base);
+  checkEncodingSize(positions, dModel, 2 * BYTES.float32); // the angles, then the stacked sin/cos
   const pos = resolvePositions(positions);
   const omega = Array.from({ length: dModel / 2 }, (_, i) => 1 / Math.pow(base, (2 * i) / dModel));
   return tf.tidy(() => {
