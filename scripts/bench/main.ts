@@ -11,15 +11,19 @@
  *           --backend NAME  backend for attention and generation (default: the best available)
  *           --quick         short timing loops and n ≤ 1024 (a smoke run, not a measurement)
  *
- * Writes report/bench.json. Installs nothing: without /usr/bin/python3 + torch it says how to
+ * Writes report/bench.json for a full run; a partial run (--quick or --only) writes
+ * report/bench.quick.json or report/bench.only.json beside it instead of replacing the full
+ * measurement, and every file records its "mode" (full | quick | only, with the benchmark named).
+ * The output folder and --backend are checked before anything runs. Installs nothing: without /usr/bin/python3 + torch it says how to
  * install the anchor and reports TypeScript numbers only (ratios null). Every ratio is
  * "TypeScript speed ÷ PyTorch speed" (> 1: TypeScript is faster); JSON key `ratio`.
  * Benchmarks measure and assert nothing; no spec depends on wall time.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseArgs, UsageError } from '../../src/cli/args.js';
+import { parseArgs, parseChoiceOption, UsageError } from '../../src/cli/args.js';
+import { checkWritable, writeFileAtomic } from '../../src/core/atomic-write.js';
+import { SpecError } from '../../src/core/errors.js';
 import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { BACKEND_ORDER, initBackend, type BackendChoice } from '../../src/core/backend.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
@@ -40,9 +44,15 @@ const args = (() => {
     const only = parsed.options.only;
     if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${BENCHMARKS.join(', ')}, got ${JSON.stringify(only)}`);
     if (parsed.positionals.length) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
-    return { json: !!parsed.options.json, only: only as BenchName | undefined, backend: parsed.options.backend, quick: !!parsed.options.quick };
+    // Names are checked here, before the PyTorch anchor runs; availability once the backends start.
+    const backend = parsed.options.backend === undefined ? undefined : parseChoiceOption(parsed.options.backend, 'backend', BACKEND_ORDER);
+    const quick = !!parsed.options.quick;
+    const mode = quick ? 'quick' : only !== undefined ? 'only' : 'full';
+    const outFile = join(PROJECT_ROOT, 'report', mode === 'full' ? 'bench.json' : `bench.${mode}.json`);
+    checkWritable([outFile]);
+    return { json: !!parsed.options.json, only: only as BenchName | undefined, backend, quick, mode, outFile };
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof SpecError) {
       process.stderr.write(`error: ${e.message}\nusage: npm run bench -- [--json] [--only ${BENCHMARKS.join('|')}] [--backend NAME] [--quick]\n`);
       process.exit(2);
     }
@@ -68,6 +78,7 @@ const pt = (torch.ok ? torch.data : {}) as Record<string, any>; // eslint-disabl
 // --- TypeScript -----------------------------------------------------------------------------------
 const report: Record<string, unknown> = {
   generatedAt: new Date().toISOString(),
+  mode: { run: args.mode, quick: args.quick, only: args.only ?? null, note: args.mode === 'full' ? 'every benchmark, full timing loops' : args.quick ? 'a smoke run (short loops, n ≤ 1024): not a measurement' : `only ${args.only}` },
   machine: host,
   ratioDefinition: 'TypeScript speed ÷ PyTorch speed (steps/s, tokens/s, or PyTorch ms ÷ TypeScript ms); > 1 means TypeScript is faster',
   pytorch: torch.ok ? { torch: pt.torch, threads: pt.threads, python: pt.python, ompWaitPolicy: pt.ompWaitPolicy } : { unavailable: torch.reason, install: INSTALL_HINT },
@@ -89,7 +100,7 @@ for (const choice of BACKEND_ORDER) {
   (report.backends as unknown[]).push({ backend: choice, available: true, tfBackend: tf.getBackend(), label: label.get(choice) });
 }
 if (!available.length) throw new Error('no TensorFlow.js backend could start');
-const best = (args.backend ?? available[0]) as BackendChoice;
+const best = args.backend ?? available[0];
 if (!available.includes(best)) {
   process.stderr.write(`error: --backend ${args.backend} is not available here (available: ${available.join(', ')})\n`);
   process.exit(2);
@@ -167,9 +178,7 @@ if (wants('generation')) {
 host.loadAfter = load1();
 
 // --- output ---------------------------------------------------------------------------------------
-const outDir = join(PROJECT_ROOT, 'report');
-mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileAtomic(args.outFile, `${JSON.stringify(report, null, 2)}\n`);
 
 if (args.json) {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -207,6 +216,6 @@ if (args.json) {
     lines.push(`cache speed-up ${f(generation.cacheSpeedup)}× (TS); same greedy tokens with and without the cache: ${generation.sameTokens}`);
   }
   if (!torch.ok) lines.push('', `PyTorch anchor unavailable (${torch.reason}).`);
-  lines.push('', 'written: report/bench.json');
+  lines.push('', `written: report/${args.outFile.split('/').pop()}${args.mode === 'full' ? '' : ` (a ${args.mode} run: report/bench.json, the full measurement, is left as it was)`}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

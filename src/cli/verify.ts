@@ -1,11 +1,23 @@
 /**
  * `transformer-spec verify` (what `npm start` runs): every golden claim on every implementation it
  * lists — the float64 reference, the 64-digit BigNumber oracle and TensorFlow.js on the best
- * available backend — judged against its record. Prints a table, writes report/claims.json, and
- * exits 1 if any derived verdict differs from the one recorded in golden/.
+ * available backend — judged against its record. Prints a table, writes the report, and exits 1
+ * if any derived verdict differs from the one recorded in golden/.
+ *
+ * The report is a set of three files written together (src/core/atomic-write.ts: all new or all
+ * old), and only a complete run replaces the full report:
+ *
+ *   run                                         files (in --out DIR, default report/)
+ *   every claim, every one evaluated            claims.json, index.html, report.md
+ *   every claim, some could not be evaluated    claims.degraded.json, index.degraded.html,
+ *     (an input such as ../shared is missing)     report.degraded.md  — beside the full report
+ *   --only PREFIX                               claims.only.json  — beside the full report
+ *
+ * Each claims*.json says what it is in "scope". The output folder is checked before any claim
+ * runs, so a bad --out fails at once (exit 2) instead of after the work.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkWritable, writeFileSet, type OutputFile } from '../core/atomic-write.js';
 import { initBackend, type BackendReport } from '../core/backend.js';
 import { loadClaims, PROJECT_ROOT, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
@@ -31,8 +43,16 @@ export interface ClaimReport {
   outcomes: ClaimOutcome[];
 }
 
+/** What a report covers: the whole registry, a subset (--only), or the whole registry with claims that could not run. */
+export type ReportScope =
+  | { kind: 'full' }
+  | { kind: 'subset'; only: string; claims: number; registry: number }
+  | { kind: 'degraded'; couldNotRun: { id: string; impl: string; error: string }[] };
+
 export interface VerifyReport {
   generatedAt: string;
+  /** Set by runVerify when it writes the report. */
+  scope?: ReportScope;
   backend: BackendReport;
   totals: { claims: number; confirmed: number; holds: number; holdsUnderAssumption: number; errata: number; runs: number };
   claims: ClaimReport[];
@@ -93,6 +113,39 @@ export function formatTable(report: VerifyReport): string {
   return [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** The files of a report of this kind, in `out`. */
+export function reportPaths(out: string, kind: ReportScope['kind']): { claims: string; html?: string; markdown?: string } {
+  if (kind === 'subset') return { claims: join(out, 'claims.only.json') };
+  const tag = kind === 'degraded' ? '.degraded' : '';
+  return { claims: join(out, `claims${tag}.json`), html: join(out, `index${tag}.html`), markdown: join(out, `report${tag}.md`) };
+}
+
+/** The scope of a run: subset when filtered, degraded when any claim could not be evaluated, else full. */
+export function scopeOf(report: VerifyReport, only: string | undefined, registry: number): ReportScope {
+  if (only !== undefined) return { kind: 'subset', only, claims: report.claims.length, registry };
+  const couldNotRun = report.claims.flatMap((c) => c.outcomes.filter((o) => o.derived === 'error').map((o) => ({ id: c.id, impl: o.impl, error: o.error ?? 'error' })));
+  return couldNotRun.length ? { kind: 'degraded', couldNotRun } : { kind: 'full' };
+}
+
+/**
+ * Writes a report as one set (all new or all old): claims JSON, and for a run over every claim the
+ * HTML and Markdown pages. Returns the paths written.
+ * @throws FileAccessError naming the file that could not be written; the previous set is then intact
+ */
+export async function writeVerifyReport(report: VerifyReport, out: string, scope: ReportScope): Promise<string[]> {
+  const paths = reportPaths(out, scope.kind);
+  const withScope: VerifyReport = { ...report, scope };
+  const files: OutputFile[] = [{ path: paths.claims, data: JSON.stringify(withScope, null, 2) }];
+  if (paths.html && paths.markdown) {
+    // The human-readable report covers the whole registry, so it is written only for runs over every claim.
+    const figures = await buildFigures();
+    const coverage = buildCoverage(report.claims.map((c) => c.id), (id) => report.claims.find((c) => c.id === id)!.outcomes.map((o) => (o.impl === 'tfjs' ? `tfjs/${o.backend}` : o.impl)));
+    files.push({ path: paths.html, data: renderHtml(withScope, figures, coverage) }, { path: paths.markdown, data: renderMarkdown(withScope, figures, coverage) });
+  }
+  writeFileSet(files);
+  return files.map((f) => f.path);
+}
+
 function usage(): string {
   return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX]\n  --json        print the report as JSON on stdout instead of the table\n  --out DIR     where to write claims.json (default: report/)\n  --only PREFIX run only claims whose id starts with PREFIX';
 }
@@ -121,23 +174,17 @@ export async function runVerify(argv: string[]): Promise<number> {
     }
   }
   const started = performance.now();
+  // Before any claim runs: the folder must take the files this run will write.
+  const planned = reportPaths(out, only ? 'subset' : 'full');
+  checkWritable([planned.claims, ...(planned.html ? [planned.html, planned.markdown!] : [])]);
+  const registry = loadClaims().length;
   const report = await verifyClaims(only ? (c) => c.id.startsWith(only) : undefined);
   if (only && report.claims.length === 0) {
     console.error(`error: no claim id starts with "${only}"`);
     return 2;
   }
-  mkdirSync(out, { recursive: true });
-  const file = join(out, 'claims.json');
-  writeFileSync(file, JSON.stringify(report, null, 2));
-  const written = [file];
-  if (!only) {
-    // The human-readable report covers the whole registry, so it is written only for full runs.
-    const figures = await buildFigures();
-    const coverage = buildCoverage(report.claims.map((c) => c.id), (id) => report.claims.find((c) => c.id === id)!.outcomes.map((o) => (o.impl === 'tfjs' ? `tfjs/${o.backend}` : o.impl)));
-    writeFileSync(join(out, 'index.html'), renderHtml(report, figures, coverage));
-    writeFileSync(join(out, 'report.md'), renderMarkdown(report, figures, coverage));
-    written.push(join(out, 'index.html'), join(out, 'report.md'));
-  }
+  const scope = scopeOf(report, only, registry);
+  const written = await writeVerifyReport(report, out, scope);
   const t = report.totals;
   if (json) {
     console.log(JSON.stringify(report, null, 2));
@@ -152,6 +199,12 @@ export async function runVerify(argv: string[]): Promise<number> {
         console.log(`\n✗ ${c.id} on ${o.impl}${o.impl === 'tfjs' ? `/${o.backend}` : ''}: recorded ${o.recorded}, derived ${o.derived}${o.error ? ` — ${o.error}` : ''}`);
         for (const ch of o.checks.filter((k) => !k.result.ok)) console.log(`    ${ch.label}: ${ch.result.detail}${ch.correct ? ` | against the correct value: ${ch.correct.result.ok ? 'ok' : ch.correct.result.detail}` : ''}`);
       }
+    }
+    if (scope.kind === 'degraded') {
+      const first = scope.couldNotRun[0];
+      console.log(`\n${new Set(scope.couldNotRun.map((x) => x.id)).size} claims could not be evaluated (first: ${first.id} on ${first.impl}: ${first.error}); this degraded report is written beside the full one, which is left as it was`);
+    } else if (scope.kind === 'subset') {
+      console.log(`\n--only ${scope.only}: ${scope.claims} of ${scope.registry} claims; written beside the full report, which is left as it was`);
     }
     console.log(`\nreport written to ${written.join(', ')}`);
   }

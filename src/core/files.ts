@@ -25,7 +25,7 @@ export function fileSystemReason(e: unknown): string | undefined {
     EPERM: 'operation not permitted',
     EROFS: 'read-only file system',
     ENOSPC: 'no space left on the device',
-    EFBIG: 'file too large (a file-size limit, ulimit -f?)',
+    EFBIG: 'file too large: over a file-size limit such as ulimit -f',
     EDQUOT: 'disk quota exceeded',
     ENAMETOOLONG: 'the name is too long',
     ELOOP: 'too many symbolic links',

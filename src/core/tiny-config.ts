@@ -108,3 +108,15 @@ export function tinyForwardBytes(kind: TinyKind, c: TinyConfig, batch: number, t
   const logits = batch * tokens * c.vocab_size * (perValue + BYTES.printedNumber);
   return weights * (BYTES.float32 + perValue) + activations + logits;
 }
+
+/**
+ * Bytes a training step of B windows of T tokens needs, at least: the weights with their gradients
+ * and AdamW's two moments (4 float32 copies), TinyGPT's tril buffers, and the activations every
+ * block keeps for the backward pass (about 30 values per feature and token, attention weights and
+ * their gradients H·T per token). Checked before the model is built.
+ */
+export function tinyTrainingBytes(kind: TinyKind, c: TinyConfig, batch: number, tokens: number): number {
+  const weights = 4 * tinyParameterCount(kind, c) + tinyBufferCount(kind, c);
+  const activations = c.n_layer * batch * tokens * (30 * c.n_embed + 4 * c.n_head * tokens) + batch * tokens * c.vocab_size * 3;
+  return (weights + activations) * BYTES.float32;
+}

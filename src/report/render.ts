@@ -14,6 +14,14 @@ const implLabel = (o: ClaimOutcome) => (o.impl === 'tfjs' ? `tfjs (${o.backend})
 const verdictText: Record<string, string> = { holds: 'holds', 'holds-under-assumption': 'holds under an assumption', erratum: 'erratum' };
 const fmtErr = (e: number | null) => (e === null ? '—' : e === 0 ? '0' : e.toExponential(1));
 
+/** What a report that is not the full one says about itself (empty for a full run). */
+export function scopeNote(report: VerifyReport): string {
+  const s = report.scope;
+  if (!s || s.kind === 'full') return '';
+  if (s.kind === 'subset') return `Partial report: only the ${s.claims} of ${s.registry} claims whose id starts with "${s.only}".`;
+  return `Degraded report: ${new Set(s.couldNotRun.map((x) => x.id)).size} claims could not be evaluated (first: ${s.couldNotRun[0].id}: ${s.couldNotRun[0].error}). The full report is kept beside it.`;
+}
+
 const CSS = `
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1f24;background:#fafbfc}
 header,main{max-width:1100px;margin:0 auto;padding:0 20px}
@@ -84,6 +92,7 @@ export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Co
 <body><header>
 <h1>transformer-spec — verification report</h1>
 <div class="cite">Generated ${esc(report.generatedAt)} · TensorFlow.js backend: ${esc(report.backend.summary)}</div>
+${scopeNote(report) ? `<p class="badge unconfirmed">${esc(scopeNote(report))}</p>` : ''}
 <nav><a href="#summary">Summary</a><a href="#figures">Figures</a><a href="#errata">Errata (${errata.length})</a><a href="#claims">Claims (${t.claims})</a><a href="#coverage">Coverage</a></nav>
 </header><main>
 <section id="summary"><h2>Summary</h2>
@@ -121,6 +130,7 @@ export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage
   const t = report.totals;
   const lines: string[] = [];
   lines.push('# transformer-spec — verification report', '', `Generated ${report.generatedAt}; TensorFlow.js backend: ${report.backend.summary}.`, '');
+  if (scopeNote(report)) lines.push(`**${scopeNote(report)}**`, '');
   lines.push(`**${t.claims} claims**: ${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata; ${t.confirmed}/${t.claims} verdicts confirmed over ${t.runs} implementation runs.`, '');
   lines.push('## Figures', '', ...figures.map((f) => `- **${f.title}** — ${f.caption} (rendered in index.html#${f.id})`), '');
   lines.push('## Errata', '');

@@ -31,15 +31,19 @@ export interface BertBatch {
   decisions: MaskDecision[][];
 }
 
-function checkSizes(n: number, batchSize: number, blockSize: number, spare: number): void {
+/** Both batch builders' size checks: a window of blockSize tokens (+ spare) must fit in the text. */
+export function checkSizes(n: number, batchSize: number, blockSize: number, spare: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeArgumentError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeArgumentError(`blockSize must be an integer ≥ 1, got ${blockSize}`);
-  if (n - blockSize - spare < 1) throw new RangeArgumentError(`a text of ${n} tokens has no window of ${blockSize} tokens with ${spare} to spare`);
+  if (n - blockSize - spare < 1) throw new RangeArgumentError(`block size ${blockSize}: a text of ${n} tokens has no window of ${blockSize} tokens${spare ? ` and ${spare} more` : ''} to draw; it can be at most ${n - spare - 1}`);
 }
 
 /** The tutorial's TinyBERT get_batch with the 80/10/10 mask_tokens of src/reference/mlm-masking.ts. */
+/** Tokens a window needs beyond blockSize: TinyBERT's get_batch draws starts 0…N−T−1, TinyGPT's targets reach one past the window. */
+export const WINDOW_SPARE = { tinybert: 1, tinygpt: 0 } as const;
+
 export function tutorialBertBatch(data: readonly number[], o: { batchSize: number; blockSize: number; rng: Rng; vocabSize: number; maskTokenId: number; selectProbability?: number }): BertBatch {
-  checkSizes(data.length, o.batchSize, o.blockSize, 1);
+  checkSizes(data.length, o.batchSize, o.blockSize, WINDOW_SPARE.tinybert);
   const starts = Array.from({ length: o.batchSize }, () => o.rng.int(0, data.length - o.blockSize - 1)); // randint(0, N − T − 1)
   const windows = starts.map((i) => data.slice(i, i + o.blockSize)); // (B × T)
   const discardedShifted = starts.map((i) => data.slice(i + 1, i + 1 + o.blockSize)); // (B × T), overwritten below
@@ -49,7 +53,7 @@ export function tutorialBertBatch(data: readonly number[], o: { batchSize: numbe
 
 /** Next-token batches for TinyGPT: inputs x and targets y = x shifted by one. */
 export function nextTokenBatch(data: readonly number[], o: { batchSize: number; blockSize: number; rng: Rng }): { starts: number[]; inputs: number[][]; targets: number[][] } {
-  checkSizes(data.length, o.batchSize, o.blockSize, 0);
+  checkSizes(data.length, o.batchSize, o.blockSize, WINDOW_SPARE.tinygpt);
   const starts = Array.from({ length: o.batchSize }, () => o.rng.int(0, data.length - o.blockSize)); // randint(0, N − T)
   return { starts, inputs: starts.map((i) => data.slice(i, i + o.blockSize)), targets: starts.map((i) => data.slice(i + 1, i + 1 + o.blockSize)) };
 }

@@ -21,14 +21,16 @@
  * Each "epoch" of the tutorial is one optimiser step on one batch of 32 random windows, not a pass
  * over the text; the log keeps the tutorial's wording.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { checkWritable, writeFileSet, type OutputFile } from '../core/atomic-write.js';
 import { initBackend } from '../core/backend.js';
 import { PROJECT_ROOT } from '../core/claims.js';
 import { ArgumentError } from '../core/errors.js';
 import { seededRng } from '../core/random.js';
-import { writeSafetensors, type SafeTensor } from '../core/safetensors.js';
-import { tinyParameterCount, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
+import { checkMemory } from '../core/limits.js';
+import { serializeSafetensors, type SafeTensor } from '../core/safetensors.js';
+import { tinyParameterCount, tinyTrainingBytes, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
+import { checkSizes, WINDOW_SPARE } from './batches.js';
 import { generateTokens } from '../reference/sampling.js';
 import { distributionOf, tinyGptNextLogits } from '../tfjs/sampling.js';
 import { distinctN } from '../reference/metrics.js';
@@ -156,9 +158,14 @@ export async function runReproduction(o: ReproduceOptions, io: ReproduceIo): Pro
   const seed = o.seed ?? 1337;
   const lr = o.lr ?? s.lr;
   const tutorialPath = o.tutorialPath ?? TUTORIAL_PATH;
+  // The outputs are checked before the work: a directory in the way fails now, not after training.
+  const outPath = o.out === undefined ? join(PROJECT_ROOT, 'report', `reproduce-${model}.json`) : o.out;
+  if (outPath) checkWritable([outPath, ...(o.saveWeights ? Object.values(weightPaths(outPath)) : [])]);
   const { vocab, data } = setup(model, tutorialPath);
-  const report = await initBackend();
+  checkSizes(data.length, batchSize, blockSize, WINDOW_SPARE[model]);
   const config = validateTinyConfig({ vocab_size: vocab.symbols.length, block_size: blockSize });
+  checkMemory(`training ${model} on batches of ${batchSize} × ${blockSize} tokens`, tinyTrainingBytes(model, config, batchSize, blockSize));
+  const report = await initBackend();
   const title = model === 'tinygpt' ? 'TinyGPT' : 'TinyBERT';
   io.out(`${title}: ${tinyParameterCount(model, config).toLocaleString('en-US')} parameters, ${data.length} ${model === 'tinygpt' ? 'characters' : 'words'} of text, vocabulary ${vocab.symbols.length}; ${steps} steps of ${batchSize} × ${blockSize}; AdamW lr ${lr}; seed ${seed}; tfjs on ${report.choice}${report.wasmThreads ? ` (${report.wasmThreads.threads} thread${report.wasmThreads.threads === 1 ? '' : 's'})` : ''}`);
 
@@ -211,9 +218,8 @@ export async function runReproduction(o: ReproduceOptions, io: ReproduceIo): Pro
     extra.meanLossLast10Percent = mean(losses.slice(-Math.max(1, Math.floor(steps / 10))));
 
     const printedLog = readPrintedLogs(tutorialPath)[model].map((l: PrintedLogLine) => ({ epoch: l.epoch, loss: l.loss, ...(l.accuracy === undefined ? {} : { accuracyPercent: l.accuracy }) }));
-    const outPath = o.out === undefined ? join(PROJECT_ROOT, 'report', `reproduce-${model}.json`) : o.out;
-    const weightFiles = o.saveWeights && outPath ? saveWeights(outPath, model, config, vocab, trainer.weights()) : [];
-    const files = [...(outPath ? [outPath] : []), ...weightFiles].map(projectPath);
+    const weightFiles = o.saveWeights && outPath ? weightFilesOf(outPath, model, config, vocab, trainer.weights()) : [];
+    const files = [...(outPath ? [outPath] : []), ...weightFiles.map((f) => f.path)].map(projectPath);
     const result: ReproductionReport = {
       model,
       title: `${title} reproduction of ${PRINTED_TABLES[model].table}`,
@@ -240,9 +246,9 @@ export async function runReproduction(o: ReproduceOptions, io: ReproduceIo): Pro
     };
     io.out(formatMetrics(result));
     if (outPath) {
-      mkdirSync(dirname(outPath), { recursive: true });
-      writeFileSync(outPath, `${JSON.stringify(result, null, 2)}\n`);
-      io.out(`report: ${projectPath(outPath)}${weightFiles.length ? `; weights and config: ${weightFiles.map(projectPath).join(', ')}` : ''}`);
+      // One set: the report and the weights it describes are all new or all old.
+      writeFileSet([{ path: outPath, data: `${JSON.stringify(result, null, 2)}\n` }, ...weightFiles]);
+      io.out(`report: ${projectPath(outPath)}${weightFiles.length ? `; weights and config: ${weightFiles.map((f) => projectPath(f.path)).join(', ')}` : ''}`);
     }
     return result;
   } finally {
@@ -258,15 +264,20 @@ function projectPath(path: string): string {
   return r.startsWith('..') ? path : r;
 }
 
-function saveWeights(outPath: string, model: TinyKind, config: TinyConfig, vocab: Vocabulary, w: ReturnType<ReturnType<typeof createTrainer>['weights']>): string[] {
+/** Where --save-weights puts the weights and the config, beside the report. */
+function weightPaths(outPath: string): { weights: string; config: string } {
   const stem = outPath.replace(/\.json$/, '');
-  const weightsPath = `${stem}.safetensors`;
-  const configPath = `${stem}.config.json`;
-  mkdirSync(dirname(weightsPath), { recursive: true });
+  return { weights: `${stem}.safetensors`, config: `${stem}.config.json` };
+}
+
+/** The trained weights (safetensors) and the config with the vocabulary, as files to write with the report. */
+function weightFilesOf(outPath: string, model: TinyKind, config: TinyConfig, vocab: Vocabulary, w: ReturnType<ReturnType<typeof createTrainer>['weights']>): OutputFile[] {
+  const paths = weightPaths(outPath);
   const tensors = new Map<string, SafeTensor>(w.names.map((n) => [n, { dtype: 'F32', shape: w.tensors.get(n)!.shape, data: w.tensors.get(n)!.values }]));
-  writeSafetensors(weightsPath, tensors, { producer: 'scripts/reproduce.ts', model, source: w.source });
-  writeFileSync(configPath, `${JSON.stringify({ ...config, vocab: vocab.symbols }, null, 2)}\n`);
-  return [weightsPath, configPath];
+  return [
+    { path: paths.weights, data: serializeSafetensors(tensors, { producer: 'scripts/reproduce.ts', model, source: w.source }) },
+    { path: paths.config, data: `${JSON.stringify({ ...config, vocab: vocab.symbols }, null, 2)}\n` },
+  ];
 }
 
 function formatMetrics(r: ReproductionReport): string {
