@@ -10,11 +10,12 @@
  *   npm run kernels:build -- --check exit 1 if the committed file differs from a fresh build (CI)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../src/core/atomic-write.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = 'assembly/training-kernels.ts';
@@ -64,6 +65,6 @@ if (process.argv.includes('--check')) {
   }
   console.log(`kernels: ${target.slice(root.length + 1)} matches a fresh build (${plain.length} + ${shared.length} bytes)`);
 } else {
-  writeFileSync(target, text);
+  writeFileAtomic(target, text);
   console.log(`kernels: wrote ${target.slice(root.length + 1)} (${plain.length} + ${shared.length} bytes)`);
 }

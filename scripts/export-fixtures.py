@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
+from atomic_write import write_atomic  # scripts/atomic_write.py: temp file + os.replace
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -134,12 +136,7 @@ def write_safetensors(path: Path, tensors: Dict[str, Tensor], metadata: Dict[str
         offset += len(data)
     text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("utf-8")
     text += b" " * (-len(text) % 8)  # pad with spaces so the byte buffer starts 8-aligned
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in chunks:
-            f.write(data)
+    write_atomic(path, b"".join([struct.pack("<Q", len(text)), text, *chunks]))
 
 
 def read_safetensors(path: Path) -> Tuple[Dict[str, Tensor], Dict[str, str]]:
@@ -772,7 +769,7 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
         "fixtures": fixtures_meta,
         "parameter_counts": parameter_counts(),
     }
-    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    write_atomic(out_dir / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
     return manifest
 
 

@@ -190,7 +190,7 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
         },
         "fixtures": entries,
     }
-    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    base.write_atomic(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return manifest
 
 

@@ -14,10 +14,16 @@
  * layer's output, so all three spec files fail until the layer is written (red); the whole tree
  * still type-checks. CONTRIBUTING.md walks through the cycle on RMSNorm.
  *
- * Nothing is written unless everything can be: a bad name, an existing file or export, or a
- * missing marker stops the scaffolder before its first write.
+ * Nothing is written unless everything can be: a bad name (not kebab-case, or one whose function
+ * name is a JavaScript reserved word or a member every object has, such as `constructor`), an
+ * existing file or export, or a missing marker stops the scaffolder before its first write. If a
+ * write fails midway, what was created is removed and the fixture script is restored; the error
+ * that stopped the run is the one reported, with any failure of that clean-up added to it.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createFileAtomic, writeFileAtomic } from '../src/core/atomic-write.js';
+import { SpecError } from '../src/core/errors.js';
+import { fileSystemReason } from '../src/core/files.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,6 +32,16 @@ export const FIXTURE_SCRIPT = 'scripts/export-fixtures.py';
 export const FIXTURE_MARKER = '# new-layer: stubs are inserted above this line (keep it)';
 
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+/**
+ * Function names a layer cannot take: JavaScript's reserved words (`export function delete…` does
+ * not parse) and the members every object inherits (`constructor`, `toString`, … — a registry
+ * keyed by layer name would find them on any object, and `__proto__` would change its prototype).
+ */
+const RESERVED = new Set([
+  ...'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval'.split(' '),
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
 
 export interface LayerNames {
   /** File and fixture name, as given: `rms-norm`. */
@@ -51,7 +67,11 @@ export function layerNames(name: string): LayerNames {
   if (name.length > 40) throw new ScaffoldError(`layer name "${name}" is longer than 40 characters`);
   const words = name.split('-');
   const cap = (w: string) => w[0].toUpperCase() + w.slice(1);
-  return { kebab: name, camel: words[0] + words.slice(1).map(cap).join(''), pascal: words.map(cap).join('') };
+  const camel = words[0] + words.slice(1).map(cap).join('');
+  if (RESERVED.has(camel) || RESERVED.has(name)) {
+    throw new ScaffoldError(`layer name "${name}" gives the function name "${camel}", a JavaScript reserved word or a member every object has (constructor, toString, __proto__, …); pick a name after the layer's concept`);
+  }
+  return { kebab: name, camel, pascal: words.map(cap).join('') };
 }
 
 export interface ScaffoldPlan {
@@ -94,27 +114,67 @@ export function planLayer(root: string, name: string): ScaffoldPlan {
   return { names, files, fixtureScript: { path: FIXTURE_SCRIPT, content } };
 }
 
-/** Writes the plan; on any failure removes what it had created, so a run is all or nothing. */
-export function scaffoldLayer(root: string, name: string): ScaffoldPlan {
+/** The file operations scaffoldLayer uses (a spec replaces them to inject faults). */
+export interface ScaffoldFs {
+  makeDirectory(path: string): void;
+  /** Creates a new file; fails if it exists. */
+  createFile(path: string, content: string): void;
+  /** Replaces a file atomically. */
+  replaceFile(path: string, content: string): void;
+  remove(path: string): void;
+}
+
+const NODE_FS: ScaffoldFs = {
+  makeDirectory: (path) => mkdirSync(path),
+  createFile: (path, content) => createFileAtomic(path, content), // fails rather than overwrite
+  replaceFile: (path, content) => writeFileAtomic(path, content),
+  remove: (path) => rmSync(path, { recursive: true, force: true }),
+};
+
+/**
+ * Writes the plan; on any failure removes what it had created and restores the fixture script, so
+ * a run is all or nothing. The error thrown is the one that stopped the run; if the clean-up
+ * fails too, its failures are appended (with what to remove by hand), never put in its place.
+ */
+export function scaffoldLayer(root: string, name: string, fs: ScaffoldFs = NODE_FS): ScaffoldPlan {
   const plan = planLayer(root, name);
   const created: string[] = [];
   const scriptPath = join(root, plan.fixtureScript.path);
   const originalScript = readFileSync(scriptPath, 'utf8');
+  let scriptChanged = false;
   try {
     for (const f of plan.files) {
       const path = join(root, f.path);
-      if (!existsSync(dirname(path))) {
-        mkdirSync(dirname(path), { recursive: true });
-        created.push(dirname(path));
+      const missing: string[] = [];
+      for (let d = dirname(path); !existsSync(d); d = dirname(d)) missing.unshift(d);
+      for (const d of missing) {
+        fs.makeDirectory(d);
+        created.push(d);
       }
-      writeFileSync(path, f.content, { flag: 'wx' }); // wx: fail rather than overwrite
+      fs.createFile(path, f.content);
       created.push(path);
     }
-    writeFileSync(scriptPath, plan.fixtureScript.content);
+    scriptChanged = true; // from here on the script may have changed: restore it on failure
+    fs.replaceFile(scriptPath, plan.fixtureScript.content);
   } catch (e) {
-    for (const p of created.reverse()) rmSync(p, { recursive: true, force: true });
-    writeFileSync(scriptPath, originalScript);
-    throw e;
+    const cleanup: string[] = [];
+    for (const p of created.reverse()) {
+      try {
+        fs.remove(p);
+      } catch (r) {
+        cleanup.push(`could not remove ${p} (${(r as Error).message})`);
+      }
+    }
+    if (scriptChanged) {
+      try {
+        fs.replaceFile(scriptPath, originalScript);
+      } catch (r) {
+        cleanup.push(`could not restore ${plan.fixtureScript.path} (${(r as Error).message})`);
+      }
+    }
+    if (cleanup.length === 0) throw e;
+    const original = e instanceof Error ? e : new Error(String(e));
+    throw new ScaffoldError(`${original.message}; then the clean-up failed too — ${cleanup.join('; ')}: remove or restore by hand`);
   }
   return plan;
 }
@@ -389,8 +449,8 @@ export function main(argv: string[], root = PROJECT_ROOT, out: (s: string) => vo
     nextSteps(plan.names).forEach((s, i) => out(`  ${i + 1}. ${s}`));
     return 0;
   } catch (e) {
-    if (e instanceof ScaffoldError) {
-      err(`new-layer: ${e.message}`);
+    if (e instanceof ScaffoldError || e instanceof SpecError || fileSystemReason(e)) {
+      err(`new-layer: ${(e as Error).message}`);
       return 1;
     }
     throw e;

@@ -5,7 +5,7 @@
  * gradient tensor). Prints a table and writes report/parity.json. Measures; asserts nothing (the
  * parity specs assert, with PYTORCH_PARITY).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/core/atomic-write.js';
 import { join } from 'node:path';
 import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/claims/parity-cases.js';
 import { initBackend } from '../src/core/backend.js';
@@ -88,6 +88,5 @@ console.log(`Parity with PyTorch (fixtures/, ${new Date().toISOString().slice(0,
 console.log('fixture                     max |Δ| forward        max |Δ| gradient');
 console.log('                            reference   tfjs       tfjs (all)  reference (sampled central differences)');
 for (const r of rows) console.log(`${r.name.padEnd(28)}${e(r.refForward).padEnd(12)}${e(r.tfjsForward).padEnd(11)}${e(r.tfjsGradient).padEnd(12)}${e(r.refGradientSampled)}`);
-mkdirSync(join(PROJECT_ROOT, 'report'), { recursive: true });
-writeFileSync(join(PROJECT_ROOT, 'report', 'parity.json'), JSON.stringify({ backend: backend.choice, rows }, null, 2));
+writeFileAtomic(join(PROJECT_ROOT, 'report', 'parity.json'), JSON.stringify({ backend: backend.choice, rows }, null, 2));
 console.log('\nwritten to report/parity.json');

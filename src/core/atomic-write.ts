@@ -134,6 +134,25 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /**
+ * Creates `path` with `data`, atomically and only if it does not exist yet: the temporary file is
+ * hard-linked to the name (link(2) fails with EEXIST rather than replace), then removed.
+ * @throws FileAccessError ("it already exists", or why it cannot be written)
+ */
+export function createFileAtomic(path: string, data: string | Uint8Array): void {
+  ensureDirectory(dirname(resolve(path)));
+  const temp = writeTemp(path, data);
+  try {
+    linkSync(temp, path);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'it already exists' : fileSystemReason(e);
+    if (why) throw new FileAccessError(`${path}: cannot create the file (${why})`);
+    throw e;
+  } finally {
+    removeQuietly(temp);
+  }
+}
+
+/**
  * Writes several files as one set: all new or all old (see the module header).
  * @throws FileAccessError naming the file that failed and why; every target then has its old content
  */

@@ -25,7 +25,8 @@
  * in programs that call preferWasmThreadsPerCore (npm run bench, bench:profile, reproduce).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -104,16 +105,11 @@ function writeWorkerScript(): string {
   try {
     const dir = join(pkgDir, '..', '..', '.cache', 'transformer-spec-wasm');
     const file = join(dir, name);
-    if (!existsSync(file) || readFileSync(file, 'utf8') !== script) {
-      mkdirSync(dir, { recursive: true });
-      const partial = `${file}.${process.pid}.tmp`;
-      writeFileSync(partial, script);
-      renameSync(partial, file);
-    }
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== script) writeFileAtomic(file, script);
     return file;
   } catch {
     const file = join(mkdtempSync(join(os.tmpdir(), 'transformer-spec-wasm-')), name);
-    writeFileSync(file, script);
+    writeFileAtomic(file, script);
     return file;
   }
 }
