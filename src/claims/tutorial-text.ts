@@ -10,10 +10,10 @@
  *   printedCharIds   §4.1's printed  ['c: id', …]  list (symbols as printed, damaged or not)
  *   generatedSample  §4.4.1's printed output of generate() (the code block after the call)
  */
-import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../core/claims.js';
 import { SpecError } from '../core/errors.js';
+import { readRegularText } from '../core/files.js';
 
 export const TUTORIAL_FILE = '004_141c9463eba2c207.txt';
 
@@ -54,9 +54,10 @@ export function readTutorial(path = tutorialPath()): TutorialText {
   if (path === tutorialPath() && cache) return cache;
   let src: string;
   try {
-    src = readFileSync(path, 'utf8');
+    src = readRegularText(path, 'textBytes'); // a regular file within the text-file cap (src/core/files.ts)
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (e as Error).message;
+    const message = (e as Error).message;
+    const why = message.endsWith('(no such file)') ? 'not found' : message;
     throw new TutorialTextError(
       `the tokenisation claims read the tutorial "LLMs From Scratch" from ${relative(process.cwd(), path) || path} (${why}); ` +
         'the project expects the shared/ folder beside its checkout (../shared/seeds/)',

@@ -20,7 +20,8 @@ export function isClaimId(topic: string): boolean {
 }
 
 export async function explainClaim(id: string, argv: readonly string[], io: Io): Promise<number> {
-  const { options } = parseArgs(argv, { json: { type: 'boolean' } } as const, `explain ${id}`);
+  const { options, positionals } = parseArgs(argv, { json: { type: 'boolean' } } as const, `explain ${id}`);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain ${id}\` (it takes only --json)`);
   const claims = loadClaims();
   const claim = claims.find((c) => c.id === id);
   if (!claim) {

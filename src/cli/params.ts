@@ -249,7 +249,7 @@ function countWeights(path: string, positionals: string[], o: { json?: boolean; 
     return 0;
   }
   const lines = [
-    `${path} — safetensors header (${header.size.toLocaleString('en-US')} bytes on disk; no tensor data read)`,
+    `${path} — the safetensors header of a ${header.size.toLocaleString('en-US')}-byte file (no tensor data read)`,
     `  tensors           ${header.entries.length.toLocaleString('en-US')}`,
     ...Object.entries(dtypes).map(([dtype, d]) => `  ${dtype.padEnd(17)} ${d.elements.toLocaleString('en-US')} elements in ${d.tensors} tensor${d.tensors === 1 ? '' : 's'}`),
     `  total             ${total.toLocaleString('en-US')} elements (parameters and buffers alike), ${bytes.toLocaleString('en-US')} bytes of data`,

@@ -215,7 +215,7 @@ class HeaderReader {
       if (this.text[this.pos] !== '"') this.fail('expected a quoted key');
       const key = this.string();
       if (this.depth === 1 && out.size >= this.maxEntries) {
-        throw new ResourceLimitError(`${this.source}: the header lists more than ${this.maxEntries - 1} tensors, the ${LIMITS.tensors.what} of ${limit('tensors').toLocaleString('en-US')}; raise it with ${LIMITS.tensors.raise}`);
+        throw new ResourceLimitError(`${this.source}: the header lists more than ${(this.maxEntries - 1).toLocaleString('en-US')} tensors, the ${LIMITS.tensors.what}; raise it with ${LIMITS.tensors.raise}`);
       }
       if (out.has(key)) {
         throw new MalformedInputError(`${this.source}: duplicate key ${JSON.stringify(key)} in ${where}; the format forbids repeated keys`);

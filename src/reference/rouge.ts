@@ -28,6 +28,7 @@
  * overlapping n-grams and sequences; Tables 5.1 and 6.1 print rouge1, rouge2, rougeL, rougeLSum).
  */
 import { ArgumentError, ShapeError } from '../core/errors.js';
+import { BYTES, checkMemory } from '../core/limits.js';
 
 export interface RougeScore {
   precision: number;
@@ -77,37 +78,60 @@ export function rougeNTokens(t: readonly string[], c: readonly string[], n: numb
   return { precision, recall, fmeasure: fmeasure(precision, recall) };
 }
 
-/** The LCS dynamic-programming table, (|a|+1) × (|b|+1). */
-function lcsTable(a: readonly string[], b: readonly string[]): number[][] {
-  const t = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) t[i][j] = a[i - 1] === b[j - 1] ? t[i - 1][j - 1] + 1 : Math.max(t[i - 1][j], t[i][j - 1]);
-  }
-  return t;
-}
-
+/**
+ * |LCS(a, b)| by the usual recurrence, keeping two rows of the table: O(|a|·|b|) time, O(|b|)
+ * memory — a 30,000-token line needs two rows of 30,001 entries, not a 900-million-entry table.
+ */
 export function lcsLength(a: readonly string[], b: readonly string[]): number {
-  return lcsTable(a, b)[a.length][b.length];
+  const [x, y] = tokenIds(a, b); // integers compare faster than strings in the O(|a|·|b|) loop
+  let previous = new Int32Array(y.length + 1); // row i − 1
+  let current = new Int32Array(y.length + 1); // row i
+  for (let i = 1; i <= x.length; i++) {
+    const xi = x[i - 1];
+    for (let j = 1; j <= y.length; j++) {
+      const up = previous[j];
+      const left = current[j - 1];
+      current[j] = xi === y[j - 1] ? previous[j - 1] + 1 : up > left ? up : left;
+    }
+    [previous, current] = [current, previous];
+  }
+  return previous[y.length];
 }
 
-/** Positions in `ref` of one LCS with `can`, read back as rouge_score's _backtrack_norec does. */
+/** The two token lists as small integers (equal tokens, equal ids). */
+function tokenIds(a: readonly string[], b: readonly string[]): [Int32Array, Int32Array] {
+  const ids = new Map<string, number>();
+  const id = (t: string) => ids.get(t) ?? (ids.set(t, ids.size), ids.size - 1);
+  return [Int32Array.from(a, id), Int32Array.from(b, id)];
+}
+
+/**
+ * Positions in `ref` of one LCS with `can`, read back as rouge_score's _backtrack_norec does. The
+ * read-back needs the whole (|ref|+1) × (|can|+1) table (4 bytes an entry), so its size is checked
+ * against the memory limit first (src/core/limits.ts).
+ */
 function lcsPositions(ref: readonly string[], can: readonly string[]): number[] {
-  const t = lcsTable(ref, can);
+  const w = can.length + 1;
+  checkMemory(`ROUGE-Lsum's LCS table for sentences of ${ref.length} and ${can.length} tokens`, (ref.length + 1) * w * BYTES.int32);
+  const t = new Int32Array((ref.length + 1) * w); // t[i·w + j] = |LCS(ref[0…i), can[0…j))|
+  for (let i = 1; i <= ref.length; i++) {
+    for (let j = 1; j <= can.length; j++) t[i * w + j] = ref[i - 1] === can[j - 1] ? t[(i - 1) * w + j - 1] + 1 : Math.max(t[(i - 1) * w + j], t[i * w + j - 1]);
+  }
   const out: number[] = [];
   let i = ref.length;
   let j = can.length;
   while (i > 0 && j > 0) {
     if (ref[i - 1] === can[j - 1]) {
-      out.unshift(i - 1);
+      out.push(i - 1);
       i--;
       j--;
-    } else if (t[i][j - 1] > t[i - 1][j]) {
+    } else if (t[i * w + j - 1] > t[(i - 1) * w + j]) {
       j--;
     } else {
       i--;
     }
   }
-  return out;
+  return out.reverse();
 }
 
 export function rougeLTokens(t: readonly string[], c: readonly string[]): RougeScore {
@@ -125,6 +149,12 @@ export function rougeLsumSentences(refSents: readonly (readonly string[])[], can
   const m = refSents.reduce((s, x) => s + x.length, 0);
   const n = canSents.reduce((s, x) => s + x.length, 0);
   if (m === 0 || n === 0) return zero;
+  if (refSents.length === 1 && canSents.length === 1) {
+    // One sentence each: the union is one LCS, whose tokens all occur in both texts often enough,
+    // so hits = |LCS| — computed in two rows instead of read back from the whole table.
+    const hits = lcsLength(refSents[0], canSents[0]);
+    return { precision: hits / n, recall: hits / m, fmeasure: fmeasure(hits / n, hits / m) };
+  }
   const left = { r: counts(refSents.flat()), c: counts(canSents.flat()) }; // each token counts at most this often
   let hits = 0;
   for (const r of refSents) {
@@ -152,11 +182,15 @@ export function rougeSentences(text: string): string[] {
 export function rouge(reference: string, prediction: string): RougeScores {
   const t = rougeTokenize(reference);
   const c = rougeTokenize(prediction);
+  const rougeL = rougeLTokens(t, c);
+  // Without a line break each text is one sentence with the same tokens, and Lsum is L (see the
+  // header): reuse it rather than run the O(|t|·|c|) recurrence twice.
+  const oneSentence = !reference.includes('\n') && !prediction.includes('\n') && t.length > 0 && c.length > 0;
   return {
     rouge1: rougeNTokens(t, c, 1),
     rouge2: rougeNTokens(t, c, 2),
-    rougeL: rougeLTokens(t, c),
-    rougeLsum: rougeLsumSentences(rougeSentences(reference).map(rougeTokenize), rougeSentences(prediction).map(rougeTokenize)),
+    rougeL,
+    rougeLsum: oneSentence ? { ...rougeL } : rougeLsumSentences(rougeSentences(reference).map(rougeTokenize), rougeSentences(prediction).map(rougeTokenize)),
   };
 }
 

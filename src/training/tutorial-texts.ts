@@ -16,7 +16,8 @@
  * Errors: TutorialSourceMissingError when the file is absent (names the path and how CI lays it
  * out); TutorialFormatError when it does not hold two texts or the two printed logs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularText } from '../core/files.js';
 import { tutorialPath, tutorialTextLiterals, TutorialTextError } from '../claims/tutorial-text.js';
 
 /** Where the tutorial lives: defined once, in src/claims/tutorial-text.ts (../shared/seeds/ beside the project). */
@@ -67,7 +68,7 @@ export interface PrintedLogs {
 
 function readTutorial(path: string): string {
   if (!existsSync(path)) throw new TutorialSourceMissingError(path);
-  return readFileSync(path, 'utf8');
+  return readRegularText(path, 'textBytes'); // a regular file within the text-file cap (src/core/files.ts)
 }
 
 /**
