@@ -16,8 +16,9 @@ export function readOptionFile<T>(option: string, path: string, read: (path: str
   } catch (e) {
     const why = fileSystemReason(e);
     if (why) throw new FileAccessError(`--${option} ${path}: cannot read the file (${why})`);
-    if (e instanceof FileAccessError && e.message.startsWith(`${path}: `)) throw new FileAccessError(`--${option} ${e.message}`);
-    if (e instanceof ResourceLimitError && e.message.startsWith(`${path} `)) throw new ResourceLimitError(`--${option} ${e.message}`);
+    const aboutPath = e instanceof Error && (e.message.startsWith(`${path}: `) || e.message.startsWith(`${path} `));
+    if (aboutPath && e instanceof FileAccessError) throw new FileAccessError(`--${option} ${e.message}`);
+    if (aboutPath && e instanceof ResourceLimitError) throw new ResourceLimitError(`--${option} ${e.message}`);
     throw e;
   }
 }

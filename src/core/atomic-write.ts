@@ -36,7 +36,8 @@ const lstatOrUndefined = (path: string) => {
   try {
     return lstatSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined; // ENOTDIR: an ancestor is a file, found further up
     throw e;
   }
 };

@@ -155,9 +155,11 @@ class HeaderReader {
   constructor(
     private readonly text: string,
     private readonly source: string,
-    /** Most keys the top-level object may have (tensors plus __metadata__). */
-    private readonly maxEntries = Infinity,
+    /** Most tensors the top-level object may list (__metadata__ does not count). */
+    private readonly maxTensors = Infinity,
   ) {}
+
+  private tensors = 0;
 
   /** Parses the whole text as one JSON value followed only by whitespace. */
   read(): Json {
@@ -214,8 +216,8 @@ class HeaderReader {
       this.skipWhitespace();
       if (this.text[this.pos] !== '"') this.fail('expected a quoted key');
       const key = this.string();
-      if (this.depth === 1 && out.size >= this.maxEntries) {
-        throw new ResourceLimitError(`${this.source}: the header lists more than ${(this.maxEntries - 1).toLocaleString('en-US')} tensors, the ${LIMITS.tensors.what}; raise it with ${LIMITS.tensors.raise}`);
+      if (this.depth === 1 && key !== METADATA_KEY && ++this.tensors > this.maxTensors) {
+        throw new ResourceLimitError(`${this.source}: the header lists more than ${this.maxTensors.toLocaleString('en-US')} tensors, the ${LIMITS.tensors.what}; raise it with ${LIMITS.tensors.raise}`);
       }
       if (out.has(key)) {
         throw new MalformedInputError(`${this.source}: duplicate key ${JSON.stringify(key)} in ${where}; the format forbids repeated keys`);
@@ -367,7 +369,7 @@ function parseHeader(headerBytes: Uint8Array, dataStart: number, dataLength: num
   } catch {
     return bad('header is not valid UTF-8');
   }
-  const header = new HeaderReader(text, source, limit('tensors') + 1).read();
+  const header = new HeaderReader(text, source, limit('tensors')).read();
   if (!isObject(header)) return bad(`header is not a JSON object, got ${render(header)}`);
 
   // --- entries
