@@ -19,41 +19,27 @@
  * "TypeScript speed ÷ PyTorch speed" (> 1: TypeScript is faster); JSON key `ratio`.
  * Benchmarks measure and assert nothing; no spec depends on wall time.
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseArgs, parseChoiceOption, UsageError } from '../../src/cli/args.js';
-import { checkWritable, writeFileAtomic } from '../../src/core/atomic-write.js';
+import { UsageError } from '../../src/cli/args.js';
+import { writeFileAtomic } from '../../src/core/atomic-write.js';
 import { SpecError } from '../../src/core/errors.js';
 import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { BACKEND_ORDER, initBackend, type BackendChoice } from '../../src/core/backend.js';
-import { PROJECT_ROOT } from '../../src/core/claims.js';
 import '../../src/tfjs/index.js';
 import { fusedKernelStatus } from '../../src/tfjs/kernels/training-kernels.js';
+import { BENCH_USAGE, parseBenchArgs, type BenchName } from './args.js';
 import { ATTENTION_SIZES, benchAttention, TILE, type AttentionRow } from './attention.js';
 import { benchGeneration, type GenerationResult } from './generation.js';
 import { load1, machine } from './measure.js';
 import { BATCH, benchTrain, TUTORIAL_CONFIG, type TrainResult } from './tinygpt-train.js';
 import { INSTALL_HINT, runTorch } from './torch.js';
 
-const BENCHMARKS = ['tinygpt-train', 'attention', 'generation'] as const;
-type BenchName = (typeof BENCHMARKS)[number];
-
 const args = (() => {
   try {
-    const parsed = parseArgs(process.argv.slice(2), { json: { type: 'boolean' }, only: { type: 'string', valueName: 'NAME' }, backend: { type: 'string', valueName: 'NAME' }, quick: { type: 'boolean' } }, 'bench');
-    const only = parsed.options.only;
-    if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${BENCHMARKS.join(', ')}, got ${JSON.stringify(only)}`);
-    if (parsed.positionals.length) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
-    // Names are checked here, before the PyTorch anchor runs; availability once the backends start.
-    const backend = parsed.options.backend === undefined ? undefined : parseChoiceOption(parsed.options.backend, 'backend', BACKEND_ORDER);
-    const quick = !!parsed.options.quick;
-    const mode = quick ? 'quick' : only !== undefined ? 'only' : 'full';
-    const outFile = join(PROJECT_ROOT, 'report', mode === 'full' ? 'bench.json' : `bench.${mode}.json`);
-    checkWritable([outFile]);
-    return { json: !!parsed.options.json, only: only as BenchName | undefined, backend, quick, mode, outFile };
+    return parseBenchArgs(process.argv.slice(2));
   } catch (e) {
     if (e instanceof UsageError || e instanceof SpecError) {
-      process.stderr.write(`error: ${e.message}\nusage: npm run bench -- [--json] [--only ${BENCHMARKS.join('|')}] [--backend NAME] [--quick]\n`);
+      process.stderr.write(`error: ${e.message}\n${BENCH_USAGE}\n`);
       process.exit(2);
     }
     throw e;

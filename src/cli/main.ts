@@ -322,7 +322,7 @@ export function isMissingModule(e: unknown, file: string): boolean {
   );
 }
 
-type VerifyModule = { runVerify?: (argv: string[]) => Promise<number> };
+type VerifyModule = { runVerify?: (argv: string[], io: Io) => Promise<number> };
 
 async function runVerifyCommand(argv: string[], io: Io): Promise<number> {
   // A non-literal specifier, so this file type-checks before src/cli/verify.ts exists.
@@ -341,7 +341,7 @@ async function runVerifyCommand(argv: string[], io: Io): Promise<number> {
     io.err('error: src/cli/verify.ts does not export runVerify(argv): Promise<number>');
     return 2;
   }
-  return mod.runVerify(argv);
+  return mod.runVerify(argv, io);
 }
 
 function version(): string {

@@ -27,6 +27,7 @@ import { implementationsOf, runClaim } from '../claims/run.js';
 import { buildCoverage } from '../report/coverage.js';
 import { buildFigures } from '../report/figures.js';
 import { renderHtml, renderMarkdown } from '../report/render.js';
+import type { Io } from './format.js';
 
 export interface ClaimReport {
   id: string;
@@ -150,7 +151,10 @@ function usage(): string {
   return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX]\n  --json        print the report as JSON on stdout instead of the table\n  --out DIR     where to write claims.json (default: report/)\n  --only PREFIX run only claims whose id starts with PREFIX';
 }
 
-export async function runVerify(argv: string[]): Promise<number> {
+/** Standard output and error, for callers that pass no Io. */
+const CONSOLE: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<number> {
   let json = false;
   let out = join(PROJECT_ROOT, 'report');
   let only: string | undefined;
@@ -160,16 +164,16 @@ export async function runVerify(argv: string[]): Promise<number> {
     else if (a === '--out' || a === '--only') {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) {
-        console.error(`error: ${a} needs a value\n${usage()}`);
+        io.err(`error: ${a} needs a value\n${usage()}`);
         return 2;
       }
       if (a === '--out') out = v;
       else only = v;
     } else if (a === '--help' || a === '-h') {
-      console.log(usage());
+      io.out(usage());
       return 0;
     } else {
-      console.error(`error: unknown option ${a}\n${usage()}`);
+      io.err(`error: unknown option ${a}\n${usage()}`);
       return 2;
     }
   }
@@ -180,33 +184,34 @@ export async function runVerify(argv: string[]): Promise<number> {
   const registry = loadClaims().length;
   const report = await verifyClaims(only ? (c) => c.id.startsWith(only) : undefined);
   if (only && report.claims.length === 0) {
-    console.error(`error: no claim id starts with "${only}"`);
+    io.err(`error: no claim id starts with "${only}"`);
     return 2;
   }
   const scope = scopeOf(report, only, registry);
+  report.scope = scope; // --json prints what the file holds
   const written = await writeVerifyReport(report, out, scope);
   const t = report.totals;
   if (json) {
-    console.log(JSON.stringify(report, null, 2));
+    io.out(JSON.stringify(report, null, 2));
   } else {
-    console.log(`transformer-spec verify — tfjs backend: ${report.backend.summary}\n`);
-    console.log(formatTable(report));
-    console.log(
+    io.out(`transformer-spec verify — tfjs backend: ${report.backend.summary}\n`);
+    io.out(formatTable(report));
+    io.out(
       `\n${t.claims} claims (${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata); ${t.runs} implementation runs; ${t.confirmed}/${t.claims} verdicts confirmed in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
     for (const c of report.claims.filter((x) => !x.confirmed)) {
       for (const o of c.outcomes.filter((x) => !x.confirmed)) {
-        console.log(`\n✗ ${c.id} on ${o.impl}${o.impl === 'tfjs' ? `/${o.backend}` : ''}: recorded ${o.recorded}, derived ${o.derived}${o.error ? ` — ${o.error}` : ''}`);
-        for (const ch of o.checks.filter((k) => !k.result.ok)) console.log(`    ${ch.label}: ${ch.result.detail}${ch.correct ? ` | against the correct value: ${ch.correct.result.ok ? 'ok' : ch.correct.result.detail}` : ''}`);
+        io.out(`\n✗ ${c.id} on ${o.impl}${o.impl === 'tfjs' ? `/${o.backend}` : ''}: recorded ${o.recorded}, derived ${o.derived}${o.error ? ` — ${o.error}` : ''}`);
+        for (const ch of o.checks.filter((k) => !k.result.ok)) io.out(`    ${ch.label}: ${ch.result.detail}${ch.correct ? ` | against the correct value: ${ch.correct.result.ok ? 'ok' : ch.correct.result.detail}` : ''}`);
       }
     }
     if (scope.kind === 'degraded') {
       const first = scope.couldNotRun[0];
-      console.log(`\n${new Set(scope.couldNotRun.map((x) => x.id)).size} claims could not be evaluated (first: ${first.id} on ${first.impl}: ${first.error}); this degraded report is written beside the full one, which is left as it was`);
+      io.out(`\n${new Set(scope.couldNotRun.map((x) => x.id)).size} claims could not be evaluated (first: ${first.id} on ${first.impl}: ${first.error}); this degraded report is written beside the full one, which is left as it was`);
     } else if (scope.kind === 'subset') {
-      console.log(`\n--only ${scope.only}: ${scope.claims} of ${scope.registry} claims; written beside the full report, which is left as it was`);
+      io.out(`\n--only ${scope.only}: ${scope.claims} of ${scope.registry} claims; written beside the full report, which is left as it was`);
     }
-    console.log(`\nreport written to ${written.join(', ')}`);
+    io.out(`\nreport written to ${written.join(', ')}`);
   }
   return t.confirmed === t.claims ? 0 : 1;
 }
