@@ -10,7 +10,7 @@ import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { checkTokens } from '../reference/tiny-models.js';
 import { layerNorm, linear, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { embeddingForTraining, layerNormForTraining, linearForTraining } from './training-ops.js';
+import { embeddingForTraining, layerNormForTraining, linearForTraining } from './training/training-ops.js';
 import { block, type TfBlockParams, type TfTrainingMode } from './transformer-block.js';
 
 export interface TfTinyModelParams {

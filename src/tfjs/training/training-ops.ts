@@ -33,7 +33,7 @@
  *     stream from tf.dropout's, equally seeded and reproducible);
  *   - softmax's gradient by the tape multiplies by a broadcast column in rank 4, a slow path on
  *     wasm (1.4 ms for 32 × 4 × 16 × 16); on a 2-D view the same product takes ~0.05 ms.
- * On the wasm backend most of these run as fused kernels instead (src/tfjs/kernels/training-kernels.ts,
+ * On the wasm backend most of these run as fused kernels instead (src/tfjs/training/kernels/training-kernels.ts,
  * written in assembly/training-kernels.ts): attention of all heads from one packed q/k/v projection,
  * layer norm, GELU, column sums, transposes, dropout masks and AdamW, each one pass over its data;
  * the composite ops below remain the path of every other backend and the reference the fused
@@ -44,11 +44,11 @@
  * Shapes: x (… × in), W (out × in), b (out), y (… × out); idx (B × T) ids, E (V × C), y (B × T × C).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { RangeArgumentError, ShapeError } from '../core/errors.js';
-import { formatShape } from '../core/shape.js';
-import { causalBias } from './masks.js';
+import { RangeArgumentError, ShapeError } from '../../core/errors.js';
+import { formatShape } from '../../core/shape.js';
+import { causalBias } from '../masks.js';
 import { fusedAttention, fusedColumnSum, fusedConcatRows, fusedDropoutMask, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedPackedAttention, fusedTranspose } from './kernels/training-kernels.js';
-import type { TfLayerNormParams, TfLinearParams } from './layers.js';
+import type { TfLayerNormParams, TfLinearParams } from '../layers.js';
 
 /**
  * Σ over rows of a (N × C) matrix, as the product 1ᵀ t: (1 × N)(N × C) → (C). Asked with
@@ -286,7 +286,7 @@ function mulberryMask(n: number, p: number, seed: number): Float32Array {
  * All heads of (self-)attention for the training path, on the projections q (B × Tq × H·hs) and
  * k, v (B × Tk × H·hs): weights softmax(q kᵀ/√hs + causal 0/−∞ bias) by head, dropout on the weights
  * (mask from dropoutMask, laid out B × H × Tq × Tk), times v; the heads merged back, (B × Tq × H·hs).
- * On wasm one fused kernel does it (src/tfjs/kernels/training-kernels.ts); elsewhere, and for a
+ * On wasm one fused kernel does it (src/tfjs/training/kernels/training-kernels.ts); elsewhere, and for a
  * causal mask with Tq ≠ Tk, the composite ops below: 1/√hs folded into q, the bias added, the
  * Softmax kernel with its gradient on a 2-D view, batched products with explicit transposes. A
  * causal row always keeps its diagonal, so no row is fully masked.
