@@ -25,7 +25,8 @@ import '../../src/tfjs/index.js';
 import { createAdamW } from '../../src/tfjs/adamw.js';
 import { FUSED_KERNELS_ENV, fusedAttention, fusedColumnSum, fusedDropoutMask, fusedKernelsActive, rereadFusedKernelsEnv, fusedKernelStatus, fusedTranspose, withoutFusedKernels } from '../../src/tfjs/training/kernels/training-kernels.js';
 import { TRAINING_KERNELS_PLAIN, TRAINING_KERNELS_SHARED } from '../../src/tfjs/training/kernels/training-kernels.wasm.js';
-import { attentionForTraining, dropoutMask, dropoutMaskTensor, selfAttentionForTraining, geluForTraining, layerNormForTraining } from '../../src/tfjs/training/training-ops.js';
+import { dropoutMask } from '../../src/core/random.js';
+import { attentionForTraining, dropoutMaskTensor, selfAttentionForTraining, geluForTraining, layerNormForTraining } from '../../src/tfjs/training/training-ops.js';
 import { wasmSections } from '../_helpers/wasm-binary.js';
 import { uniformTensor } from '../_helpers/tensors.js';
 

@@ -18,7 +18,7 @@ import { compareNested, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
 import { gelu } from '../../src/reference/activations.js';
 import { float64 } from '../../src/reference/field.js';
 import '../../src/tfjs/index.js';
-import { activation, layerNorm, linear } from '../../src/tfjs/layers.js';
+import { activation, layerNorm, linear } from '../../src/tfjs/index.js';
 import { causalBias, causalMask } from '../../src/tfjs/masks.js';
 import { softmaxUnchecked } from '../../src/tfjs/softmax.js';
 import { batchedProductForTraining, columnSum, dropoutForTraining, erfRational, geluForTraining, layerNormForTraining, linearForTraining, softmaxForTraining } from '../../src/tfjs/training/training-ops.js';

@@ -16,7 +16,10 @@ import { formatShape } from '../core/shape.js';
 import type { Activation } from '../reference/activations.js';
 import { causalMask } from './masks.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
-import { activation, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
+import { activation } from './activations.js';
+import { feedForward, type TfFeedForwardParams } from './feed-forward.js';
+import { layerNorm, type TfLayerNormParams } from './layer-norm.js';
+import { linear, type TfLinearParams } from './linear.js';
 import { attentionForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining, selfAttentionForTraining } from './training/training-ops.js';
 
 const trainingActivation = (x: tf.Tensor, kind: Activation): tf.Tensor => (kind === 'gelu' ? (geluForTraining(x) as tf.Tensor) : activation(x, kind));
