@@ -26,7 +26,7 @@ import { SpecError } from '../../src/core/errors.js';
 import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { BACKEND_ORDER, initBackend, type BackendChoice } from '../../src/core/backend.js';
 import '../../src/tfjs/index.js';
-import { fusedKernelStatus } from '../../src/tfjs/kernels/training-kernels.js';
+import { fusedKernelStatus } from '../../src/tfjs/training/kernels/training-kernels.js';
 import { BENCH_USAGE, parseBenchArgs, type BenchName } from './args.js';
 import { ATTENTION_SIZES, benchAttention, TILE, type AttentionRow } from './attention.js';
 import { benchGeneration, type GenerationResult } from './generation.js';
