@@ -60,7 +60,8 @@ describe('sinusoidal encodings', () => {
    * "Distinct" has to mean more than "not bit-equal": tfjs may move every entry by
    * TFJS_VS_REFERENCE.positionalEncoding.atol, so two rows are safely distinct only when some
    * coordinate differs by more than twice that. Over positions 0…2048 this holds for every even
-   * d ≥ 4 (closest pair at d = 4: positions 117 and 2002, 3.1e-2 apart); d = 2 does not — see below.
+   * d ≥ 4 (closest pair at d = 4: positions 117 and 2002, 3.1e-2 apart), and for d = 2 only because
+   * tfjs takes its angles from float64 (src/core/angle-tables.ts) — see below.
    */
   const separation = 2 * TFJS_VS_REFERENCE.positionalEncoding.atol;
   const farApart = (a: number[], b: number[]) => a.some((x, i) => Math.abs(x - b[i]) > separation);
@@ -90,11 +91,15 @@ describe('sinusoidal encodings', () => {
     }
   });
 
-  it('with d = 2 rows stop being distinguishable in float32: positions 1237 and 1947 are 4.3e-5 apart', () => {
-    // (sin p, cos p) revisits the circle: 710 rad is within 6e-5 of a multiple of 2π.
+  it('with d = 2 positions 1237 and 1947 are only 4.3e-5 apart, and tfjs still tells them apart: its angles come from float64', () => {
+    // (sin p, cos p) revisits the circle: 710 rad is within 6e-5 of a multiple of 2π. Formed in
+    // float32, p·ω was off by up to 1.2e-4 at p ≤ 2048 (the old tolerance): more than the gap.
     const [a, b] = R.sinusoidalEncoding([1237, 1947], 2);
-    expect(linf(a, b)).toBeLessThan(separation);
-    expect(linf(a, b)).toBeGreaterThan(0);
+    expect(linf(a, b)).toBeCloseTo(4.27e-5, 6);
+    expect(linf(a, b)).toBeGreaterThan(separation);
+    const [ta, tb] = tfPe([1237, 1947], 2);
+    expect(linf(ta, tb)).toBeGreaterThan(separation);
+    expect(compareNested([ta, tb], [a, b], TFJS_VS_REFERENCE.positionalEncoding).ok).toBe(true);
   });
 
   /** M_k · PE(pos): pair i = (sin a, cos a) rotated to (sin(a + kω_i), cos(a + kω_i)). */

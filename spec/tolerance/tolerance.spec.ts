@@ -249,7 +249,7 @@ describe(`discrimination: each TFJS_VS_REFERENCE bound rejects a known near-miss
       const truth = R.sinusoidalEncoding(n, d); // (n × d)
       const right = tfArray(() => T.sinusoidalEncoding(n, d)); // (n × d)
       const swapped = right.map((row) => row.map((_, j) => row[j ^ 1])); // columns 2i ↔ 2i+1: cos first
-      expect(compareNested(right, truth, TFJS_VS_REFERENCE.positionalEncoding).ok).toBe(true); // float32 angles
+      expect(compareNested(right, truth, TFJS_VS_REFERENCE.positionalEncoding).ok).toBe(true); // float64 angles, float32 values
       // position 0 alone already differs by 1 (sin 0 = 0 vs cos 0 = 1)
       expect(compareNested(swapped, truth, TFJS_VS_REFERENCE.positionalEncoding).ok).toBe(false);
     });
@@ -265,7 +265,7 @@ describe(`discrimination: each TFJS_VS_REFERENCE bound rejects a known near-miss
       const right = tfArray(() => T.rope(t, { pairing }));
       const wrong = tfArray(() => T.rope(t, { pairing: other }));
       t.dispose();
-      expect(compareNested(right, truth, TFJS_VS_REFERENCE.rope).ok).toBe(true); // float32 rotation angles
+      expect(compareNested(right, truth, TFJS_VS_REFERENCE.rope).ok).toBe(true); // float64 angles, float32 rotation
       expect(compareNested(wrong, truth, TFJS_VS_REFERENCE.rope).ok).toBe(false);
     });
   });

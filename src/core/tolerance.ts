@@ -147,14 +147,14 @@ export const TFJS_VS_REFERENCE = {
     'four projections and two attention matmuls chained (inner dims ≤ 32): each adds attention-sized error',
   ),
   positionalEncoding: tol(
-    2e-4,
+    1e-7,
     0,
-    'float32 argument rounding: pos·ω is rounded to 2^-24 relative, so at pos ≤ 2048 the angle is off by ≤ 1.2e-4 and sin/cos by the same',
+    'sin and cos of the float64 angle pos·ω (src/core/angle-tables.ts), rounded once to float32: ≤ 2^-25 ≈ 3e-8 for values in [−1, 1], at any position',
   ),
   rope: tol(
-    5e-4,
-    1e-4,
-    'rotation angles pos·θ rounded in float32 (≤ 1.2e-4 at pos ≤ 2048) times |x| ≤ 4',
+    2e-6,
+    1e-6,
+    'cos/sin tables from float64 angles (src/core/angle-tables.ts) rounded once, then x·cos − y·sin in float32: a few roundings of |x| ≤ 4, at any position',
   ),
   gradient: tol(1e-4, 1e-3, 'gradients chain the forward error through softmax Jacobians; STYLE.md gradient bound 1e-4'),
 } as const satisfies Record<string, Tolerance>;

@@ -5,12 +5,15 @@
  *   y = x / √(mean(x², last axis) + ε) · γ
  *
  * Inputs may have any leading (batch, time) dimensions; the last one is the feature axis.
- * Everything runs inside tf.tidy; the caller owns the returned tensor.
+ * Everything runs inside tf.tidy; the caller owns the returned tensor. As LayerNorm, each row is
+ * first divided by s = max(max|x|, 1) and ε by s² (rowScale; src/core/numeric-conventions.ts,
+ * rule 3c), so mean(x²) cannot overflow float32; rows within [−1, 1] are unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import { assertRmsNormArgs, RMS_NORM_EPS } from '../reference/rms-norm.js';
+import { rowScale } from './layer-norm.js';
 
 /** The reference's RmsNormParams, as a tensor: weight γ (C). */
 export interface TfRmsNormParams {
@@ -22,8 +25,10 @@ export function rmsNorm(x: tf.Tensor, p: TfRmsNormParams, eps = RMS_NORM_EPS, na
   if (p.weight.rank !== 1) throw new ShapeError(`${name}: weight must be 1-D (C), got shape ${formatShape(p.weight.shape)}`, 'BAD_RANK');
   assertRmsNormArgs(x.shape[x.rank - 1]!, p.weight.shape[0]!, eps, name);
   return tf.tidy(() => {
-    const meanSquare = tf.mean(tf.square(x), -1, true); // (… × 1): (1/C) Σ x_c²
-    const rms = tf.sqrt(tf.add(meanSquare, eps)); // (… × 1)
-    return tf.mul(tf.div(x, rms), p.weight); // (… × C) · (C)
+    const s = rowScale(x); // (… × 1), ≥ 1
+    const y = tf.div(x, s); // (… × C), |y| ≤ 1
+    const meanSquare = tf.mean(tf.square(y), -1, true); // (… × 1): (1/C) Σ x_c² / s²
+    const rms = tf.sqrt(tf.add(meanSquare, tf.div(eps, tf.square(s)))); // (… × 1): rms / s
+    return tf.mul(tf.div(y, rms), p.weight); // (… × C) · (C)
   });
 }

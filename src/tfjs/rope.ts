@@ -1,8 +1,15 @@
 /**
  * Rotary position embedding in TensorFlow.js (float32); same formula, pairings and checks as
  * src/reference/rope.ts: pair (a, b) at position p is rotated by p·θ_i, θ_i = base^{−2i/d}.
+ *
+ * The angles p·θ_i and their cos and sin are computed in float64 on the host (sinusoidTables,
+ * src/core/angle-tables.ts; src/core/numeric-conventions.ts rule 3d) and uploaded as tables: only
+ * the rotation itself runs in float32, so positions of 10^7 or 10^8 rotate by the reference's
+ * angles (forming p·θ in float32 was off by 7.1e-2 at 10^7 and 0.83 at 10^8, d = 64).
+ * Shapes: x (n × d), cos and sin (n × d/2).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { inverseFrequencies, sinusoidTables } from '../core/angle-tables.js';
 import { ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { RopeOptions } from '../reference/rope.js';
@@ -15,10 +22,9 @@ export function rope(x: tf.Tensor, options: RopeOptions = {}): tf.Tensor2D {
   const proxy = Array.from({ length: x.shape[0] }, () => new Array(x.shape[1]).fill(0));
   const { n, d, positions, base, pairing } = checkRopeArgs(proxy, options);
   assertFinite(x, 'x');
-  const theta = Array.from({ length: d / 2 }, (_, i) => 1 / Math.pow(base, (2 * i) / d));
+  const t = sinusoidTables(positions, inverseFrequencies(d, base)); // (n × d/2) each, float64 → float32
   return tf.tidy(() => {
-    const angle = tf.mul(tf.tensor2d(positions, [n, 1]), tf.tensor2d(theta, [1, d / 2])); // (n × d/2)
-    const [c, s] = [tf.cos(angle), tf.sin(angle)];
+    const [c, s] = [tf.tensor2d(t.cos, [n, d / 2]), tf.tensor2d(t.sin, [n, d / 2])]; // (n × d/2)
     if (pairing === 'interleaved') {
       const xy = tf.reshape(x, [n, d / 2, 2]); // (n × d/2 × 2): pairs (2i, 2i+1)
       const [a, b] = tf.unstack(xy, 2); // (n × d/2) each
