@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendReport } from '../core/backend.js';
 import type { ImplName } from '../core/claims.js';
+import { checkInputValues, checkReadBack } from '../core/numeric-conventions.js';
 import { shapeOf, type Matrix } from '../core/shape.js';
 import { bignumber, float64, HIGH_PRECISION_DIGITS, type Field } from '../reference/field.js';
 import { finiteDifferenceGradient } from '../reference/finite-difference.js';
@@ -15,7 +16,7 @@ import { learnedPositionalEmbedding as refLearned } from '../reference/learned-p
 import { matMulWith } from '../reference/linear-algebra.js';
 import { multiHeadAttentionWith, type MultiHeadOptions, type MultiHeadParams, type MultiHeadResult } from '../reference/multi-head-attention.js';
 import { ropeWith, type RopeOptions } from '../reference/rope.js';
-import { scaledDotProductAttentionWith, type AttentionOptions, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
+import { checkAttentionRange, resolveScale, scaledDotProductAttentionWith, type AttentionOptions, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
 import { sinusoidalEncodingWith, type PositionalEncodingOptions } from '../reference/sinusoidal-encoding.js';
 import { softmaxWith, type SoftmaxAxis } from '../reference/softmax.js';
 import * as T from '../tfjs/index.js'; // also registers tfjs-core's gradients
@@ -141,12 +142,15 @@ function mapLeaves(tree: unknown, f: (v: number) => unknown): unknown {
   return tree;
 }
 
-/** Parameter tree of numbers → the same tree of tensors (vectors → 1-D, matrices → 2-D). */
-function treeToTensors(tree: unknown): unknown {
-  if (Array.isArray(tree) && typeof tree[0] === 'number') return tf.tensor1d(tree as number[]);
-  if (Array.isArray(tree) && Array.isArray(tree[0]) && typeof tree[0][0] === 'number') return tf.tensor2d(tree as number[][]);
-  if (Array.isArray(tree)) return Array.from(tree, (v) => (v === undefined ? undefined : treeToTensors(v)));
-  if (tree && typeof tree === 'object') return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, treeToTensors(v)]));
+/** Parameter tree of numbers → the same tree of tensors (vectors → 1-D, matrices → 2-D), each checked on the host first. */
+function treeToTensors(tree: unknown, name = 'parameters'): unknown {
+  if (Array.isArray(tree) && typeof tree[0] === 'number') {
+    checkInputValues(tree as number[], name);
+    return tf.tensor1d(tree as number[]);
+  }
+  if (Array.isArray(tree) && Array.isArray(tree[0]) && typeof tree[0][0] === 'number') return t2(tree as number[][], name);
+  if (Array.isArray(tree)) return Array.from(tree, (v, i) => (v === undefined ? undefined : treeToTensors(v, `${name}[${i}]`)));
+  if (tree && typeof tree === 'object') return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, treeToTensors(v, `${name}.${k}`)]));
   return tree;
 }
 
@@ -165,14 +169,27 @@ function viaTensors<R>(f: () => R): R {
   return result;
 }
 
-function toArrays(x: unknown): unknown {
-  if (x instanceof tf.Tensor) return x.arraySync();
-  if (Array.isArray(x)) return x.map(toArrays);
-  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toArrays(v)]));
+/**
+ * Tensors read back as arrays, each refused if it holds NaN or ±∞: the inputs were checked, so a
+ * float32 overflow happened on the device (src/core/numeric-conventions.ts, rule 4); −∞ is allowed
+ * in attention's `masked` step, where it means "masked".
+ */
+function toArrays(x: unknown, name = 'result'): unknown {
+  if (x instanceof tf.Tensor) {
+    const values = x.arraySync();
+    checkReadBack(values as number[], name, { allowNegInf: name.endsWith('.masked') });
+    return values;
+  }
+  if (Array.isArray(x)) return x.map((v, i) => toArrays(v, `${name}[${i}]`));
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toArrays(v, `${name}.${k}`)]));
   return x;
 }
 
-const t2 = (m: number[][]) => tf.tensor2d(m);
+/** Upload of a matrix, after the host checks every implementation runs (numeric-conventions rules 1 and 3a). */
+const t2 = (m: number[][], name = 'x', o: { allowNegInf?: boolean } = {}) => {
+  checkInputValues(m, name, o);
+  return tf.tensor2d(m);
+};
 
 export function tfjsImpl(report: BackendReport): ArrayImpl<number> {
   return {
@@ -181,8 +198,11 @@ export function tfjsImpl(report: BackendReport): ArrayImpl<number> {
     F: float64,
     lift: (m) => m.map((r) => [...r]),
     matMul: (a, b) => viaTensors(() => tf.matMul(t2(a), t2(b))) as unknown as number[][],
-    softmax: (x, axis = -1) => viaTensors(() => T.softmax(t2(x), axis)) as unknown as number[][],
-    attention: (q, k, v, o) => viaTensors(() => T.scaledDotProductAttention(t2(q), t2(k), t2(v), o)) as unknown as AttentionSteps<number[][]>,
+    softmax: (x, axis = -1) => viaTensors(() => T.softmax(t2(x, 'x', { allowNegInf: true }), axis)) as unknown as number[][],
+    attention: (q, k, v, o) => {
+      checkAttentionRange(q, k, v, resolveScale(o?.scale, q[0]?.length ?? 1)); // rule 3b, on the host as the reference does
+      return viaTensors(() => T.scaledDotProductAttention(t2(q, 'q'), t2(k, 'k'), t2(v, 'v'), o)) as unknown as AttentionSteps<number[][]>;
+    },
     multiHeadAttention: (xQ, xKV, p, o) =>
       viaTensors(() => {
         const tp = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Array.isArray(v[0]) ? t2(v as number[][]) : tf.tensor1d(v as number[])]));

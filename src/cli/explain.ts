@@ -23,7 +23,8 @@ import { EXACT, PRINTED_SLACK, isClose, matchesPrinted, printedDecimals } from '
 import { bignumber, evaluateClosedForm } from '../reference/field.js';
 import * as hp from '../reference/high-precision.js';
 import { matMul } from '../reference/linear-algebra.js';
-import { checkAttentionShapes, resolveScale, scaledDotProductAttention, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
+import { checkAttentionRange, checkAttentionShapes, resolveScale, scaledDotProductAttention, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
+import { checkReadBack } from '../core/numeric-conventions.js';
 import { BYTES } from '../core/limits.js';
 import { checkEncodingArgs, checkEncodingSize, sinusoidalEncoding } from '../reference/sinusoidal-encoding.js';
 import {
@@ -160,6 +161,7 @@ async function explainAttention(argv: readonly string[], io: Io): Promise<number
   if (tokens && tokens.length !== nK) throw new UsageError(`--tokens has ${tokens.length} names but k has ${nK} rows (one name per key token)`);
   const options = { scale: !o['no-scale'], mask: o.causal ? ('causal' as const) : null };
   const factor = resolveScale(options.scale, dK);
+  checkAttentionRange(q, k, v, factor); // float32's range, on the host, for every backend (numeric-conventions rules 3a, 3b)
 
   let steps: AttentionSteps<number[][]>;
   let backendName: string = backend;
@@ -228,13 +230,13 @@ async function attentionOnTfjs(
   try {
     const steps = tfAttention(inputs[0], inputs[1], inputs[2], options);
     try {
-      return {
-        scores: steps.scores.arraySync() as number[][],
-        scaled: steps.scaled.arraySync() as number[][],
-        masked: steps.masked.arraySync() as number[][],
-        weights: steps.weights.arraySync() as number[][],
-        output: steps.output.arraySync() as number[][],
+      // Read back; a NaN or ±∞ here came from float32 overflow and is refused by name (rule 4).
+      const read = (name: keyof typeof steps) => {
+        const m = steps[name].arraySync() as number[][];
+        checkReadBack(m, name, { allowNegInf: name === 'masked' });
+        return m;
       };
+      return { scores: read('scores'), scaled: read('scaled'), masked: read('masked'), weights: read('weights'), output: read('output') };
     } finally {
       tf.dispose([steps.scores, steps.scaled, steps.masked, steps.weights, steps.output]);
     }

@@ -15,6 +15,7 @@
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { RangeArgumentError } from '../core/errors.js';
 import { checkMemory } from '../core/limits.js';
+import { checkReadBack } from '../core/numeric-conventions.js';
 import { tinyBufferCount, tinyForwardBytes, tinyParameterCount, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
 import { tinyModel as referenceModel } from '../reference/tiny-models.js';
@@ -201,7 +202,12 @@ async function forwardOnTfjs(
   try {
     const out = tinyModel(kind, config, params, idx, targets);
     try {
-      return { logits: out.logits.arraySync() as number[][][], ...(out.loss ? { loss: out.loss.dataSync()[0] } : {}) };
+      // Read back; NaN or ±∞ here means float32 overflowed on the device: refused by name (numeric-conventions rule 4).
+      const logits = out.logits.arraySync() as number[][][];
+      checkReadBack(logits, 'logits');
+      const loss = out.loss ? out.loss.dataSync()[0] : undefined;
+      if (loss !== undefined) checkReadBack(loss, 'loss');
+      return { logits, ...(loss === undefined ? {} : { loss }) };
     } finally {
       tf.dispose([out.logits, ...(out.loss ? [out.loss] : [])]);
     }

@@ -17,6 +17,7 @@
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { seededRng } from '../core/random.js';
 import { BYTES, checkMemory } from '../core/limits.js';
+import { checkReadBack } from '../core/numeric-conventions.js';
 import { tinyForwardBytes, validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
 import { checkTemperature, checkTopK, checkTopP, generateTokens, type SamplingOptions } from '../reference/sampling.js';
@@ -106,7 +107,13 @@ export async function runGenerate(argv: readonly string[], io: Io): Promise<numb
     const { tinyGptNextLogits, distributionOf } = await import('../tfjs/sampling.js');
     const params = tfjsTinyParams(weights);
     try {
-      tokens = run(tinyGptNextLogits(config, params), greedy ? undefined : distributionOf(sampling));
+      const next = tinyGptNextLogits(config, params);
+      const checked = (context: number[]) => {
+        const z = next(context);
+        checkReadBack(z, 'next-token logits'); // float32 overflow on the device: refused by name (numeric-conventions rule 4)
+        return z;
+      };
+      tokens = run(checked, greedy ? undefined : distributionOf(sampling));
     } finally {
       tf.dispose(params as unknown as TensorContainer);
     }

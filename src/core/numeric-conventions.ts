@@ -23,9 +23,10 @@
  *    (a) An input beyond it — which float32 would round to ±∞ — is a Float32RangeError, on every
  *        implementation (`checkFloat32Values`): the float64 reference could compute with it, but
  *        tfjs could not, and the two must not answer differently.
- *    (b) Attention scores: |s_ij| ≤ |scale| · Σ_c |q_ic| |k_jc| (every partial sum of the product
- *        is bounded by the same sum, whatever the order of accumulation). When that bound passes
- *        FLOAT32_MAX for some (i, j), the request is refused with Float32RangeError on every
+ *    (b) Attention scores: |s_ij| ≤ Σ_c |q_ic| |k_jc| before scaling and |scale| times that after
+ *        (every partial sum of the product is bounded by the same sum, whatever the order of
+ *        accumulation). When max(1, |scale|) · Σ_c |q_ic| |k_jc| passes FLOAT32_MAX for some (i, j),
+ *        the request is refused with Float32RangeError on every
  *        implementation (`checkScoreBound`, computed in float64 on the host) — e.g. q = [1e20, 0]
  *        against k = [1e20, 0]: the score 1e40 has no float32 value. Below the bound no score
  *        overflows in float32, and softmax's max-shift keeps every exponent ≤ 0.
@@ -101,8 +102,8 @@ export function checkInputValues(values: Nested, name: string, o: { allowNegInf?
 }
 
 /**
- * Rule 3b: refuses attention whose scores could leave float32's range, by the bound
- * |s_ij| ≤ |scale| · Σ_c |q_ic| |k_jc|, computed in float64.
+ * Rule 3b: refuses attention whose scores (before or after scaling) could leave float32's range,
+ * by the bound max(1, |scale|) · Σ_c |q_ic| |k_jc|, computed in float64.
  * @throws Float32RangeError naming the first (i, j) and the bound
  */
 export function checkScoreBound(q: readonly (readonly number[])[], k: readonly (readonly number[])[], scale: number, name = 'attention scores'): void {
@@ -110,10 +111,10 @@ export function checkScoreBound(q: readonly (readonly number[])[], k: readonly (
     for (let j = 0; j < k.length; j++) {
       let bound = 0;
       for (let c = 0; c < q[i].length; c++) bound += Math.abs(q[i][c]) * Math.abs(k[j][c]);
-      bound *= Math.abs(scale);
-      if (!(bound <= FLOAT32_MAX)) {
+      const largest = bound * Math.max(1, Math.abs(scale)); // the scores, then the scaled scores
+      if (!(largest <= FLOAT32_MAX)) {
         throw new Float32RangeError(
-          `${name}: the score of query ${i} and key ${j} can reach ${bound.toPrecision(3)} (|scale| · Σ|q||k|), beyond float32's range (3.4028235e38); every implementation refuses it rather than answer differently (src/core/numeric-conventions.ts, rule 3b)`,
+          `${name}: the score of query ${i} and key ${j} can reach ${largest.toPrecision(3)} (Σ|q||k| = ${bound.toPrecision(3)}, scale ${scale.toPrecision(3)}), beyond float32's range (3.4028235e38); every implementation refuses it rather than answer differently (src/core/numeric-conventions.ts, rule 3b)`,
         );
       }
     }

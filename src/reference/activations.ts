@@ -8,9 +8,14 @@
  *
  * The two GELUs are different functions (they differ by up to 4.7e-4, at |x| ≈ 2.7) and have
  * different names on purpose; the discrimination specs prove the tolerances tell them apart.
+ *
+ * Inputs must be finite and within float32's range: NaN and ±∞ are a NonFiniteError, as for
+ * softmax (src/core/numeric-conventions.ts, rule 1). Over that range every implementation agrees
+ * (for x ≫ 1, GELU(x) = x; tanh-GELU's x³ overflows float32 into tanh(∞) = 1, the same limit).
  */
 import type { Matrix } from '../core/shape.js';
-import { float64, type Field } from './field.js';
+import { checkInputValues } from '../core/numeric-conventions.js';
+import { asNumbers, float64, type Field } from './field.js';
 
 export type Activation = 'relu' | 'gelu' | 'gelu-tanh';
 
@@ -36,6 +41,7 @@ function piOf<S>(F: Field<S>): S {
 
 export function applyActivationWith<S>(F: Field<S>, x: Matrix<S>, kind: Activation): Matrix<S> {
   const f = activationWith(F, kind);
+  checkInputValues(asNumbers(F, x), `${kind} input`);
   return x.map((row) => row.map(f));
 }
 

@@ -6,14 +6,20 @@
  *
  * The log-sum-exp subtracts the row maximum first. If every target is ignored the mean is 0/0;
  * PyTorch returns NaN there, this returns a named error instead.
+ *
+ * Logits must be finite and within float32's range (NaN and ±∞: NonFiniteError, as for softmax);
+ * a loss whose terms sum past float32's range (logits ±3e38 apart) is a Float32RangeError, as
+ * tfjs's float32 sum would be +∞ (src/core/numeric-conventions.ts, rules 1 and 3e).
  */
 import { ArgumentError, RangeArgumentError } from '../core/errors.js';
 import type { Matrix } from '../core/shape.js';
-import { float64, type Field } from './field.js';
+import { checkFloat32Result, checkInputValues } from '../core/numeric-conventions.js';
+import { asNumbers, float64, type Field } from './field.js';
 
 export function crossEntropyWith<S>(F: Field<S>, logits: Matrix<S>, targets: readonly number[], ignoreIndex = -100): S {
   if (logits.length !== targets.length) throw new ArgumentError(`cross-entropy: ${logits.length} rows of logits but ${targets.length} targets`);
   const V = logits[0]?.length ?? 0;
+  checkInputValues(asNumbers(F, logits), 'cross-entropy logits');
   let total = F.zero;
   let count = 0;
   targets.forEach((t, i) => {
@@ -27,6 +33,7 @@ export function crossEntropyWith<S>(F: Field<S>, logits: Matrix<S>, targets: rea
     count += 1;
   });
   if (count === 0) throw new ArgumentError(`cross-entropy: every target is the ignore index ${ignoreIndex}, so the mean loss is undefined`);
+  checkFloat32Result(F.toNumber(total), 'cross-entropy: the sum of the per-position losses'); // every term ≥ 0: the sum bounds every partial sum
   return F.div(total, F.from(count));
 }
 

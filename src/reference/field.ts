@@ -144,3 +144,11 @@ export function evaluateClosedForm(expr: string): BigNumber {
   }
   return v as unknown as BigNumber;
 }
+
+/**
+ * A matrix of field values as plain numbers (float64 values as they are, BigNumbers rounded), for
+ * the checks of src/core/numeric-conventions.ts that every implementation runs on the same numbers.
+ */
+export function asNumbers<S>(F: Field<S>, m: readonly (readonly S[])[]): number[][] {
+  return F.name === 'float64' ? (m as unknown as number[][]) : m.map((row) => row.map((x) => F.toNumber(x)));
+}

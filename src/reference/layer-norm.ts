@@ -8,10 +8,15 @@
  * The interview deck writes the simplified x̂ = (x − μ)/σ: that is this layer with ε = 0, γ = 1,
  * β = 0 (`layerNormSimplified`). Shapes: x (n × C) → (n × C); γ, β (C). Each row is normalised on
  * its own: other tokens and other sequences never enter (contrast BatchNorm).
+ *
+ * Inputs must be finite and within float32's range: NaN and ±∞ are a NonFiniteError, as for
+ * softmax (src/core/numeric-conventions.ts, rule 1); tfjs agrees with this over the whole float32
+ * range (rule 3c).
  */
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
-import { float64, type Field } from './field.js';
+import { checkInputValues } from '../core/numeric-conventions.js';
+import { asNumbers, float64, type Field } from './field.js';
 
 export interface LayerNormParams<S> {
   weight: S[];
@@ -29,6 +34,7 @@ export function normaliseRowWith<S>(F: Field<S>, row: S[], eps: S): S[] {
 
 export function layerNormWith<S>(F: Field<S>, x: Matrix<S>, p: LayerNormParams<S> | null, eps = 1e-5, name = 'layerNorm'): Matrix<S> {
   const [, C] = assertMatrix(x, `${name} input`, { finite: false });
+  checkInputValues(asNumbers(F, x), `${name} input`);
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${name}: eps must be a finite number ≥ 0, got ${eps}`);
   if (p && (p.weight.length !== C || p.bias.length !== C)) {
     throw new ShapeError(`${name}: weight and bias must have ${C} entries (one per feature), got ${p.weight.length} and ${p.bias.length}`);

@@ -17,10 +17,16 @@
  * `maskValue`: what masked scores become before softmax: −∞ (default, exact zero weight) or a large
  * negative number such as −1e9 (weight e^{−1e9} = 0 in float, but a fully masked row becomes
  * uniform instead of zero — see the edge-case specs).
+ *
+ * Inputs must be finite and within float32's range, and scores whose bound |scale|·Σ|q||k| passes
+ * float32's largest value are refused with Float32RangeError — by every implementation, so that
+ * q = [1e20, 0] against k = [1e20, 0] is one named error, not [1, 0] here and [∞, 1] on tfjs
+ * (src/core/numeric-conventions.ts, rules 1, 3a and 3b).
  */
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
-import { float64, type Field } from './field.js';
+import { checkFloat32Values, checkScoreBound } from '../core/numeric-conventions.js';
+import { asNumbers, float64, type Field } from './field.js';
 import { matMulWith, transpose } from './linear-algebra.js';
 import { causalMask, type BooleanMask } from './masks.js';
 import { softmaxWith } from './softmax.js';
@@ -72,6 +78,19 @@ export function checkAttentionShapes(q: unknown, k: unknown, v: unknown): { nQ: 
   return { nQ, nK, dK, dV };
 }
 
+/**
+ * Rules 3a and 3b of src/core/numeric-conventions.ts on plain numbers: q, k, v within float32's
+ * range, and every score's bound |scale|·Σ|q||k| too. Every implementation runs it before computing
+ * (tfjs on the host, before the upload).
+ * @throws Float32RangeError
+ */
+export function checkAttentionRange(q: number[][], k: number[][], v: number[][], scale: number): void {
+  checkFloat32Values(q, 'q');
+  checkFloat32Values(k, 'k');
+  checkFloat32Values(v, 'v');
+  checkScoreBound(q, k, scale);
+}
+
 export function scaledDotProductAttentionWith<S>(
   F: Field<S>,
   q: Matrix<S>,
@@ -88,6 +107,7 @@ export function scaledDotProductAttentionWith<S>(
     options.scale === undefined || options.scale === true
       ? F.div(F.one, F.sqrt(F.from(dK)))
       : F.from(resolveScale(options.scale, dK));
+  checkAttentionRange(asNumbers(F, q), asNumbers(F, k), asNumbers(F, v), F.toNumber(factor));
 
   const scores = matMulWith(F, q, transpose(k), ['q', 'kᵀ']); // (n_q × d_k)(d_k × n_k) → (n_q × n_k)
   const scaled = scores.map((row) => row.map((s) => F.mul(s, factor))); // (n_q × n_k)

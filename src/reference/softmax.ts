@@ -10,14 +10,16 @@
  * Conventions (the same on every implementation and backend):
  * - −∞ entries are masked positions and get weight 0;
  * - a row whose entries are all −∞ (a fully masked attention row) gives all zeros, not NaN;
- * - NaN and +∞ are rejected with a NonFiniteError naming the entry.
+ * - NaN and +∞ are rejected with a NonFiniteError naming the entry; finite logits beyond float32's
+ *   range with a Float32RangeError (src/core/numeric-conventions.ts, rules 1–3a).
  *
  * `axis` is -1 (each row, the Transformer's choice) or 0 (each column). Axis 0 exists so that the
  * discrimination specs can show the tolerance rejects "softmax over the wrong axis".
  */
 import { ArgumentError, NonFiniteError } from '../core/errors.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
-import { float64, type Field } from './field.js';
+import { checkFloat32Values } from '../core/numeric-conventions.js';
+import { asNumbers, float64, type Field } from './field.js';
 import { transpose } from './linear-algebra.js';
 
 export type SoftmaxAxis = -1 | 0;
@@ -41,6 +43,7 @@ export function validateLogits<S>(F: Field<S>, x: Matrix<S>, name: string): void
       }
     }),
   );
+  checkFloat32Values(asNumbers(F, x), name);
 }
 
 export function softmaxWith<S>(F: Field<S>, x: Matrix<S>, axis: SoftmaxAxis = -1): Matrix<S> {

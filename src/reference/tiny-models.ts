@@ -9,10 +9,11 @@
  * Parameters come as the nested tree of a PyTorch state_dict (src/reference/state-dict.ts).
  */
 import { RangeArgumentError, ShapeError } from '../core/errors.js';
+import { checkFloat32Result } from '../core/numeric-conventions.js';
 import type { Matrix } from '../core/shape.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { crossEntropyWith } from './cross-entropy.js';
-import { float64, type Field } from './field.js';
+import { asNumbers, float64, type Field } from './field.js';
 import { layerNormWith, type LayerNormParams } from './layer-norm.js';
 import { linearWith, type LinearParams } from './linear.js';
 import { blockWith, type BlockParams } from './transformer-block.js';
@@ -52,7 +53,9 @@ export function tinyModelWith<S>(
   const logits = idx.map((seq) => {
     let x = seq.map((tok, t) => params.token_embed.weight[tok].map((v, c) => F.add(v, params.pos_embed.weight[t][c]))); // (T × C)
     for (const blockParams of params.blocks) x = blockWith(F, x, blockParams, { causal: kind === 'tinygpt' }); // (T × C)
-    return linearWith(F, layerNormWith(F, x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (T × V)
+    const z = linearWith(F, layerNormWith(F, x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (T × V)
+    checkFloat32Result(asNumbers(F, z), 'logits'); // beyond float32's range: refused here as on tfjs (numeric-conventions rule 3e)
+    return z;
   });
   if (!targets) return { logits };
   checkTargets(targets, idx, config, kind);

@@ -3,7 +3,10 @@
  * formulas, conventions (ties kept at the top-k and top-p boundaries, order temperature → top-k →
  * top-p) and argument checks are those of src/reference/sampling.ts:
  *
- *   temperature   z / T
+ *   temperature   (z − max z) / T, the max entries exactly 0: softmax gives z / T's distribution (it is
+ *                 shift-invariant) and top-k/top-p keep the same tokens, while a T that float32
+ *                 rounds to 0 (T = 1e-300) gives the limit T → 0 — the argmax, ties shared — as the
+ *                 float64 reference does, instead of 0/0 (src/core/numeric-conventions.ts, rule 3f)
  *   top-k         z_i ↦ −∞ where z_i < z_(k), z_(k) = the k-th largest (tf.topk); k ≥ V: unchanged
  *   top-p         π = softmax(z), π_(1) ≥ π_(2) ≥ … (tf.topk over all V), before_j = Σ_{i<j} π_(i)
  *                 (exclusive cumsum); the nucleus is every j with before_j < p and π_(j) > 0; its
@@ -28,7 +31,7 @@ export function filterLogits(logits: tf.Tensor, o: SamplingOptions = {}): tf.Ten
   checkSamplingOptions(o);
   const V = logits.shape[logits.rank - 1]!;
   return tf.tidy(() => {
-    let z = o.temperature === undefined || o.temperature === 1 ? logits.clone() : tf.div(logits, o.temperature);
+    let z = o.temperature === undefined || o.temperature === 1 ? logits.clone() : temperatureScaled(logits, o.temperature);
     if (o.topK !== undefined && o.topK < V) {
       const kth = tf.min(tf.topk(z, o.topK).values, -1, true); // z_(k), (… × 1)
       z = tf.where(tf.less(z, kth), tf.fill(z.shape, -Infinity), z);
@@ -43,6 +46,15 @@ export function filterLogits(logits: tf.Tensor, o: SamplingOptions = {}): tf.Ten
       z = tf.where(tf.greaterEqual(probs, smallest), z, tf.fill(z.shape, -Infinity));
     }
     return z;
+  });
+}
+
+/** (z − max z)/T with the max entries exactly 0 (see the module header); −∞ stays −∞. */
+function temperatureScaled(z: tf.Tensor, temperature: number): tf.Tensor {
+  return tf.tidy(() => {
+    const m = tf.max(z, -1, true); // (… × 1)
+    const shifted = tf.sub(z, m); // ≤ 0; −∞ for masked entries
+    return tf.where(tf.greaterEqual(shifted, 0), tf.zerosLike(z), tf.div(shifted, temperature)); // (… × V)
   });
 }
 
