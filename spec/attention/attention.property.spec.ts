@@ -105,7 +105,7 @@ describe('softmax rows are probability distributions', () => {
       .record({ n: fc.integer({ min: 1, max: 12 }), dK: fc.integer({ min: 1, max: 32 }), dV: fc.integer({ min: 1, max: 8 }) })
       .chain(({ n, dK, dV }) => fc.tuple(matrixOf(n, dK), matrixOf(n, dK), matrixOf(n, dV)));
     checkProperty<[Value<typeof qkv>, boolean]>('attention weights rows are distributions', qkv, fc.boolean(), ([q, k, v], causal) => {
-      const { weights } = R.scaledDotProductAttention(q, k, v, { mask: causal ? 'causal' : null }); // (n × n)
+      const { weights } = R.scaledDotProductAttention(q, k, v, { mask: causal ? 'causal' : null, steps: true }); // (n × n)
       expect(weights.flat().every((p) => p >= 0)).toBe(true);
       const c = compareNested(rowSums(weights), rowSums(weights).map(() => 1), EXACT.reference); // ≤ 12 terms
       expect(c.ok, c.message).toBe(true);
@@ -138,7 +138,7 @@ describe('why the scores are divided by √d_k', () => {
       for (let t = 0; t < N; t++) {
         const q = randomMatrix(rng, 1, dK); // (1 × d_k)
         const k = randomMatrix(rng, 1, dK); // (1 × d_k)
-        const { scores, scaled } = R.scaledDotProductAttention(q, k, [[1]]); // (1 × 1) each
+        const { scores, scaled } = R.scaledDotProductAttention(q, k, [[1]], { steps: true }); // (1 × 1) each
         sumRaw += scores[0][0] ** 2;
         sumScaled += scaled[0][0] ** 2;
       }
@@ -179,7 +179,7 @@ describe('why the scores are divided by √d_k', () => {
       for (let t = 0; t < M; t++) {
         const q = randomMatrix(rng, 1, dK); // (1 × d_k)
         const k = randomMatrix(rng, KEYS, dK); // (8 × d_k)
-        const steps = R.scaledDotProductAttention(q, k, identity); // scaled by 1/√d_k
+        const steps = R.scaledDotProductAttention(q, k, identity, { steps: true }); // scaled by 1/√d_k
         scaledMax.push(Math.max(...steps.weights[0]));
         unscaledMax.push(Math.max(...R.softmax(steps.scores)[0])); // softmax(q kᵀ): no scaling
       }

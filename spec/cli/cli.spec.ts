@@ -53,7 +53,7 @@ describe('explain attention --json', () => {
     expect(json.backend).toBe('reference');
     expect(json.scale).toBeCloseTo(1 / Math.SQRT2, 15);
     expect(json.scores).toEqual([[1, 0, 1], [0, 1, 1], [1, 1, 2]]);
-    const reference = scaledDotProductAttention(X, X, X);
+    const reference = scaledDotProductAttention(X, X, X, { steps: true });
     for (const key of STEP_KEYS) expectClose(num(json[key]), reference[key], EXACT.reference);
     // The deck's first row, 0.4011 / 0.1978 / 0.4011 at its printed precision.
     const row0 = num(json.weights)[0];
@@ -64,8 +64,8 @@ describe('explain attention --json', () => {
     const json = parse((await cli(...attentionArgs('--json', '--no-scale'))).stdout);
     expect(json.scale).toBe(1);
     expect(json.scaled).toEqual(json.scores);
-    const unscaled = scaledDotProductAttention(X, X, X, { scale: false });
-    const scaled = scaledDotProductAttention(X, X, X);
+    const unscaled = scaledDotProductAttention(X, X, X, { scale: false, steps: true });
+    const scaled = scaledDotProductAttention(X, X, X, { steps: true });
     expectClose(num(json.weights), unscaled.weights, EXACT.reference);
     expect(compareNested(num(json.weights), scaled.weights, EXACT.reference).ok).toBe(false);
   });
@@ -84,7 +84,7 @@ describe('explain attention --json', () => {
         }
       }
     }
-    expectClose(weights, scaledDotProductAttention(X, X, X, { mask: 'causal' }).weights, EXACT.reference);
+    expectClose(weights, scaledDotProductAttention(X, X, X, { mask: 'causal', steps: true }).weights, EXACT.reference);
     expect(weights[0]).toEqual([1, 0, 0]);
   });
 
@@ -94,7 +94,7 @@ describe('explain attention --json', () => {
     expect(r.stderr).toMatch(/^backend: tfjs \(float32, src\/tfjs\/\) on (gpu|tensorflow|wasm|cpu)/);
     const json = parse(r.stdout);
     expect(json.backend).toMatch(/^tfjs:(gpu|tensorflow|wasm|cpu)$/);
-    const reference = scaledDotProductAttention(X, X, X, { mask: 'causal' });
+    const reference = scaledDotProductAttention(X, X, X, { mask: 'causal', steps: true });
     for (const key of STEP_KEYS) expectClose(num(json[key]), reference[key], TFJS_VS_REFERENCE.attention);
   });
 });
@@ -255,7 +255,7 @@ describe('as a process', () => {
     const json = parse(r.stdout); // throws if anything but one JSON object reached stdout
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(json.backend).toMatch(/^tfjs:/);
-    expectClose(num(json.weights), scaledDotProductAttention(X, X, X).weights, TFJS_VS_REFERENCE.attention);
+    expectClose(num(json.weights), scaledDotProductAttention(X, X, X, { steps: true }).weights, TFJS_VS_REFERENCE.attention);
     expect(r.stderr).toMatch(/^backend: tfjs/);
   });
 

@@ -62,9 +62,9 @@ describe(`tfjs (${backendReport.choice}) vs the float64 reference`, () => {
 
   it('scaled dot-product attention, with and without 1/√d_k, with and without a causal mask', () => {
     checkProperty<[Value<typeof attentionArgs>]>('tfjs attention = reference attention', attentionArgs, ({ q, k, v, options }) => {
-      const expected = R.scaledDotProductAttention(q, k, v, options);
+      const expected = R.scaledDotProductAttention(q, k, v, { ...options, steps: true });
       const actual = tf.tidy(() => {
-        const r = T.scaledDotProductAttention(tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v), options);
+        const r = T.scaledDotProductAttention(tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v), { ...options, steps: true });
         return { weights: r.weights.arraySync() as Matrix, output: r.output.arraySync() as Matrix };
       });
       // two matmuls (inner dims ≤ 32) and a softmax in float32
@@ -178,8 +178,8 @@ describe('float64 reference vs the 64-digit BigNumber oracle', () => {
       'reference attention = high-precision attention',
       args,
       ({ q, k, v, options }) => {
-        const exact = HP.scaledDotProductAttention(HP.toBig(q), HP.toBig(k), HP.toBig(v), options);
-        const actual = R.scaledDotProductAttention(q, k, v, options);
+        const exact = HP.scaledDotProductAttention(HP.toBig(q), HP.toBig(k), HP.toBig(v), { ...options, steps: true });
+        const actual = R.scaledDotProductAttention(q, k, v, { ...options, steps: true });
         // float64 matmuls and softmax on n ≤ 6, |x| ≤ 4: within the oracle bound
         expectClose(actual.weights, HP.toNumbers(exact.weights), REFERENCE_VS_HIGH_PRECISION, 'weights (n × n)');
         expectClose(actual.output, HP.toNumbers(exact.output), REFERENCE_VS_HIGH_PRECISION, 'output (n × d_v)');
@@ -233,16 +233,16 @@ describe(`no tensor leaks on ${backendReport.choice}: every op leaves tf.memory(
     ['softmax', () => [tf.tensor2d(q)], ([x]) => T.softmax(x)],
     ['softmax of a fully masked row', () => [tf.tensor2d([[-Infinity, -Infinity], [0, 1]])], ([x]) => T.softmax(x)],
     ['causalMask', () => [], () => T.causalMask(3, 5)],
-    ['scaledDotProductAttention', () => [tf.tensor2d(q), tf.tensor2d(q), tf.tensor2d(q)], ([a, b, c]) => ({ ...T.scaledDotProductAttention(a, b, c) })],
+    ['scaledDotProductAttention', () => [tf.tensor2d(q), tf.tensor2d(q), tf.tensor2d(q)], ([a, b, c]) => ({ ...T.scaledDotProductAttention(a, b, c, { steps: true }) })],
     [
       'scaledDotProductAttention, causal, no scale',
       () => [tf.tensor2d(q), tf.tensor2d(q), tf.tensor2d(q)],
-      ([a, b, c]) => ({ ...T.scaledDotProductAttention(a, b, c, { mask: 'causal', scale: false }) }),
+      ([a, b, c]) => ({ ...T.scaledDotProductAttention(a, b, c, { mask: 'causal', scale: false, steps: true }) }),
     ],
     [
       'scaledDotProductAttention with a boolean tensor mask',
       () => [tf.tensor2d(q), tf.tensor2d(q), tf.tensor2d(q), tf.tensor2d([[true, false, false], [true, true, false], [true, true, true]], [3, 3], 'bool')],
-      ([a, b, c, m]) => ({ ...T.scaledDotProductAttention(a, b, c, { mask: m }) }),
+      ([a, b, c, m]) => ({ ...T.scaledDotProductAttention(a, b, c, { mask: m, steps: true }) }),
     ],
     [
       'multiHeadAttention',
@@ -264,8 +264,8 @@ describe(`no tensor leaks on ${backendReport.choice}: every op leaves tf.memory(
   it('ops that throw on bad input leak no tensors either', () => {
     const bad: Array<[() => tf.Tensor[], (i: tf.Tensor[]) => unknown]> = [
       [() => [tf.tensor2d([[1, NaN]])], ([x]) => T.softmax(x)],
-      [() => [tf.tensor2d(q), tf.tensor2d([[1, 2]]), tf.tensor2d(q)], ([a, b, c]) => T.scaledDotProductAttention(a, b, c)],
-      [() => [tf.tensor2d(q), tf.tensor2d(q), tf.tensor2d([[1, Infinity, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])], ([a, b, c]) => T.scaledDotProductAttention(a, b, c)],
+      [() => [tf.tensor2d(q), tf.tensor2d([[1, 2]]), tf.tensor2d(q)], ([a, b, c]) => T.scaledDotProductAttention(a, b, c, { steps: true })],
+      [() => [tf.tensor2d(q), tf.tensor2d(q), tf.tensor2d([[1, Infinity, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])], ([a, b, c]) => T.scaledDotProductAttention(a, b, c, { steps: true })],
       [() => [tf.tensor2d(q), tf.tensor2d(w)], ([x, wt]) => T.multiHeadAttention(x, x, { wQ: wt, wK: wt, wV: wt, wO: wt }, { nHeads: 3 })],
       [() => [tf.tensor2d([[1, 2, 3]])], ([x]) => T.rope(x)],
     ];

@@ -112,7 +112,7 @@ function withoutRescale(q: Matrix, k: Matrix, v: Matrix, block: number): Matrix 
 describe(`TILED_VS_STANDARD rejects known near-misses (tfjs on ${backendReport.choice})`, () => {
   const rng = seededRng(131);
   const [Q, K, V] = [randomMatrix(rng, 12, 8, 2), randomMatrix(rng, 12, 8, 2), randomMatrix(rng, 12, 4, 2)];
-  const truth = refAttention(Q, K, V).output; // (12 × 4)
+  const truth = refAttention(Q, K, V); // (12 × 4)
 
   it('forward: the tiled pass is accepted, the pass without the α rescale is rejected (gap > 0.05 here)', () => {
     const nearMiss = withoutRescale(Q, K, V, 4);
@@ -127,7 +127,7 @@ describe(`TILED_VS_STANDARD rejects known near-misses (tfjs on ${backendReport.c
   it('gradient: ∂Q by recomputation is accepted; ∂Q without the D_i term is rejected', () => {
     const G = randomMatrix(rng, 12, 4); // upstream gradient dO (12 × 4)
     const scale = 1 / Math.sqrt(8);
-    const P = refAttention(Q, K, V).weights; // (12 × 12)
+    const P = refAttention(Q, K, V, { steps: true }).weights; // (12 × 12)
     const dP = matMul(G, transpose(V)); // dO Vᵀ (12 × 12)
     const D = G.map((row, i) => row.reduce((s, x, t) => s + x * truth[i][t], 0)); // rowsum(dO ∘ O) (12)
     const dQ = (withD: boolean) => matMul(P.map((row, i) => row.map((p, j) => p * (dP[i][j] - (withD ? D[i] : 0)))), K).map((r) => r.map((x) => x * scale)); // dS K/√d_k (12 × 8)
@@ -140,7 +140,7 @@ describe(`TILED_VS_STANDARD rejects known near-misses (tfjs on ${backendReport.c
     // and tfjs's own autodiff of standard attention agrees with the float64 formula too
     const auto = tf.tidy(() => {
       const [qt, kt, vt, gt] = [tf.tensor2d(Q), tf.tensor2d(K), tf.tensor2d(V), tf.tensor2d(G)];
-      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tfAttention(a, kt, vt).output, gt)) as tf.Scalar)(qt).arraySync() as Matrix;
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tfAttention(a, kt, vt), gt)) as tf.Scalar)(qt).arraySync() as Matrix;
     });
     expect(compareNested(auto, dQ(true), TILED_VS_STANDARD.tfjsGradient).ok).toBe(true);
   });

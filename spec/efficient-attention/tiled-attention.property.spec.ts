@@ -93,7 +93,7 @@ describe('tiled attention equals standard attention', () => {
   it('[notes.efficient-attention.tiling-exact] reference-f64: any shapes, block sizes and masks, within TILED_VS_STANDARD.reference; m and ℓ are the row max and row sum', () => {
     checkProperty<[Value<typeof smallCases>]>('reference tiled = reference standard', smallCases, (c) => {
       const m = masks(c);
-      const standard = refAttention(c.q, c.k, c.v, { mask: m.standard }); // (n_q × d_v)
+      const standard = refAttention(c.q, c.k, c.v, { mask: m.standard, steps: true }); // (n_q × d_v)
       const tiled = refTiled(c.q, c.k, c.v, { mask: m.tiled, blockQ: c.blockQ, blockK: c.blockK });
       expectClose(tiled.output, standard.output, TILED_VS_STANDARD.reference, 'output (n_q × d_v)');
       const stats = rowStatistics(standard.masked);
@@ -109,7 +109,7 @@ describe('tiled attention equals standard attention', () => {
       const [tiled, standard] = tf.tidy(() => {
         const [q, k, v] = [tf.tensor2d(c.q), tf.tensor2d(c.k), tf.tensor2d(c.v)];
         const t = tfTiled(q, k, v, { mask: m.tiled, blockQ: c.blockQ, blockK: c.blockK });
-        const s = tfAttention(q, k, v, { mask: m.standard }).output;
+        const s = tfAttention(q, k, v, { mask: m.standard });
         return [
           { output: t.output.arraySync() as Matrix, rowMax: t.rowMax.arraySync() as number[], rowSum: t.rowSum.arraySync() as number[] },
           s.arraySync() as Matrix,
@@ -131,10 +131,10 @@ describe('tiled attention equals standard attention', () => {
       (c) => {
         const m = masks(c);
         const [q, k, v] = [HP.toBig(c.q), HP.toBig(c.k), HP.toBig(c.v)];
-        const standard = HP.toNumbers(HP.scaledDotProductAttention(q, k, v, { mask: m.standard }).output);
+        const standard = HP.toNumbers(HP.scaledDotProductAttention(q, k, v, { mask: m.standard }));
         const tiled = tiledAttentionWith(bignumber, q, k, v, { mask: m.tiled, blockQ: c.blockQ, blockK: c.blockK });
         // compare the BigNumbers themselves, not their float64 images
-        const exact = HP.scaledDotProductAttention(q, k, v, { mask: m.standard }).output;
+        const exact = HP.scaledDotProductAttention(q, k, v, { mask: m.standard });
         const gap = Math.max(0, ...tiled.output.flatMap((row, i) => row.map((x, j) => x.minus(exact[i][j]).abs().toNumber())));
         expect(gap).toBeLessThanOrEqual(TILED_VS_STANDARD.highPrecision.atol);
         expect(standard.length).toBe(c.q.length);
@@ -159,7 +159,7 @@ describe('tiled attention equals standard attention', () => {
         const t = (i: number) => tf.reshape(tf.tensor3d(x.slice(i * 6, i * 6 + 6)), [2, 3, n, d]); // (B × H × n × d)
         const m = tf.tensor3d([mask.map((r) => r.map(Number))], [1, n, n], 'int32').cast('bool'); // (1 × n × n), broadcast over B and H
         const [q, k, v] = [t(0), t(1), t(2)];
-        return [tfTiled(q, k, v, { mask: m, blockQ: block, blockK: block }).output.arraySync() as Nested, tfAttention(q, k, v, { mask: m }).output.arraySync() as Nested];
+        return [tfTiled(q, k, v, { mask: m, blockQ: block, blockK: block }).output.arraySync() as Nested, tfAttention(q, k, v, { mask: m }).arraySync() as Nested];
       });
       expectClose(tiled, standard, TILED_VS_STANDARD.tfjs, 'output (2 × 3 × n × d)');
     });
@@ -191,7 +191,7 @@ describe('a fully masked row: output 0, m = −∞, ℓ = 0, no NaN (reference a
     expect(t.output[1]).toEqual([0, 0]);
     expect(t.rowMax[1]).toBe(-Infinity);
     expect(t.rowSum[1]).toBe(0);
-    expectClose(t.output, refAttention(q, kv, kv, { mask }).output, TILED_VS_STANDARD.reference, 'output (3 × 2)'); // standard gives zeros there too
+    expectClose(t.output, refAttention(q, kv, kv, { mask }), TILED_VS_STANDARD.reference, 'output (3 × 2)'); // standard gives zeros there too
   });
 
   it(`tfjs (${backendReport.choice}): the same, and the gradient with respect to row 1 of Q is exactly 0 (finite)`, () => {
@@ -224,7 +224,7 @@ describe('backward pass by recomputation (tfjs)', () => {
           const [q, k, v, gt] = [tf.tensor2d(c.q), tf.tensor2d(c.k), tf.tensor2d(c.v), tf.tensor2d(g)];
           const loss = (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor, cc: tf.Tensor) => tf.sum(tf.mul(f(a, b, cc), gt)) as tf.Scalar;
           const gTiled = tf.grads(loss((a, b, cc) => tfTiled(a, b, cc, { mask: m.tiled, blockQ: c.blockQ, blockK: c.blockK }).output))([q, k, v]);
-          const gStandard = tf.grads(loss((a, b, cc) => tfAttention(a, b, cc, { mask: m.standard }).output))([q, k, v]);
+          const gStandard = tf.grads(loss((a, b, cc) => tfAttention(a, b, cc, { mask: m.standard })))([q, k, v]);
           return [gTiled.map((t) => t.arraySync() as Matrix), gStandard.map((t) => t.arraySync() as Matrix)];
         });
         expect(tf.memory().numTensors).toBe(before);
@@ -271,7 +271,7 @@ describe('working memory never holds an n_q × n_k matrix', () => {
     });
     const tiledBackward = await largest(() => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tfTiled(a, b, c, { mask: 'causal', blockQ: 128, blockK: 128 }).output) as tf.Scalar)([q, k, v])));
     const standard = await largest(() => {
-      const r = tfAttention(q, k, v, { mask: 'causal' });
+      const r = tfAttention(q, k, v, { mask: 'causal', steps: true });
       tf.dispose([r.scores, r.scaled, r.masked, r.weights, r.output]);
     });
     tf.dispose([q, k, v]);

@@ -358,12 +358,12 @@ describe('edge-case conventions, the same on both implementations', () => {
 
   const tfAttention = (options: Parameters<typeof T.scaledDotProductAttention>[3]) =>
     tf.tidy(() => {
-      const r = T.scaledDotProductAttention(t2(qq), t2(k3), t2(v3), options);
+      const r = T.scaledDotProductAttention(t2(qq), t2(k3), t2(v3), { ...options, steps: true });
       return { weights: r.weights.arraySync() as Matrix, output: r.output.arraySync() as Matrix };
     });
 
   it('fully masked row gives zero weights and zero output, not NaN (reference)', () => {
-    const r = R.scaledDotProductAttention(qq, k3, v3, { mask });
+    const r = R.scaledDotProductAttention(qq, k3, v3, { mask, steps: true });
     expect(r.weights[0]).toEqual([0, 0, 0]);
     expect(r.output[0]).toEqual([0, 0]);
     expect(r.weights[1]).toEqual([1, 0, 0]);
@@ -394,8 +394,8 @@ describe('edge-case conventions, the same on both implementations', () => {
     const uniform = [1 / 3, 1 / 3, 1 / 3];
     const meanOfV = [(1 + 3 + 5) / 3, (2 + 4 + 6) / 3]; // uniform weights average the values
 
-    const inf = R.scaledDotProductAttention(qq, k3, v3, { mask });
-    const big = R.scaledDotProductAttention(qq, k3, v3, { mask, maskValue: -1e9 });
+    const inf = R.scaledDotProductAttention(qq, k3, v3, { mask, steps: true });
+    const big = R.scaledDotProductAttention(qq, k3, v3, { mask, maskValue: -1e9, steps: true });
     // rows 1 and 2: e^{−1e9 − m} underflows to exactly 0, so the weights agree
     const cRef = compareNested(big.weights.slice(1), inf.weights.slice(1), EXACT.reference);
     expect(cRef.ok, cRef.message).toBe(true);
@@ -454,9 +454,9 @@ describe('edge-case conventions, the same on both implementations', () => {
       [1, 0],
       [0, 1],
     ];
-    const ref = R.scaledDotProductAttention(big, big, v);
+    const ref = R.scaledDotProductAttention(big, big, v, { steps: true });
     expect(ref.weights).toEqual([[1, 0], [0, 1]]);
-    const tfw = tf.tidy(() => T.scaledDotProductAttention(t2(big), t2(big), t2(v)).weights.arraySync());
+    const tfw = tf.tidy(() => T.scaledDotProductAttention(t2(big), t2(big), t2(v), { steps: true }).weights.arraySync());
     expect(tfw).toEqual([[1, 0], [0, 1]]);
   });
 });

@@ -130,7 +130,7 @@ const tinyLm = (seed: number): TinyLm => {
 /** Reference forward pass: input token ids (n) → next-token distributions (n × 3). */
 const referenceLm = (m: TinyLm, input: number[]): Matrix => {
   const x = R.add(input.map((tok) => m.embedding[tok]), R.sinusoidalEncoding(input.length, D)); // embedding lookup + PE, (n × d)
-  const h = R.scaledDotProductAttention(R.matMul(x, m.wQ), R.matMul(x, m.wK), R.matMul(x, m.wV), { mask: 'causal' }).output; // (n × d)
+  const h = R.scaledDotProductAttention(R.matMul(x, m.wQ), R.matMul(x, m.wK), R.matMul(x, m.wV), { mask: 'causal' }); // (n × d)
   return R.softmax(R.matMul(h, m.wHead)); // (n × d)(d × 3) → (n × 3)
 };
 
@@ -143,7 +143,7 @@ const tfjsLm = (m: TinyLm, inputs: number[][]): number[][][] =>
     const x = tf.add(tokens, T.sinusoidalEncoding(n, D)); // + PE (n × d), broadcast over the batch
     const flat = tf.reshape(x, [B * n, D]); // (B·n × d)
     const proj = (w: Matrix) => tf.reshape(tf.matMul(flat, tf.tensor2d(w)), [B, n, D]); // (B·n × d)(d × d) → (B × n × d)
-    const h = T.scaledDotProductAttention(proj(m.wQ), proj(m.wK), proj(m.wV), { mask: 'causal' }).output; // (B × n × d)
+    const h = T.scaledDotProductAttention(proj(m.wQ), proj(m.wK), proj(m.wV), { mask: 'causal' }); // (B × n × d)
     const logits = tf.reshape(tf.matMul(tf.reshape(h, [B * n, D]), tf.tensor2d(m.wHead)), [B, n, VOCAB]); // (B × n × 3)
     return T.softmax(logits).arraySync() as number[][][];
   });

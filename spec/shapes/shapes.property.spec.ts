@@ -50,8 +50,8 @@ describe('the matrix-product shape rule', () => {
       // Q Kᵀ: q (m × n), k = bᵀ (p × n) → scores (m × p)
       const k = R.transpose(b); // (p × n)
       const v = k.map((row) => row.slice(0, 1)); // (p × 1)
-      expect(shapeOf(R.scaledDotProductAttention(a, k, v).scores)).toEqual([m, p]);
-      const tfScores = tf.tidy(() => T.scaledDotProductAttention(tf.tensor2d(a), tf.tensor2d(k), tf.tensor2d(v)).scores.shape);
+      expect(shapeOf(R.scaledDotProductAttention(a, k, v, { steps: true }).scores)).toEqual([m, p]);
+      const tfScores = tf.tidy(() => T.scaledDotProductAttention(tf.tensor2d(a), tf.tensor2d(k), tf.tensor2d(v), { steps: true }).scores.shape);
       expect(tfScores).toEqual([m, p]);
     });
   });
@@ -72,8 +72,8 @@ describe('the matrix-product shape rule', () => {
       const k = R.transpose(b); // (p × n2)
       const v = k.map((row) => row.slice(0, 1)); // (p × 1)
       for (const attention of [
-        () => R.scaledDotProductAttention(a, k, v),
-        () => tf.tidy(() => T.scaledDotProductAttention(tf.tensor2d(a), tf.tensor2d(k), tf.tensor2d(v)).output),
+        () => R.scaledDotProductAttention(a, k, v, { steps: true }),
+        () => tf.tidy(() => T.scaledDotProductAttention(tf.tensor2d(a), tf.tensor2d(k), tf.tensor2d(v))),
       ]) {
         const err = thrown(attention);
         expect(err).toBeInstanceOf(ShapeError);
@@ -113,11 +113,11 @@ describe('every layer returns the shapes of its legend', () => {
     checkProperty<[Value<typeof args>]>('attention shapes', args, ({ q, k, v, causal }) => {
       const [nQ, nK, dV] = [q.length, k.length, v[0].length];
       const opts = { mask: causal ? ('causal' as const) : null };
-      const ref = R.scaledDotProductAttention(q, k, v, opts);
+      const ref = R.scaledDotProductAttention(q, k, v, { ...opts, steps: true });
       for (const m of [ref.scores, ref.scaled, ref.masked, ref.weights]) expect(shapeOf(m)).toEqual([nQ, nK]);
       expect(shapeOf(ref.output)).toEqual([nQ, dV]);
       const shapes = tf.tidy(() => {
-        const r = T.scaledDotProductAttention(tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v), opts);
+        const r = T.scaledDotProductAttention(tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v), { ...opts, steps: true });
         return [r.scores.shape, r.scaled.shape, r.masked.shape, r.weights.shape, r.output.shape];
       });
       expect(shapes).toEqual([[nQ, nK], [nQ, nK], [nQ, nK], [nQ, nK], [nQ, dV]]);

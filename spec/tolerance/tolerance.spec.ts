@@ -204,10 +204,10 @@ describe(`discrimination: each TFJS_VS_REFERENCE bound rejects a known near-miss
     checkProperty<[Value<typeof seed>]>('attention bound rejects the unscaled near-miss', seed, (s) => {
       const rng = seededRng(s);
       const [q, k, v] = [randomMatrix(rng, 6, 16), randomMatrix(rng, 6, 16), randomMatrix(rng, 6, 8)]; // d_k = 16: factor 1/4
-      const truth = R.scaledDotProductAttention(q, k, v).output; // (6 × 8)
+      const truth = R.scaledDotProductAttention(q, k, v); // (6 × 8)
       const [tq, tk, tv] = [q, k, v].map((m) => tf.tensor2d(m));
-      const right = tfArray(() => T.scaledDotProductAttention(tq, tk, tv).output);
-      const unscaled = tfArray(() => T.scaledDotProductAttention(tq, tk, tv, { scale: false }).output);
+      const right = tfArray(() => T.scaledDotProductAttention(tq, tk, tv));
+      const unscaled = tfArray(() => T.scaledDotProductAttention(tq, tk, tv, { scale: false }));
       tf.dispose([tq, tk, tv]);
       expect(compareNested(right, truth, TFJS_VS_REFERENCE.attention).ok).toBe(true); // two matmuls + softmax in float32
       expect(compareNested(unscaled, truth, TFJS_VS_REFERENCE.attention).ok).toBe(false);
@@ -219,10 +219,10 @@ describe(`discrimination: each TFJS_VS_REFERENCE bound rejects a known near-miss
       const rng = seededRng(s);
       const dK = 16; // 1/d_k = 1/16 against 1/√d_k = 1/4
       const [q, k, v] = [randomMatrix(rng, 6, dK), randomMatrix(rng, 6, dK), randomMatrix(rng, 6, 8)];
-      const truth = R.scaledDotProductAttention(q, k, v).output; // (6 × 8)
+      const truth = R.scaledDotProductAttention(q, k, v); // (6 × 8)
       const [tq, tk, tv] = [q, k, v].map((m) => tf.tensor2d(m));
-      const right = tfArray(() => T.scaledDotProductAttention(tq, tk, tv, { scale: 1 / Math.sqrt(dK) }).output);
-      const byDk = tfArray(() => T.scaledDotProductAttention(tq, tk, tv, { scale: 1 / dK }).output);
+      const right = tfArray(() => T.scaledDotProductAttention(tq, tk, tv, { scale: 1 / Math.sqrt(dK) }));
+      const byDk = tfArray(() => T.scaledDotProductAttention(tq, tk, tv, { scale: 1 / dK }));
       tf.dispose([tq, tk, tv]);
       expect(compareNested(right, truth, TFJS_VS_REFERENCE.attention).ok).toBe(true); // (6 × 8): float32 matmuls + softmax
       expect(compareNested(byDk, truth, TFJS_VS_REFERENCE.attention).ok).toBe(false);

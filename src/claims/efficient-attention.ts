@@ -110,7 +110,7 @@ export const efficientAttentionEvaluators: Record<string, Evaluator> = {
         r.rowSum.dispose();
         return r.output;
       };
-      const standardPass = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tfAttention(a, b, c, { mask: 'causal' }).output;
+      const standardPass = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tfAttention(a, b, c, { mask: 'causal' });
       const [t, s] = [run(q, k, v, g, tiledPass), run(q, k, v, g, standardPass)];
       const [t2, s2] = [run(q2, k2, v2, g2, tiledPass), run(q2, k2, v2, g2, standardPass)];
       return {

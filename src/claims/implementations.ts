@@ -93,7 +93,7 @@ function referenceLike<S>(name: ImplName, F: Field<S>, backend: string): ArrayIm
     lift,
     matMul: (a, b) => matMulWith(F, a, b),
     softmax: (x, axis) => softmaxWith(F, x, axis),
-    attention: (q, k, v, o) => scaledDotProductAttentionWith(F, q, k, v, o),
+    attention: (q, k, v, o) => scaledDotProductAttentionWith(F, q, k, v, { ...o, steps: true }),
     multiHeadAttention: (xQ, xKV, p, o) => multiHeadAttentionWith(F, xQ, xKV, p, o),
     sinusoidalEncoding: (pos, d, o) => sinusoidalEncodingWith(F, pos, d, o),
     rope: (x, o) => ropeWith(F, x, o),
@@ -121,7 +121,7 @@ export const referenceImpl: ArrayImpl<number> = {
   attentionGradients(x, w, g) {
     // loss(W) = Σ_ij (Attention(X W_Q, X W_K, X W_V) ⊙ G)_ij, differentiated numerically per matrix
     const loss = (wQ: number[][], wK: number[][], wV: number[][]) => {
-      const out = scaledDotProductAttentionWith(float64, matMulWith(float64, x, wQ), matMulWith(float64, x, wK), matMulWith(float64, x, wV)).output;
+      const out = scaledDotProductAttentionWith(float64, matMulWith(float64, x, wQ), matMulWith(float64, x, wK), matMulWith(float64, x, wV));
       return out.reduce((s, row, i) => s + row.reduce((t, v, j) => t + v * g[i][j], 0), 0);
     };
     return {
@@ -201,7 +201,7 @@ export function tfjsImpl(report: BackendReport): ArrayImpl<number> {
     softmax: (x, axis = -1) => viaTensors(() => T.softmax(t2(x, 'x', { allowNegInf: true }), axis)) as unknown as number[][],
     attention: (q, k, v, o) => {
       checkAttentionRange(q, k, v, resolveScale(o?.scale, q[0]?.length ?? 1)); // rule 3b, on the host as the reference does
-      return viaTensors(() => T.scaledDotProductAttention(t2(q, 'q'), t2(k, 'k'), t2(v, 'v'), o)) as unknown as AttentionSteps<number[][]>;
+      return viaTensors(() => T.scaledDotProductAttention(t2(q, 'q'), t2(k, 'k'), t2(v, 'v'), { ...o, steps: true })) as unknown as AttentionSteps<number[][]>;
     },
     multiHeadAttention: (xQ, xKV, p, o) =>
       viaTensors(() => {
@@ -234,7 +234,7 @@ export function tfjsImpl(report: BackendReport): ArrayImpl<number> {
     attentionGradients(x, w, g) {
       const [xt, gt] = [t2(x), t2(g)];
       const f = (wQ: tf.Tensor, wK: tf.Tensor, wV: tf.Tensor) =>
-        tf.sum(tf.mul(T.scaledDotProductAttention(tf.matMul(xt, wQ), tf.matMul(xt, wK), tf.matMul(xt, wV)).output, gt)) as tf.Scalar;
+        tf.sum(tf.mul(T.scaledDotProductAttention(tf.matMul(xt, wQ), tf.matMul(xt, wK), tf.matMul(xt, wV)), gt)) as tf.Scalar;
       const ws = [t2(w.wQ), t2(w.wK), t2(w.wV)];
       const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))(ws);
       const [dQ, dK, dV] = grads.map((t) => t.arraySync() as number[][]);

@@ -172,7 +172,7 @@ async function explainAttention(argv: readonly string[], io: Io): Promise<number
     summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
     steps = await attentionOnTfjs(q, k, v, options);
   } else {
-    steps = scaledDotProductAttention(q, k, v, options);
+    steps = scaledDotProductAttention(q, k, v, { ...options, steps: true });
   }
 
   if (o.json) {
@@ -228,7 +228,7 @@ async function attentionOnTfjs(
   const { scaledDotProductAttention: tfAttention } = await import('../tfjs/scaled-dot-product-attention.js');
   const inputs = [tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v)]; // (n_q × d_k), (n_k × d_k), (n_k × d_v)
   try {
-    const steps = tfAttention(inputs[0], inputs[1], inputs[2], options);
+    const steps = tfAttention(inputs[0], inputs[1], inputs[2], { ...options, steps: true });
     try {
       // Read back; a NaN or ±∞ here came from float32 overflow and is refused by name (rule 4).
       const read = (name: keyof typeof steps) => {
@@ -558,10 +558,10 @@ function explainILoveCats(argv: readonly string[], io: Io): number {
   records.forEach((r) => assertSameInputs(r, { x: X, tokens, queryRow: love }));
   const first = records[0];
 
-  const plain = scaledDotProductAttention(Q, K, V, { scale: false }); // as the slide: no 1/√d_k
-  const plainBig = hp.scaledDotProductAttention(hp.toBig(Q), hp.toBig(K), hp.toBig(V), { scale: false });
-  const scaled = scaledDotProductAttention(Q, K, V); // with 1/√2
-  const scaledBig = hp.scaledDotProductAttention(hp.toBig(Q), hp.toBig(K), hp.toBig(V));
+  const plain = scaledDotProductAttention(Q, K, V, { scale: false, steps: true }); // as the slide: no 1/√d_k
+  const plainBig = hp.scaledDotProductAttention(hp.toBig(Q), hp.toBig(K), hp.toBig(V), { scale: false, steps: true });
+  const scaled = scaledDotProductAttention(Q, K, V, { steps: true }); // with 1/√2
+  const scaledBig = hp.scaledDotProductAttention(hp.toBig(Q), hp.toBig(K), hp.toBig(V), { steps: true });
 
   const scoreRow = plain.scores[love];
   const expRow = scoreRow.map(Math.exp);

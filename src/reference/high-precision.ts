@@ -8,7 +8,7 @@ import type { Matrix } from '../core/shape.js';
 import { bignumber } from './field.js';
 import { matMulWith } from './linear-algebra.js';
 import { softmaxWith, type SoftmaxAxis } from './softmax.js';
-import { scaledDotProductAttentionWith, type AttentionOptions } from './scaled-dot-product-attention.js';
+import { scaledDotProductAttentionWith, type AttentionOptions, type AttentionSteps, type OutputOnly, type WithSteps } from './scaled-dot-product-attention.js';
 import { multiHeadAttentionWith, type MultiHeadOptions, type MultiHeadParams } from './multi-head-attention.js';
 import { sinusoidalEncodingWith, type PositionalEncodingOptions } from './sinusoidal-encoding.js';
 import { ropeWith, type RopeOptions } from './rope.js';
@@ -19,8 +19,11 @@ export const toNumbers = (m: Matrix<Big>): number[][] => m.map((r) => r.map((x) 
 
 export const matMul = (a: Matrix<Big>, b: Matrix<Big>) => matMulWith(bignumber, a, b);
 export const softmax = (x: Matrix<Big>, axis: SoftmaxAxis = -1) => softmaxWith(bignumber, x, axis);
-export const scaledDotProductAttention = (q: Matrix<Big>, k: Matrix<Big>, v: Matrix<Big>, options?: AttentionOptions) =>
-  scaledDotProductAttentionWith(bignumber, q, k, v, options);
+export function scaledDotProductAttention(q: Matrix<Big>, k: Matrix<Big>, v: Matrix<Big>, options: WithSteps<AttentionOptions>): AttentionSteps<Matrix<Big>>;
+export function scaledDotProductAttention(q: Matrix<Big>, k: Matrix<Big>, v: Matrix<Big>, options?: OutputOnly<AttentionOptions>): Matrix<Big>;
+export function scaledDotProductAttention(q: Matrix<Big>, k: Matrix<Big>, v: Matrix<Big>, options?: AttentionOptions): AttentionSteps<Matrix<Big>> | Matrix<Big> {
+  return scaledDotProductAttentionWith(bignumber, q, k, v, options);
+}
 export const multiHeadAttention = (xQ: Matrix<Big>, xKV: Matrix<Big>, params: MultiHeadParams<Big>, options: MultiHeadOptions) =>
   multiHeadAttentionWith(bignumber, xQ, xKV, params, options);
 export const sinusoidalEncoding = (positions: number | readonly number[], dModel: number, options?: PositionalEncodingOptions) =>

@@ -104,7 +104,7 @@ export function tinyGptStepWith<S>(F: Field<S>, config: TinyConfig, params: Tiny
       vRows.push(v);
       const K = [...cache.keys[l][hi], k]; // (t+1 × hs): the past and the present
       const V = [...cache.values[l][hi], v]; // (t+1 × hs)
-      return scaledDotProductAttentionWith(F, q, K, V).output; // (1 × t+1)(t+1 × hs) → (1 × hs), scaled by 1/√hs
+      return scaledDotProductAttentionWith(F, q, K, V); // (1 × t+1)(t+1 × hs) → (1 × hs), scaled by 1/√hs
     });
     newKeys.push(kRows);
     newValues.push(vRows);

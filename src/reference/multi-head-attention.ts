@@ -95,7 +95,7 @@ export function multiHeadAttentionWith<S>(
     const qh = project(F, xQ, wQh, params.bQ?.slice(from, to), ['xQ', `wQ[:, head ${h}]`]); // (n_q × d_k)
     const kh = project(F, xKV, columns(params.wK, from, to), params.bK?.slice(from, to), ['xKV', `wK[:, head ${h}]`]); // (n_k × d_k)
     const vh = project(F, xKV, columns(params.wV, from, to), params.bV?.slice(from, to), ['xKV', `wV[:, head ${h}]`]); // (n_k × d_k)
-    const steps = scaledDotProductAttentionWith(F, qh, kh, vh, options);
+    const steps = scaledDotProductAttentionWith(F, qh, kh, vh, { ...options, steps: true });
     r.wQHeads.push(wQh);
     r.q.push(qh);
     r.k.push(kh);

@@ -157,7 +157,7 @@ export function peftTinyGptWith<S>(
         const q = lin(`${p}.query`, a, h.query); // (n × hs)
         const k = lin(`${p}.key`, a, h.key); // (n × hs)
         const v = lin(`${p}.value`, a, h.value); // (n × hs)
-        if (!peft.prefix) return scaledDotProductAttentionWith(F, q, k, v, { mask: 'causal' }).output; // (n × hs)
+        if (!peft.prefix) return scaledDotProductAttentionWith(F, q, k, v, { mask: 'causal' }); // (n × hs)
         return prefixHeadAttentionWith(F, q, k, v, prefixHeadSlice(peft.prefix.keys[l], hi, hs), prefixHeadSlice(peft.prefix.values[l], hi, hs)); // (n × hs)
       });
       let attn = lin(`blocks.${l}.mh.proj`, concatColumns(heads), b.mh.proj); // (n × H·hs) → (n × C)

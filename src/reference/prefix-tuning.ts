@@ -57,7 +57,7 @@ export function prefixHeadAttentionWith<S>(F: Field<S>, q: Matrix<S>, k: Matrix<
   const K = [...prefixK, ...k]; // ((P + T) × hs)
   const V = [...prefixV, ...v]; // ((P + T) × hs)
   // 'causal' with n_k = P + T keys for n_q = T queries lets query i see keys j ≤ i + P.
-  return scaledDotProductAttentionWith(F, q, K, V, { mask: 'causal' }).output; // (T × hs), scaled by 1/√hs
+  return scaledDotProductAttentionWith(F, q, K, V, { mask: 'causal' }); // (T × hs), scaled by 1/√hs
 }
 
 /** Head h's columns of a layer's prefix (P × hs). */

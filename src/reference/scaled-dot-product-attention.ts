@@ -7,8 +7,11 @@
  * Shapes:  Q (n_q × d_k),  K (n_k × d_k),  V (n_k × d_v)
  *          scores = Q Kᵀ (n_q × n_k),  weights (n_q × n_k),  output (n_q × d_v)
  *
- * Every intermediate step is returned, because the documents print them one by one
- * (scores → scaled → masked → weights → output) and `explain attention` shows them.
+ * The result is the output (n_q × d_v). With `steps: true` every intermediate step is returned
+ * instead — scores → scaled → masked → weights → output — because the documents print them one by
+ * one and `explain attention` shows them. Steps are opt-in so that a tfjs caller who keeps only the
+ * output has nothing else to dispose (src/tfjs/scaled-dot-product-attention.ts, same names and
+ * options).
  *
  * `scale`: true (default) divides by √d_k; false skips it (the course's "I love cats" example does
  * this on purpose); a number multiplies the scores by that factor (1/d_k reproduces the factor the
@@ -35,7 +38,14 @@ export interface AttentionOptions {
   scale?: boolean | number;
   mask?: 'causal' | BooleanMask | null;
   maskValue?: number;
+  /** true: return every step (AttentionSteps); otherwise only the output. */
+  steps?: boolean;
 }
+
+/** The options that ask for every step. */
+export type WithSteps<O> = O & { steps: true };
+/** The options that ask for the output only (the default). */
+export type OutputOnly<O> = O & { steps?: false };
 
 export interface AttentionSteps<M> {
   /** Q Kᵀ (n_q × n_k) */
@@ -91,13 +101,16 @@ export function checkAttentionRange(q: number[][], k: number[][], v: number[][],
   checkScoreBound(q, k, scale);
 }
 
+export function scaledDotProductAttentionWith<S>(F: Field<S>, q: Matrix<S>, k: Matrix<S>, v: Matrix<S>, options: WithSteps<AttentionOptions>): AttentionSteps<Matrix<S>>;
+export function scaledDotProductAttentionWith<S>(F: Field<S>, q: Matrix<S>, k: Matrix<S>, v: Matrix<S>, options?: OutputOnly<AttentionOptions>): Matrix<S>;
+export function scaledDotProductAttentionWith<S>(F: Field<S>, q: Matrix<S>, k: Matrix<S>, v: Matrix<S>, options?: AttentionOptions): AttentionSteps<Matrix<S>> | Matrix<S>;
 export function scaledDotProductAttentionWith<S>(
   F: Field<S>,
   q: Matrix<S>,
   k: Matrix<S>,
   v: Matrix<S>,
   options: AttentionOptions = {},
-): AttentionSteps<Matrix<S>> {
+): AttentionSteps<Matrix<S>> | Matrix<S> {
   const { nQ, nK, dK } = checkAttentionShapes(q, k, v);
   const mask = resolveMask(options.mask, nQ, nK);
   const maskValue = options.maskValue ?? -Infinity;
@@ -115,8 +128,12 @@ export function scaledDotProductAttentionWith<S>(
   const masked = mask ? scaled.map((row, i) => row.map((s, j) => (mask[i][j] ? s : fill))) : scaled; // (n_q × n_k)
   const weights = softmaxWith(F, masked, -1); // rows sum to 1 (n_q × n_k)
   const output = matMulWith(F, weights, v, ['weights', 'v']); // (n_q × n_k)(n_k × d_v) → (n_q × d_v)
-  return { scores, scaled, masked, weights, output };
+  return options.steps ? { scores, scaled, masked, weights, output } : output;
 }
 
-export const scaledDotProductAttention = (q: Matrix, k: Matrix, v: Matrix, options?: AttentionOptions): AttentionSteps<Matrix> =>
-  scaledDotProductAttentionWith(float64, q, k, v, options);
+export function scaledDotProductAttention(q: Matrix, k: Matrix, v: Matrix, options: WithSteps<AttentionOptions>): AttentionSteps<Matrix>;
+export function scaledDotProductAttention(q: Matrix, k: Matrix, v: Matrix, options?: OutputOnly<AttentionOptions>): Matrix;
+export function scaledDotProductAttention(q: Matrix, k: Matrix, v: Matrix, options?: AttentionOptions): AttentionSteps<Matrix> | Matrix;
+export function scaledDotProductAttention(q: Matrix, k: Matrix, v: Matrix, options?: AttentionOptions): AttentionSteps<Matrix> | Matrix {
+  return scaledDotProductAttentionWith(float64, q, k, v, options);
+}

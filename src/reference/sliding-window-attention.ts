@@ -52,7 +52,7 @@ export function slidingWindowAttentionWith<S>(F: Field<S>, q: Matrix<S>, k: Matr
   const nK = Array.isArray(k) ? k.length : 0;
   // Shapes are checked by the attention itself; the mask only needs the two lengths.
   const mask = nQ >= 1 && nK >= nQ ? slidingWindowMask(nQ, nK, window) : 'causal';
-  return scaledDotProductAttentionWith(F, q, k, v, { scale: options.scale, mask }); // (n_q × n_k) weights, (n_q × d_v) output
+  return scaledDotProductAttentionWith(F, q, k, v, { scale: options.scale, mask, steps: true }); // (n_q × n_k) weights, (n_q × d_v) output
 }
 
 export const slidingWindowAttention = (q: Matrix, k: Matrix, v: Matrix, options: SlidingWindowOptions): AttentionSteps<Matrix> =>

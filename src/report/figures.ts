@@ -57,7 +57,7 @@ export async function buildFigures(): Promise<Figure[]> {
   const x = [[1, 0], [0, 1], [1, 1]];
   const tokens = ['I', 'love', 'cats'];
   for (const [scale, suffix] of [[false, 'as the slide computes it (no scaling)'], [true, 'with the 1/√d_k scaling the slide skipped']] as const) {
-    const w = scaledDotProductAttention(x, x, x, { scale }).weights;
+    const w = scaledDotProductAttention(x, x, x, { scale, steps: true }).weights;
     figures.push({
       id: `fig-i-love-cats-${scale ? 'scaled' : 'unscaled'}`,
       title: `"I love cats": attention weights, ${suffix}`,
@@ -66,7 +66,7 @@ export async function buildFigures(): Promise<Figure[]> {
       svg: await renderVegaLite(heatmap(`"I love cats" — ${suffix}`, w, tokens, tokens, [0, 1])),
     });
   }
-  const interview = scaledDotProductAttention(x, x, x).weights;
+  const interview = scaledDotProductAttention(x, x, x, { steps: true }).weights;
   figures.push({
     id: 'fig-interview-softmax',
     title: 'Interview deck example: softmax(QKᵀ/√2) for Q = K = [[1,0],[0,1],[1,1]]',

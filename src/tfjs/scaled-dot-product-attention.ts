@@ -6,12 +6,14 @@
  *
  * Shapes: Q (…, n_q, d_k), K (…, n_k, d_k), V (…, n_k, d_v) with identical leading (batch/head)
  * dimensions; scores and weights (…, n_q, n_k); output (…, n_q, d_v).
- * The caller owns the returned tensors (dispose them, or call inside tf.tidy).
+ * Returns the output tensor; with `steps: true`, the five step tensors instead (the reference's
+ * option and return shapes). The caller owns what is returned (dispose it, or call inside tf.tidy);
+ * without `steps` the four intermediate tensors are freed here, so disposing the output leaks nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { formatShape, sameShape } from '../core/shape.js';
-import type { AttentionOptions, AttentionSteps } from '../reference/scaled-dot-product-attention.js';
+import type { AttentionOptions, AttentionSteps, OutputOnly, WithSteps } from '../reference/scaled-dot-product-attention.js';
 import { resolveScale } from '../reference/scaled-dot-product-attention.js';
 import { causalMask } from './masks.js';
 import { softmaxUnchecked } from './softmax.js';
@@ -68,7 +70,10 @@ export function attentionUnchecked(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, fac
   }) as unknown as AttentionSteps<tf.Tensor>;
 }
 
-export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: TfAttentionOptions = {}): AttentionSteps<tf.Tensor> {
+export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: WithSteps<TfAttentionOptions>): AttentionSteps<tf.Tensor>;
+export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options?: OutputOnly<TfAttentionOptions>): tf.Tensor;
+export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options?: TfAttentionOptions): AttentionSteps<tf.Tensor> | tf.Tensor;
+export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: TfAttentionOptions = {}): AttentionSteps<tf.Tensor> | tf.Tensor {
   const { nQ, nK, dK } = checkTensorAttentionShapes(q, k, v);
   assertFinite(q, 'q');
   assertFinite(k, 'k');
@@ -78,7 +83,8 @@ export function scaledDotProductAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tens
   const factor = resolveScale(options.scale, dK);
   const mask = maskTensor(options.mask, nQ, nK);
   try {
-    return attentionUnchecked(q, k, v, factor, mask, maskValue);
+    if (options.steps) return attentionUnchecked(q, k, v, factor, mask, maskValue);
+    return tf.tidy(() => attentionUnchecked(q, k, v, factor, mask, maskValue).output); // the other steps are freed here
   } finally {
     mask?.dispose();
   }

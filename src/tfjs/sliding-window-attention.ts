@@ -29,7 +29,7 @@ export function slidingWindowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor,
   const { nQ, nK } = checkTensorAttentionShapes(q, k, v);
   const mask = slidingWindowMask(nQ, nK, options?.window);
   try {
-    return scaledDotProductAttention(q, k, v, { scale: options.scale, mask }); // weights (…, n_q, n_k), output (…, n_q, d_v)
+    return scaledDotProductAttention(q, k, v, { scale: options.scale, mask, steps: true }); // weights (…, n_q, n_k), output (…, n_q, d_v)
   } finally {
     mask.dispose();
   }
