@@ -126,7 +126,7 @@ describe("the tutorial's TinyBERT batch builder", () => {
     g.starts.forEach((s, r) => expect(g.targets[r]).toEqual(data.slice(s + 1, s + 9)));
   });
   it('a text too short for a window is refused', () => {
-    expect(() => tutorialBertBatch([1, 2, 3], { batchSize: 1, blockSize: 3, rng: seededRng(1), vocabSize: 4, maskTokenId: 4 })).toThrow(/no window of 3 tokens with 1 to spare/);
+    expect(() => tutorialBertBatch([1, 2, 3], { batchSize: 1, blockSize: 3, rng: seededRng(1), vocabSize: 4, maskTokenId: 4 })).toThrow(/^block size 3: a text of 3 tokens has no window of 3 tokens and 1 more to draw; it can be at most 1$/);
   });
 });
 
