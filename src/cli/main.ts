@@ -197,6 +197,7 @@ Example (the committed fixture, exported from PyTorch with TinyGPT(48, 16, 32, 4
   transformer-spec forward --model tinybert --config examples/tinybert.config.json --weights fixtures/models/tinybert.safetensors --tokens '[[3,1,4,1],[5,9,2,6]]' --json`,
 
   params: `transformer-spec params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M] [--prompt-tokens N] [--prefix-tokens N] [--json]
+transformer-spec params --weights FILE.safetensors [--json]
 
 Counts, in exact integers, the parameters of a model and how many of them train:
   full fine-tuning (no option)   every base parameter, 100%
@@ -218,9 +219,14 @@ TinyGPT/TinyBERT arguments (examples/tinygpt.config.json; "model_type": "tinyber
 a Hugging Face config.json with model_type gpt2, bert, llama or qwen2.
 A target that matches no module (or only norms) is an error that lists the model's module names.
 
+With --weights, counts the elements of every tensor of a safetensors checkpoint from its header
+alone (no tensor data are read: a 14 GB file costs one read of its header), by dtype.
+
 Options:
   --json   one JSON object: {"model", "total", "trainable", "percent", "base", "methods": [{"method",
-           "parameters", "modules" (LoRA: how many), "detail"}]}
+           "parameters", "modules" (LoRA: how many), "detail"}]}; with --weights {"weights",
+           "tensors", "total", "bytes", "dtypes", "metadata"}. Counts are exact integer digits,
+           beyond 2^53 too (Python's json reads them exactly; JavaScript's JSON.parse rounds).
 
 Examples:
   transformer-spec params gpt2 --lora r=16,alpha=32,targets=c_attn,c_proj      # 1,622,016 of 126,061,824 (1.2867%)
