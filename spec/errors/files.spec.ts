@@ -17,6 +17,7 @@ import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { FileAccessError, ResourceLimitError } from '../../src/core/errors.js';
 import { openRegularFile, readRegularFile, readRegularText } from '../../src/core/files.js';
 import { expectUsageFailure } from '../_helpers/cli.js';
+import { withEnv } from '../_helpers/env.js';
 import { expectSpecError } from '../_helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'transformer-spec-files-'));
@@ -58,17 +59,6 @@ describe('only regular files are read', () => {
 });
 
 describe('a size cap per kind of file', () => {
-  const withEnv = async (name: string, value: string, f: () => Promise<void>) => {
-    const saved = process.env[name];
-    process.env[name] = value;
-    try {
-      await f();
-    } finally {
-      if (saved === undefined) delete process.env[name];
-      else process.env[name] = saved;
-    }
-  };
-
   it('a config over TRANSFORMER_SPEC_MAX_CONFIG_BYTES is refused before it is read; under it, read', async () => {
     const big = join(dir, 'padded.json');
     writeFileSync(big, `${JSON.stringify({ vocab_size: 48, block_size: 16, n_embed: 32, n_head: 4, n_layer: 2 })}${' '.repeat(200)}`); // 269 bytes

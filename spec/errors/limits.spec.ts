@@ -27,6 +27,7 @@ import { lcsLength } from '../../src/reference/rouge.js';
 import * as T from '../../src/tfjs/index.js';
 import { backendReport } from '../_helpers/setup.js';
 import { cli, expectUsageFailure } from '../_helpers/cli.js';
+import { withEnv } from '../_helpers/env.js';
 import { expectSpecError } from '../_helpers/errors.js';
 import { checkProperty, fc } from '../_helpers/property.js';
 
@@ -57,17 +58,9 @@ describe('the limits themselves', () => {
     expect(limit('memory')).toBe(2 ** 30);
   });
 
-  it('an environment variable replaces a default; a malformed one is a named error', () => {
-    const saved = process.env.TRANSFORMER_SPEC_MAX_MEMORY;
-    try {
-      process.env.TRANSFORMER_SPEC_MAX_MEMORY = '2GiB';
-      expect(limit('memory')).toBe(2 ** 31);
-      process.env.TRANSFORMER_SPEC_MAX_MEMORY = 'lots';
-      expectSpecError(() => limit('memory'), ArgumentError, 'BAD_ARGUMENT', /^TRANSFORMER_SPEC_MAX_MEMORY must be a size in bytes/);
-    } finally {
-      if (saved === undefined) delete process.env.TRANSFORMER_SPEC_MAX_MEMORY;
-      else process.env.TRANSFORMER_SPEC_MAX_MEMORY = saved;
-    }
+  it('an environment variable replaces a default; a malformed one is a named error', async () => {
+    await withEnv('TRANSFORMER_SPEC_MAX_MEMORY', '2GiB', () => expect(limit('memory')).toBe(2 ** 31));
+    await withEnv('TRANSFORMER_SPEC_MAX_MEMORY', 'lots', () => expectSpecError(() => limit('memory'), ArgumentError, 'BAD_ARGUMENT', /^TRANSFORMER_SPEC_MAX_MEMORY must be a size in bytes/));
   });
 
   it('checkMemory names the request, the estimate, the limit and how to raise it; Infinity and 2^60 are refused too', () => {

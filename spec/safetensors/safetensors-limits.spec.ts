@@ -20,6 +20,7 @@ import { ArgumentError, MalformedInputError, ResourceLimitError } from '../../sr
 import { withLimits } from '../../src/core/limits.js';
 import { openSafetensors, parseSafetensors, readSafetensors, readSafetensorsHeader, serializeSafetensors } from '../../src/core/safetensors.js';
 import { cli, expectUsageFailure } from '../_helpers/cli.js';
+import { withEnv } from '../_helpers/env.js';
 import { expectSpecError } from '../_helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'safetensors-limits-'));
@@ -93,10 +94,8 @@ describe('a 3 GiB file, read lazily through its file handle', () => {
 describe('caps on the header', () => {
   const entries = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, { dtype: 'F32', shape: [0], data_offsets: [0, 0] }]));
 
-  it('more tensors than TRANSFORMER_SPEC_MAX_TENSORS: refused at the first entry past the cap (metadata does not count)', () => {
-    const saved = process.env.TRANSFORMER_SPEC_MAX_TENSORS;
-    process.env.TRANSFORMER_SPEC_MAX_TENSORS = '100';
-    try {
+  it('more tensors than TRANSFORMER_SPEC_MAX_TENSORS: refused at the first entry past the cap (metadata does not count)', async () => {
+    await withEnv('TRANSFORMER_SPEC_MAX_TENSORS', '100', () => {
       expect(readSafetensorsHeader(sparseFile('hundred.safetensors', { __metadata__: { a: 'b' }, ...entries(100) }, 0)).entries).toHaveLength(100);
       expectSpecError(
         () => readSafetensorsHeader(sparseFile('hundred-and-one.safetensors', entries(101), 0)),
@@ -104,10 +103,7 @@ describe('caps on the header', () => {
         'OVER_LIMIT',
         /hundred-and-one\.safetensors: the header lists more than 100 tensors, the limit on tensors per safetensors file; raise it with TRANSFORMER_SPEC_MAX_TENSORS=N$/,
       );
-    } finally {
-      if (saved === undefined) delete process.env.TRANSFORMER_SPEC_MAX_TENSORS;
-      else process.env.TRANSFORMER_SPEC_MAX_TENSORS = saved;
-    }
+    });
   });
 
   it('a header whose parsing would need more than the memory limit is refused before it is read', async () => {
