@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-from atomic_write import write_atomic  # scripts/atomic_write.py: temp file + os.replace
+from atomic_write import FileSet, write_atomic  # scripts/atomic_write.py: temp file + os.replace
 
 import torch
 import torch.nn as nn
@@ -115,7 +115,8 @@ def tensor_bytes(t: Tensor, use_numpy: Optional[bool] = None) -> bytes:
     return struct.pack(f"<{len(flat)}{code}", *flat)
 
 
-def write_safetensors(path: Path, tensors: Dict[str, Tensor], metadata: Dict[str, str]) -> None:
+def write_safetensors(path: Path, tensors: Dict[str, Tensor], metadata: Dict[str, str], into: Optional[FileSet] = None) -> str:
+    """Writes the file atomically, or stages it in `into` (written with the rest of the set); returns its sha256."""
     header: Dict[str, object] = {"__metadata__": dict(metadata)}
     for key, value in metadata.items():
         if not isinstance(key, str) or not isinstance(value, str):
@@ -136,7 +137,11 @@ def write_safetensors(path: Path, tensors: Dict[str, Tensor], metadata: Dict[str
         offset += len(data)
     text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("utf-8")
     text += b" " * (-len(text) % 8)  # pad with spaces so the byte buffer starts 8-aligned
-    write_atomic(path, b"".join([struct.pack("<Q", len(text)), text, *chunks]))
+    data = b"".join([struct.pack("<Q", len(text)), text, *chunks])
+    if into is not None:
+        return into.add(path, data)
+    write_atomic(path, data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def read_safetensors(path: Path) -> Tuple[Dict[str, Tensor], Dict[str, str]]:
@@ -710,6 +715,11 @@ def tolerance_record() -> Dict[str, object]:
 def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
     out_dir = Path(out_dir)
     fixtures_meta = []
+    with FileSet() as files:  # every fixture and the manifest: all new or all old
+        return _export_into(files, out_dir, fixtures_meta, quiet)
+
+
+def _export_into(files: FileSet, out_dir: Path, fixtures_meta: List[Dict[str, object]], quiet: bool) -> Dict[str, object]:
     for index, fx in enumerate(FIXTURES):
         if fx.build is None:  # a scaffolded stub: keeps its index (seed), exports nothing yet
             print(f"skipped {fx.file}: stub from `npm run new-layer -- {fx.name}` has no module yet "
@@ -726,10 +736,10 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
             "producer": SCRIPT_NAME,
         }
         path = out_dir / fx.file
-        write_safetensors(path, tensors, metadata)
+        digest = write_safetensors(path, tensors, metadata, into=files)
         fixtures_meta.append({
             "file": fx.file,
-            "sha256": sha256_file(path),
+            "sha256": digest,
             "kind": fx.kind,
             "name": fx.name,
             "seed": SEED_BASE + index,
@@ -738,16 +748,7 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
             "tensors": {name: list(tensors[name].shape) for name in sorted(tensors)},
         })
         if not quiet:
-            print(f"wrote {fx.file} ({len(tensors)} tensors)")
-    # remove stale files from an earlier fixture list, only inside the directories we own
-    produced = {fx.file for fx in FIXTURES if fx.build is not None}
-    for sub in OWNED_SUBDIRS:
-        for stale in sorted((out_dir / sub).glob("*.safetensors")):
-            rel = stale.relative_to(out_dir).as_posix()
-            if rel not in produced:
-                stale.unlink()
-                if not quiet:
-                    print(f"removed stale {rel}")
+            print(f"staged {fx.file} ({len(tensors)} tensors)")
     manifest = {
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
@@ -769,7 +770,19 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
         "fixtures": fixtures_meta,
         "parameter_counts": parameter_counts(),
     }
-    write_atomic(out_dir / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
+    files.add(out_dir / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
+    files.commit()
+    if not quiet:
+        print(f"wrote {len(fixtures_meta)} fixtures and {MANIFEST}")
+    # remove stale files from an earlier fixture list, only inside the directories we own
+    produced = {fx.file for fx in FIXTURES if fx.build is not None}
+    for sub in OWNED_SUBDIRS:
+        for stale in sorted((out_dir / sub).glob("*.safetensors")):
+            rel = stale.relative_to(out_dir).as_posix()
+            if rel not in produced:
+                stale.unlink()
+                if not quiet:
+                    print(f"removed stale {rel}")
     return manifest
 
 

@@ -156,6 +156,11 @@ def run_fixture(index: int, fx: OptimFixture) -> Dict[str, Tensor]:
 def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with base.FileSet() as files:  # every fixture and the manifest: all new or all old
+        return _export_into(files, out_dir, quiet)
+
+
+def _export_into(files, out_dir: Path, quiet: bool) -> Dict[str, object]:
     entries = []
     for index, fx in enumerate(FIXTURES):
         tensors = run_fixture(index, fx)
@@ -165,18 +170,12 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
             "seed": str(SEED_BASE + index), "dtype": "float32", "producer": SCRIPT_NAME,
         }
         path = out_dir / fx.file
-        base.write_safetensors(path, tensors, metadata)
-        entries.append({"file": fx.file, "sha256": base.sha256_file(path), "name": fx.name,
+        digest = base.write_safetensors(path, tensors, metadata, into=files)
+        entries.append({"file": fx.file, "sha256": digest, "name": fx.name,
                         "seed": SEED_BASE + index, "description": fx.description, "config": fx.config(),
                         "tensors": {n: list(tensors[n].shape) for n in sorted(tensors)}})
         if not quiet:
             print(f"wrote {fx.file} ({len(tensors)} tensors)")
-    produced = {fx.file for fx in FIXTURES}
-    for stale in sorted(out_dir.glob("*.safetensors")):
-        if stale.name not in produced:
-            stale.unlink()
-            if not quiet:
-                print(f"removed stale {stale.name}")
     manifest = {
         "torch_version": torch.__version__, "python_version": platform.python_version(), "dtype": "float32",
         "seed_base": SEED_BASE, "num_threads": 1, "script": SCRIPT_NAME,
@@ -192,7 +191,14 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
         },
         "fixtures": entries,
     }
-    base.write_atomic(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    files.add(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    files.commit()
+    produced = {fx.file for fx in FIXTURES}
+    for stale in sorted(out_dir.glob("*.safetensors")):
+        if stale.name not in produced:
+            stale.unlink()
+            if not quiet:
+                print(f"removed stale {stale.name}")
     return manifest
 
 

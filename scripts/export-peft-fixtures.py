@@ -159,23 +159,22 @@ FIXTURES = [(name, cfg, desc) for name, cfg, desc in LORA_FIXTURES] + [("alignme
 def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with base.FileSet() as files:  # every fixture and the manifest: all new or all old
+        return _export_into(files, out_dir, quiet)
+
+
+def _export_into(files, out_dir: Path, quiet: bool) -> Dict[str, object]:
     entries = []
     for index, (name, cfg, desc) in enumerate(FIXTURES):
         tensors = run_alignment(index) if name == "alignment" else run_lora(index, cfg)
         metadata = {"config": json.dumps(cfg, sort_keys=True, separators=(",", ":")), "description": desc,
                     "kind": "peft", "name": name, "seed": str(SEED_BASE + index), "dtype": "float32", "producer": SCRIPT_NAME}
         rel = f"{name}.safetensors"
-        base.write_safetensors(out_dir / rel, tensors, metadata)
-        entries.append({"file": rel, "sha256": base.sha256_file(out_dir / rel), "name": name, "seed": SEED_BASE + index,
+        digest = base.write_safetensors(out_dir / rel, tensors, metadata, into=files)
+        entries.append({"file": rel, "sha256": digest, "name": name, "seed": SEED_BASE + index,
                         "description": desc, "config": cfg, "tensors": {n: list(tensors[n].shape) for n in sorted(tensors)}})
         if not quiet:
             print(f"wrote {rel} ({len(tensors)} tensors)")
-    produced = {f"{name}.safetensors" for name, _, _ in FIXTURES}
-    for stale in sorted(out_dir.glob("*.safetensors")):
-        if stale.name not in produced:
-            stale.unlink()
-            if not quiet:
-                print(f"removed stale {stale.name}")
     manifest = {
         "torch_version": torch.__version__, "python_version": platform.python_version(), "dtype": "float32",
         "seed_base": SEED_BASE, "num_threads": 1, "script": SCRIPT_NAME,
@@ -190,7 +189,14 @@ def export_all(out_dir: Path, quiet: bool = False) -> Dict[str, object]:
         },
         "fixtures": entries,
     }
-    base.write_atomic(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    files.add(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    files.commit()
+    produced = {f"{name}.safetensors" for name, _, _ in FIXTURES}
+    for stale in sorted(out_dir.glob("*.safetensors")):
+        if stale.name not in produced:
+            stale.unlink()
+            if not quiet:
+                print(f"removed stale {stale.name}")
     return manifest
 
 

@@ -7,7 +7,8 @@
  * from the earlier run; `reproduce --out DIR` trained, then lost its results on EISDIR.
  *
  * Faults are real: three child processes run under `ulimit -f` (bash) — the CLI's verify, the
- * set writer, and the Python fixture writer — and each time the previous good file must survive
+ * set writer, and the Python fixture writer (one file, then a set with the manifest) — and each
+ * time the previous good files must survive
  * byte for byte with no temporary file left behind. A directory stands in the way in this worker.
  */
 import { spawnSync } from 'node:child_process';
@@ -165,19 +166,28 @@ describe('the verification report: one set, and only a complete run replaces it'
 });
 
 describe('the Python fixture writer (scripts/atomic_write.py) under ulimit -f', () => {
-  it('a failed write leaves the previous fixture byte for byte and no temporary file', () => {
+  it('a failed write, alone or in a set with the manifest, leaves every previous file byte for byte and no temporary file', () => {
     const d = folder();
-    const target = join(d, 'linear.safetensors');
-    writeFileSync(target, 'previous good fixture');
-    const code = `import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from atomic_write import write_atomic
+    const [fixture, manifest, other] = ['linear.safetensors', 'manifest.json', 'block.safetensors'].map((f) => join(d, f));
+    writeFileSync(fixture, 'previous good fixture');
+    writeFileSync(manifest, 'previous manifest');
+    writeFileSync(other, 'previous block');
+    const code = `import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from atomic_write import FileSet, write_atomic
 try:
-    write_atomic(Path(${JSON.stringify(target)}), b'x' * 100000)
+    write_atomic(Path(${JSON.stringify(fixture)}), b'x' * 100000)
 except OSError as e:
-    print(type(e).__name__, e.errno); sys.exit(3)`;
+    print('alone', type(e).__name__, e.errno)
+try:
+    with FileSet() as files:
+        files.add(Path(${JSON.stringify(manifest)}), b'new manifest')
+        files.add(Path(${JSON.stringify(other)}), b'y' * 100000)
+        files.commit()
+except OSError as e:
+    print('set', type(e).__name__, e.errno); sys.exit(3)`;
     const r = underFileSizeLimit(16, ['python3', '-c', code]);
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stdout.trim()).toBe('OSError 27'); // EFBIG
-    expect(snapshot(d)).toEqual({ 'linear.safetensors': 'previous good fixture' });
+    expect(r.stdout.trim().split('\n')).toEqual(['alone OSError 27', 'set OSError 27']); // EFBIG, twice
+    expect(snapshot(d)).toEqual({ 'linear.safetensors': 'previous good fixture', 'manifest.json': 'previous manifest', 'block.safetensors': 'previous block' });
   });
 });
 
