@@ -8,8 +8,8 @@
  *
  * Faults are real: three child processes run under `ulimit -f` (bash) — the CLI's verify, the
  * set writer, and the Python fixture writer (one file, then a set with the manifest) — and each
- * time the previous good files must survive
- * byte for byte with no temporary file left behind. A directory stands in the way in this worker.
+ * time the previous good files must survive byte for byte with no temporary file left behind. A
+ * directory stands in the way in this worker.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
