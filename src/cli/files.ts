@@ -8,7 +8,6 @@ import { FileAccessError, ResourceLimitError } from '../core/errors.js';
 import { fileSystemReason, readRegularText, type CappedKind } from '../core/files.js';
 import { UsageError } from './args.js';
 
-
 /** Runs `read(path)`, naming `--option` in a file-system or size-limit failure. */
 export function readOptionFile<T>(option: string, path: string, read: (path: string) => T): T {
   try {

@@ -86,10 +86,10 @@ export async function runGenerate(argv: readonly string[], io: Io): Promise<numb
 
   const { config, vocab, source } = readConfigAndVocabulary(configPath);
   const ids = vocab.encode(prompt);
-  const context = Math.min(config.block_size, ids.length + maxNewTokens);
+  const window = Math.min(config.block_size, ids.length + maxNewTokens); // the longest context a step sees
   checkMemory(
     `generate with tinygpt (n_layer ${config.n_layer}, n_embed ${config.n_embed}, vocab_size ${config.vocab_size}), ${ids.length} + ${maxNewTokens} tokens`,
-    tinyForwardBytes('tinygpt', config, 1, context, backend) + (ids.length + maxNewTokens) * (BYTES.float64 + BYTES.printedNumber),
+    tinyForwardBytes('tinygpt', config, 1, window, backend) + (ids.length + maxNewTokens) * (BYTES.float64 + BYTES.printedNumber),
   );
   const weights = readWeights(weightsPath, config);
 

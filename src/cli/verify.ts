@@ -148,7 +148,7 @@ export async function writeVerifyReport(report: VerifyReport, out: string, scope
 }
 
 function usage(): string {
-  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX]\n  --json        print the report as JSON on stdout instead of the table\n  --out DIR     where to write claims.json (default: report/)\n  --only PREFIX run only claims whose id starts with PREFIX';
+  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX]\n  --json        print the report as JSON on stdout instead of the table\n  --out DIR     where to write the report (default: report/; --only writes claims.only.json there)\n  --only PREFIX run only claims whose id starts with PREFIX';
 }
 
 /** Standard output and error, for callers that pass no Io. */
