@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { claimsByTopic, type GoldenClaim, type ImplName } from '../../src/core/claims.js';
-import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../../src/claims/implementations.js';
+import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../../src/ops/implementations.js';
 import { implementationsOf, runClaim } from '../../src/claims/run.js';
 import { backendReport } from './setup.js';
 
@@ -34,8 +34,8 @@ export function describeGoldenClaims(topic: string): void {
   });
 }
 
-function assertClaim(claim: GoldenClaim, impl: ArrayImpl<unknown>): void {
-  const outcome = runClaim(claim, impl);
+async function assertClaim(claim: GoldenClaim, impl: ArrayImpl<unknown>): Promise<void> {
+  const outcome = await runClaim(claim, impl);
   expect(outcome.error, `evaluator failed on ${impl.name}`).toBeUndefined();
   for (const check of outcome.checks) {
     const spec = claim.checks.find((c) => c.label === check.label)!;

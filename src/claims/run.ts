@@ -4,7 +4,7 @@
 import type { GoldenClaim, ImplName } from '../core/claims.js';
 import { IMPLEMENTATIONS } from '../core/claims.js';
 import { judgeClaim, type ClaimOutcome } from '../core/verdict.js';
-import type { ArrayImpl } from './implementations.js';
+import type { ArrayImpl } from '../ops/implementations.js';
 import { EVALUATORS } from './index.js';
 
 export function implementationsOf(claim: GoldenClaim): ImplName[] {
@@ -12,14 +12,14 @@ export function implementationsOf(claim: GoldenClaim): ImplName[] {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function runClaim(claim: GoldenClaim, impl: ArrayImpl<any>): ClaimOutcome {
+export async function runClaim(claim: GoldenClaim, impl: ArrayImpl<any>): Promise<ClaimOutcome> {
   const evaluator = EVALUATORS[claim.id];
   const start = performance.now();
   if (!evaluator) {
     return { id: claim.id, impl: impl.name, backend: impl.backend, recorded: claim.verdict, derived: 'error', confirmed: false, checks: [], maxError: null, error: `no evaluator registered for ${claim.id} (src/claims/)`, millis: 0 };
   }
   try {
-    const computed = evaluator(impl, claim);
+    const computed = await evaluator(impl, claim);
     return judgeClaim(claim, computed, impl.name, impl.backend, impl.F, performance.now() - start);
   } catch (e) {
     return { id: claim.id, impl: impl.name, backend: impl.backend, recorded: claim.verdict, derived: 'error', confirmed: false, checks: [], maxError: null, error: (e as Error).message, millis: performance.now() - start };

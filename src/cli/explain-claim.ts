@@ -8,7 +8,7 @@ import { initBackend } from '../core/backend.js';
 import { loadClaims, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
 import type { ClaimOutcome } from '../core/verdict.js';
-import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../claims/implementations.js';
+import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
 import { parseArgs, suggest, UsageError } from './args.js';
 import type { Io } from './format.js';
@@ -30,7 +30,8 @@ export async function explainClaim(id: string, argv: readonly string[], io: Io):
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const impls: Partial<Record<ImplName, ArrayImpl<any>>> = { reference: referenceImpl, 'high-precision': highPrecisionImpl };
   if (implementationsOf(claim).includes('tfjs')) impls.tfjs = tfjsImpl(await initBackend());
-  const outcomes = implementationsOf(claim).map((name) => runClaim(claim, impls[name]!));
+  const outcomes: ClaimOutcome[] = [];
+  for (const name of implementationsOf(claim)) outcomes.push(await runClaim(claim, impls[name]!)); // one at a time: tfjs calls must not overlap
   if (options.json) {
     io.out(JSON.stringify({ claim, outcomes }, null, 2));
   } else {

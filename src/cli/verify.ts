@@ -6,46 +6,29 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, type BackendReport } from '../core/backend.js';
+import { initBackend } from '../core/backend.js';
 import { loadClaims, PROJECT_ROOT, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
 import type { ClaimOutcome } from '../core/verdict.js';
-import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../claims/implementations.js';
+import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
 import { buildCoverage } from '../report/coverage.js';
 import { buildFigures } from '../report/figures.js';
 import { renderHtml, renderMarkdown } from '../report/render.js';
+import type { ClaimReport, VerifyReport } from '../report/types.js';
 
-export interface ClaimReport {
-  id: string;
-  topic: string;
-  inventory: string;
-  citation: { document: string; title: string; section: string }[];
-  title: string;
-  statement: string;
-  kind: string;
-  assumptions: string[];
-  verdict: string;
-  erratum?: { explanation: string };
-  confirmed: boolean;
-  outcomes: ClaimOutcome[];
-}
-
-export interface VerifyReport {
-  generatedAt: string;
-  backend: BackendReport;
-  totals: { claims: number; confirmed: number; holds: number; holdsUnderAssumption: number; errata: number; runs: number };
-  claims: ClaimReport[];
-}
+export type { ClaimReport, VerifyReport } from '../report/types.js';
 
 export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promise<VerifyReport> {
   const backend = await initBackend();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const impls: Record<ImplName, ArrayImpl<any>> = { reference: referenceImpl, 'high-precision': highPrecisionImpl, tfjs: tfjsImpl(backend) };
   const claims = loadClaims().filter(filter ?? (() => true));
-  const reports = claims.map((claim): ClaimReport => {
-    const outcomes = implementationsOf(claim).map((name) => runClaim(claim, impls[name]));
-    return {
+  const reports: ClaimReport[] = [];
+  for (const claim of claims) {
+    const outcomes: ClaimOutcome[] = [];
+    for (const name of implementationsOf(claim)) outcomes.push(await runClaim(claim, impls[name])); // one at a time: tfjs calls must not overlap
+    reports.push({
       id: claim.id,
       topic: claim.topic,
       inventory: claim.inventory,
@@ -58,8 +41,8 @@ export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promis
       erratum: claim.erratum,
       confirmed: outcomes.every((o) => o.confirmed),
       outcomes,
-    };
-  });
+    });
+  }
   return {
     generatedAt: new Date().toISOString(),
     backend,

@@ -13,7 +13,9 @@ export type SpecErrorCode =
   | 'BAD_ARGUMENT'
   | 'MALFORMED_INPUT'
   | 'UNKNOWN_CLAIM'
-  | 'BACKEND_UNAVAILABLE';
+  | 'BACKEND_UNAVAILABLE'
+  | 'TENSOR_LEAK'
+  | 'INTERNAL';
 
 export class SpecError extends Error {
   constructor(
@@ -62,5 +64,24 @@ export class MalformedInputError extends SpecError {
   constructor(message: string) {
     super('MALFORMED_INPUT', message);
     this.name = 'MalformedInputError';
+  }
+}
+
+/** A tfjs computation left tensors alive that nobody owns (the adapters' leak guard, src/ops/convert.ts). */
+export class LeakError extends SpecError {
+  constructor(message: string) {
+    super('TENSOR_LEAK', message);
+    this.name = 'LeakError';
+  }
+}
+
+/**
+ * A broken invariant of the project itself (a golden record without an input its evaluator needs,
+ * a registry row that does not match its op): a bug to report, not a user's mistake.
+ */
+export class InternalError extends SpecError {
+  constructor(message: string) {
+    super('INTERNAL', message);
+    this.name = 'InternalError';
   }
 }

@@ -3,7 +3,7 @@
  * network) and as Markdown. Every claim has a stable anchor equal to its id, so a course or a
  * review can link to `report/index.html#course.attention.i-love-cats.weights`.
  */
-import type { VerifyReport, ClaimReport } from '../cli/verify.js';
+import type { ClaimReport, VerifyReport } from './types.js';
 import { DOCUMENTS } from '../core/documents.js';
 import type { ClaimOutcome } from '../core/verdict.js';
 import type { Coverage } from './coverage.js';
