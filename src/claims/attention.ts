@@ -166,7 +166,16 @@ function scaleFactor(impl: Parameters<Evaluator>[0], claim: Parameters<Evaluator
   const asCode = impl.attention(q, k, v, { mask }); // 1/√d_k: what the printed Head class divides by
   const asText = impl.attention(q, k, v, { mask, scale: 1 / dK }); // 1/d_k: what the step list says
   const { F } = impl;
+  // the worked example: one query whose scores against four keys are exampleScores, in a head of size d_k
+  const example = input<number[]>(claim, 'exampleScores');
+  const row = (i: number) => Array.from({ length: dK }, (_, j) => (j === 0 ? i : 0));
+  const eq = impl.lift(example.map(() => row(2))); // every query row (2, 0, …): the last row sees all four keys under a causal mask
+  const ek = impl.lift(example.map((s) => row(s / 2))); // key j = (s_j/2, 0, …), so q·k_j = s_j
+  const ev = impl.lift(example.map((_, i) => example.map((__, j) => (i === j ? 1 : 0))));
+  const lastRow = (r: ReturnType<typeof impl.attention>) => r.weights[example.length - 1];
   return {
+    exampleWeightsCodeFactor: lastRow(impl.attention(eq, ek, ev, { mask })), // default 1/√d_k
+    exampleWeightsTextFactor: lastRow(impl.attention(eq, ek, ev, { mask, scale: 1 / dK })),
     codeFactor: F.div(asCode.scaled[1][0], asCode.scores[1][0]),
     maxWeightDifference: maxAbsDiff(
       asCode.weights.map((r) => r.map((x) => F.toNumber(x))),

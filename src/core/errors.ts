@@ -13,7 +13,8 @@ export type SpecErrorCode =
   | 'BAD_ARGUMENT'
   | 'MALFORMED_INPUT'
   | 'UNKNOWN_CLAIM'
-  | 'BACKEND_UNAVAILABLE';
+  | 'BACKEND_UNAVAILABLE'
+  | 'EVIDENCE_ABSENT';
 
 export class SpecError extends Error {
   constructor(
@@ -62,5 +63,20 @@ export class MalformedInputError extends SpecError {
   constructor(message: string) {
     super('MALFORMED_INPUT', message);
     this.name = 'MalformedInputError';
+  }
+}
+
+/**
+ * A reproduction claim's recorded run is missing or does not follow the claim's protocol (another
+ * model, fewer steps): the claim cannot be judged. Names the file and the command that writes it.
+ */
+export class EvidenceAbsentError extends SpecError {
+  constructor(
+    readonly file: string,
+    readonly command: string,
+    reason: string,
+  ) {
+    super('EVIDENCE_ABSENT', `${reason}; run \`${command}\` to record it (${file})`);
+    this.name = 'EvidenceAbsentError';
   }
 }
