@@ -1,6 +1,6 @@
 // Fused float32 kernels for the training path on the wasm backend (AssemblyScript → WebAssembly
 // SIMD). They run inside the memory of @tensorflow/tfjs-backend-wasm: every pointer is a tensor's
-// byte offset in that memory (src/tfjs/kernels/training-kernels.ts registers them as tfjs kernels
+// byte offset in that memory (src/tfjs/training/kernels/training-kernels.ts registers them as tfjs kernels
 // and passes the offsets). No allocation, no static data: the module has no data segment and
 // writes only through the output pointers it is given.
 //
@@ -256,7 +256,7 @@ export function layerNormBackward(dy: usize, xhat: usize, rstd: usize, gamma: us
 // ---------------------------------------------------------------------------------------------
 // GELU with erf: y = x Φ(x), Φ(x) = (1 + erf(x/√2))/2, erf from the float32 rational
 // approximation of Eigen/XLA (clamp to ±4, u·P(u²)/Q(u²)) — the same operations, in the same
-// order, as erfRational in src/tfjs/training-ops.ts.
+// order, as erfRational in src/tfjs/training/training-ops.ts.
 
 @inline function phi(x: f32): f32 {
   let u = x * <f32>0.7071067811865476;
@@ -435,7 +435,7 @@ export function transpose2d(x: usize, y: usize, rows: i32, cols: i32): void {
 // ---------------------------------------------------------------------------------------------
 // dropout mask: n entries, 0 where the uniform 32-bit draw u of a mulberry32 stream seeded by
 // `seed` satisfies u < threshold (= p·2³²), else `scale` (= 1/(1 − p)) — the same integer
-// arithmetic, hence the same mask, as dropoutMask in src/tfjs/training-ops.ts.
+// arithmetic, hence the same mask, as dropoutMask in src/tfjs/training/training-ops.ts.
 
 export function dropoutMask(out: usize, n: i32, threshold: f64, scale: f32, seed: i32): void {
   let a = seed;

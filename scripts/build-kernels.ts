@@ -1,7 +1,7 @@
 /**
  * Compiles assembly/training-kernels.ts (AssemblyScript) into the two WebAssembly binaries the wasm
  * backend's fused training kernels use, and writes them, base64-encoded, into
- * src/tfjs/kernels/training-kernels.wasm.ts (a generated file: edit the AssemblyScript, then run
+ * src/tfjs/training/kernels/training-kernels.wasm.ts (a generated file: edit the AssemblyScript, then run
  * this script). Two builds of the same source, because a module that imports a memory must declare
  * whether it is shared: one for tfjs's single-threaded wasm build (a plain memory), one for its
  * threaded build (a shared memory).
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = 'assembly/training-kernels.ts';
-const target = join(root, 'src/tfjs/kernels/training-kernels.wasm.ts');
+const target = join(root, 'src/tfjs/training/kernels/training-kernels.wasm.ts');
 const require = createRequire(import.meta.url);
 const ascVersion = (require('assemblyscript/package.json') as { version: string }).version;
 const ascBin = join(dirname(require.resolve('assemblyscript/package.json')), 'bin/asc.js');

@@ -24,7 +24,7 @@ import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { BACKEND_ORDER, initBackend, type BackendChoice } from '../../src/core/backend.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import '../../src/tfjs/index.js';
-import { fusedKernelStatus } from '../../src/tfjs/kernels/training-kernels.js';
+import { fusedKernelStatus } from '../../src/tfjs/training/kernels/training-kernels.js';
 import { ATTENTION_SIZES, benchAttention, TILE, type AttentionRow } from './attention.js';
 import { benchGeneration, type GenerationResult } from './generation.js';
 import { load1, machine } from './measure.js';

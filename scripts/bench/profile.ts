@@ -17,7 +17,7 @@ import { preferWasmThreadsPerCore } from '../../src/core/wasm-threads.js';
 import { initBackend } from '../../src/core/backend.js';
 import { seededRng } from '../../src/core/random.js';
 import '../../src/tfjs/index.js';
-import { fusedKernelStatus } from '../../src/tfjs/kernels/training-kernels.js';
+import { fusedKernelStatus } from '../../src/tfjs/training/kernels/training-kernels.js';
 import { createTrainer } from '../../src/training/train.js';
 import { BATCH, TUTORIAL_CONFIG } from './tinygpt-train.js';
 

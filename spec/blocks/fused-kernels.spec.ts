@@ -1,5 +1,5 @@
 /**
- * The fused wasm kernels of the training path (src/tfjs/kernels/training-kernels.ts, written in
+ * The fused wasm kernels of the training path (src/tfjs/training/kernels/training-kernels.ts, written in
  * assembly/training-kernels.ts). They replace composite ops that are themselves tested
  * (spec/blocks/training-ops.spec.ts, and against PyTorch in spec/training/training-run.spec.ts),
  * so each is held here to its composite counterpart — run side by side with
@@ -23,9 +23,10 @@ import { gelu } from '../../src/reference/activations.js';
 import { float64 } from '../../src/reference/field.js';
 import '../../src/tfjs/index.js';
 import { createAdamW } from '../../src/tfjs/adamw.js';
-import { FUSED_KERNELS_ENV, fusedAttention, fusedColumnSum, fusedDropoutMask, fusedKernelsActive, rereadFusedKernelsEnv, fusedKernelStatus, fusedTranspose, withoutFusedKernels } from '../../src/tfjs/kernels/training-kernels.js';
-import { TRAINING_KERNELS_PLAIN, TRAINING_KERNELS_SHARED } from '../../src/tfjs/kernels/training-kernels.wasm.js';
-import { attentionForTraining, dropoutMask, dropoutMaskTensor, selfAttentionForTraining, geluForTraining, layerNormForTraining } from '../../src/tfjs/training-ops.js';
+import { FUSED_KERNELS_ENV, fusedAttention, fusedColumnSum, fusedDropoutMask, fusedKernelsActive, rereadFusedKernelsEnv, fusedKernelStatus, fusedTranspose, withoutFusedKernels } from '../../src/tfjs/training/kernels/training-kernels.js';
+import { TRAINING_KERNELS_PLAIN, TRAINING_KERNELS_SHARED } from '../../src/tfjs/training/kernels/training-kernels.wasm.js';
+import { dropoutMask } from '../../src/core/random.js';
+import { attentionForTraining, dropoutMaskTensor, selfAttentionForTraining, geluForTraining, layerNormForTraining } from '../../src/tfjs/training/training-ops.js';
 import { wasmSections } from '../_helpers/wasm-binary.js';
 import { uniformTensor } from '../_helpers/tensors.js';
 
@@ -54,7 +55,7 @@ function expectFusedMatchesComposite(f: (...xs: tf.Tensor[]) => tf.Tensor, input
   expect(tf.memory().numTensors).toBe(before);
 }
 
-describe('fused training kernels (wasm, src/tfjs/kernels/training-kernels.ts)', () => {
+describe('fused training kernels (wasm, src/tfjs/training/kernels/training-kernels.ts)', () => {
   let previous = '';
   beforeAll(async () => {
     previous = tf.getBackend();

@@ -1,5 +1,5 @@
 /**
- * The training path's operations (src/tfjs/training-ops.ts) compute the evaluation path's values
+ * The training path's operations (src/tfjs/training/training-ops.ts) compute the evaluation path's values
  * with other kernels and hand-written gradients. Each is checked here against its plain
  * counterpart — values against the evaluation op, gradients against tfjs's tape through the
  * evaluation op, and GELU's erf approximation against the float64 formula — on a grid or on
@@ -18,10 +18,10 @@ import { compareNested, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
 import { gelu } from '../../src/reference/activations.js';
 import { float64 } from '../../src/reference/field.js';
 import '../../src/tfjs/index.js';
-import { activation, layerNorm, linear } from '../../src/tfjs/layers.js';
+import { activation, layerNorm, linear } from '../../src/tfjs/index.js';
 import { causalBias, causalMask } from '../../src/tfjs/masks.js';
 import { softmaxUnchecked } from '../../src/tfjs/softmax.js';
-import { batchedProductForTraining, columnSum, dropoutForTraining, erfRational, geluForTraining, layerNormForTraining, linearForTraining, softmaxForTraining } from '../../src/tfjs/training-ops.js';
+import { batchedProductForTraining, columnSum, dropoutForTraining, erfRational, geluForTraining, layerNormForTraining, linearForTraining, softmaxForTraining } from '../../src/tfjs/training/training-ops.js';
 import { backendReport } from '../_helpers/setup.js';
 import { uniformTensor } from '../_helpers/tensors.js';
 

@@ -26,7 +26,7 @@ import { float64 } from '../../src/reference/field.js';
 import { layerNorm, type LayerNormParams } from '../../src/reference/layer-norm.js';
 import { block, encoderLayer, multiHeadModule, type BlockParams, type MultiHeadModuleParams } from '../../src/reference/transformer-block.js';
 import '../../src/tfjs/index.js';
-import * as L from '../../src/tfjs/layers.js';
+import * as L from '../../src/tfjs/index.js';
 import * as TB from '../../src/tfjs/transformer-block.js';
 import { type Value } from '../_helpers/arbitraries.js';
 import { loadFixture, nested, referenceParams, tfjsParams } from '../_helpers/fixtures.js';

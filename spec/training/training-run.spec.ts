@@ -46,7 +46,7 @@ const counting = (p: number, seed = 1): TfTrainingMode & { calls: number } => {
 
 describe(`training path on tfjs[${backendReport.choice}]`, () => {
   for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
-    it(`${kind}: with dropout p = 0 the training path gives PyTorch's logits, loss and every gradient (PYTORCH_PARITY) — the hand-written gradients of src/tfjs/training-ops.ts included`, () => {
+    it(`${kind}: with dropout p = 0 the training path gives PyTorch's logits, loss and every gradient (PYTORCH_PARITY) — the hand-written gradients of src/tfjs/training/training-ops.ts included`, () => {
       const m = fixtureModel(kind);
       const before = tf.memory().numTensors;
       const ts = m.tensors();

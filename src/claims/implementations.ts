@@ -27,7 +27,7 @@ import { layerNormWith, type LayerNormParams } from '../reference/layer-norm.js'
 import { blockWith, decoderLayerWith, encoderLayerWith, type BlockParams, type DecoderLayerParams, type EncoderLayerParams } from '../reference/transformer-block.js';
 import { tinyModelWith, type TinyModelParams } from '../reference/tiny-models.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
-import * as TL from '../tfjs/layers.js';
+import * as TL from '../tfjs/index.js';
 import * as TB from '../tfjs/transformer-block.js';
 import { tinyModel as tfTinyModel } from '../tfjs/tiny-models.js';
 

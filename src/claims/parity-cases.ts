@@ -15,7 +15,7 @@ import { feedForward } from '../reference/feed-forward.js';
 import { layerNorm } from '../reference/layer-norm.js';
 import { rmsNorm } from '../reference/rms-norm.js';
 import { block, decoderLayer, encoderLayer, multiHeadModule } from '../reference/transformer-block.js';
-import * as L from '../tfjs/layers.js';
+import * as L from '../tfjs/index.js';
 import { rmsNorm as tfRmsNorm } from '../tfjs/rms-norm.js';
 import * as TB from '../tfjs/transformer-block.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';

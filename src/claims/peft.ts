@@ -31,7 +31,7 @@ import { tinyModel, tinyModelWith, type TinyModelParams } from '../reference/tin
 import * as TA from '../tfjs/alignment.js';
 import { adapter as tfAdapter } from '../tfjs/adapter.js';
 import { loraLinear as tfLoraLinear, mergeLora as tfMergeLora, unmergeLora as tfUnmergeLora, deltaAbt as tfDeltaAbt, deltaBa as tfDeltaBa } from '../tfjs/lora.js';
-import { loraFineTuneTinyGpt } from '../tfjs/lora-fine-tune.js';
+import { loraFineTuneTinyGpt } from '../tfjs/training/lora-fine-tune.js';
 import { peftTinyGpt as tfPeftTinyGpt, type TfPeftTinyGptParams } from '../tfjs/peft-tiny-gpt.js';
 import { tinyModel as tfTinyModel } from '../tfjs/tiny-models.js';
 import type { ArrayImpl } from './implementations.js';

@@ -42,3 +42,4 @@ export function applyActivationWith<S>(F: Field<S>, x: Matrix<S>, kind: Activati
 export const relu = (x: Matrix): Matrix => applyActivationWith(float64, x, 'relu');
 export const gelu = (x: Matrix): Matrix => applyActivationWith(float64, x, 'gelu');
 export const geluTanh = (x: Matrix): Matrix => applyActivationWith(float64, x, 'gelu-tanh');
+export const activation = (x: Matrix, kind: Activation): Matrix => applyActivationWith(float64, x, kind);

@@ -17,7 +17,7 @@ export { linear } from './linear.js';
 export { layerNorm, layerNormSimplified } from './layer-norm.js';
 export { rmsNorm } from './rms-norm.js';
 export { batchNorm } from './batch-norm.js';
-export { relu, gelu, geluTanh, type Activation } from './activations.js';
+export { relu, gelu, geluTanh, activation, type Activation } from './activations.js';
 export { feedForward } from './feed-forward.js';
 export { dropout } from './dropout.js';
 export { multiHeadModule, block, encoderLayer, decoderLayer } from './transformer-block.js';

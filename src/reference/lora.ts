@@ -23,7 +23,7 @@
  * Shapes: x (n × d_in), W₀ (d_out × d_in), A (r × d_in), B (d_out × r), ΔW (d_out × d_in), h (n × d_out).
  */
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
-import type { Rng } from '../core/random.js';
+import { dropoutMask, type Rng } from '../core/random.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
 import { float64, type Field } from './field.js';
 import { addWith, matMulWith, transpose } from './linear-algebra.js';
@@ -130,10 +130,14 @@ export function initLora(rng: Rng, dIn: number, dOut: number, r: number): LoraFa
   };
 }
 
-/** Inverted-dropout mask for the branch input: 1/(1 − p) with probability 1 − p, else 0. */
-export function loraDropoutMask(rng: Rng, rows: number, cols: number, p: number): Matrix<number> {
-  if (!(p >= 0 && p < 1)) throw new RangeArgumentError(`LoRA dropout must be in [0, 1), got ${p}`);
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (rng.next() < 1 - p ? 1 / (1 - p) : 0)));
+/**
+ * Inverted-dropout mask for the branch input (rows × cols): 1/(1 − p) with probability 1 − p, else 0;
+ * which entries drop is src/core/random.ts's dropoutMask of the seed, the mask tfjs's loraLinear
+ * draws for the same seed. The scale is kept in float64.
+ */
+export function loraDropoutMask(seed: number, rows: number, cols: number, p: number): Matrix<number> {
+  const drawn = dropoutMask(rows * cols, p, seed);
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (drawn[i * cols + j] === 0 ? 0 : 1 / (1 - p))));
 }
 
 /** Trainable numbers of one adapted layer: A and B together, r·(d_in + d_out). */

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { resolveAdamW, type AdamWOptions } from '../reference/adamw.js';
-import { fusedAdamW, fusedConcatFlat, fusedKernelsActive, fusedSplitFlat } from './kernels/training-kernels.js';
+import { fusedAdamW, fusedConcatFlat, fusedKernelsActive, fusedSplitFlat } from './training/kernels/training-kernels.js';
 
 export interface TfAdamW {
   /** Steps taken so far. */
@@ -71,7 +71,7 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       const fused = fusedKernelsActive();
       const [mi, vi, theta] = tf.tidy(() => {
         if (fused) {
-          // wasm: gather, update and cut in the backend's memory (src/tfjs/kernels/training-kernels.ts) —
+          // wasm: gather, update and cut in the backend's memory (src/tfjs/training/kernels/training-kernels.ts) —
           // one pass of the same float32 operations, and memmoves instead of a readback and 94 uploads
           const [pNext, mNext, vNext] = fusedAdamW(fusedConcatFlat(variables), fusedConcatFlat(grads), m, v, { beta1, beta2, bc2Sqrt, eps, decay: 1 - eta * weightDecay, stepSize });
           return [mNext, vNext, pNext];

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
 import type { Activation } from '../reference/activations.js';
-import { activation as act, linear, type TfLinearParams } from './layers.js';
+import { activation as act } from './activations.js';
+import { linear, type TfLinearParams } from './linear.js';
 
 export interface TfAdapterParams {
   down: TfLinearParams;

@@ -17,7 +17,9 @@ import { ArgumentError, ShapeError } from '../core/errors.js';
 import type { TinyConfig } from '../core/tiny-config.js';
 import { checkStep } from '../reference/kv-cache.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
-import { feedForward, layerNorm, linear } from './layers.js';
+import { feedForward } from './feed-forward.js';
+import { layerNorm } from './layer-norm.js';
+import { linear } from './linear.js';
 import { embeddingLookup, type TfTinyModelParams } from './tiny-models.js';
 
 export interface TfKvCache {

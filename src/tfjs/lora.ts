@@ -9,10 +9,10 @@
  * caller owns returned tensors; everything else is freed inside tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { RangeArgumentError, ShapeError } from '../core/errors.js';
-import { seededRng } from '../core/random.js';
+import { ShapeError } from '../core/errors.js';
 import { checkLoraShapes } from '../reference/lora.js';
-import { linear, type TfLinearParams } from './layers.js';
+import { dropout } from './dropout.js';
+import { linear, type TfLinearParams } from './linear.js';
 
 export interface TfLoraFactors {
   /** lora_A.weight (r × d_in) */
@@ -25,7 +25,7 @@ export interface TfLoraParams extends TfLoraFactors {
 }
 export interface TfLoraOptions {
   alpha: number;
-  /** Training: inverted dropout on the branch input with this probability and seed (seededDropout). */
+  /** Training: inverted dropout on the branch input with this probability and seed (src/tfjs/dropout.ts: the reference's mask for the same seed). */
   dropout?: { p: number; seed: number };
 }
 
@@ -39,24 +39,11 @@ export function loraLinear(x: tf.Tensor, p: TfLoraParams, o: TfLoraOptions, name
   if (x.shape[x.rank - 1] !== dIn) throw new ShapeError(`${name}: input has ${x.shape[x.rank - 1]} features but the layer takes d_in = ${dIn}`);
   return tf.tidy(() => {
     const base = linear(x, p.base, `${name}.base_layer`); // x W₀ᵀ + b   (… × d_out)
-    const xd = o.dropout && o.dropout.p > 0 ? seededDropout(x, o.dropout.p, o.dropout.seed) : x;
+    const xd = o.dropout && o.dropout.p > 0 ? dropout(x, o.dropout.p, { training: true, seed: o.dropout.seed }) : x;
     const down = linear(xd, { weight: p.A }, `${name}.lora_A`); // (… × r)
     const up = linear(down, { weight: p.B }, `${name}.lora_B`); // (… × d_out)
     return tf.add(base, tf.mul(up, scaling));
   });
-}
-
-/**
- * Inverted dropout with a mask from the project's seeded generator (src/core/random.ts): entries
- * kept with probability 1 − p and scaled by 1/(1 − p). Reproducible on every backend, and much
- * cheaper on WASM than tf.dropout's generator.
- */
-export function seededDropout(x: tf.Tensor, p: number, seed: number): tf.Tensor {
-  if (!(p >= 0 && p < 1)) throw new RangeArgumentError(`dropout probability must be in [0, 1), got ${p}`);
-  const rng = seededRng(seed);
-  const mask = new Float32Array(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < 1 - p ? 1 / (1 - p) : 0;
-  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape)));
 }
 
 export function mergeLora(p: TfLoraParams, o: { alpha: number }): TfLinearParams {

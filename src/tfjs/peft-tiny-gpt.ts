@@ -17,8 +17,11 @@ import { checkLoraShapes } from '../reference/lora.js';
 import { checkPeftShapes, type PeftShapes } from '../reference/peft-tiny-gpt.js';
 import { checkTokens } from '../reference/tiny-models.js';
 import { adapter, type TfAdapterParams } from './adapter.js';
-import { activation, layerNorm, linear, type TfLinearParams } from './layers.js';
-import { loraLinear, mergeLora, seededDropout, type TfLoraFactors } from './lora.js';
+import { activation } from './activations.js';
+import { layerNorm } from './layer-norm.js';
+import { linear, type TfLinearParams } from './linear.js';
+import { dropout as dropoutLayer } from './dropout.js';
+import { loraLinear, mergeLora, type TfLoraFactors } from './lora.js';
 import { causalMask } from './masks.js';
 import { prefixAttention } from './prefix-tuning.js';
 import { prependPrompt } from './prompt-tuning.js';
@@ -125,7 +128,7 @@ function headLoraBranches(x: tf.Tensor, factors: (TfLoraFactors | undefined)[], 
     const A = tf.stack(factors.map((f) => f?.A ?? tf.zeros([r, C]))); // (H × r × C), zeros for heads without LoRA
     const Bm = tf.stack(factors.map((f) => f?.B ?? tf.zeros([hs, r]))); // (H × hs × r)
     let xh = tf.tile(tf.expandDims(tf.reshape(x, [B * n, C]), 0), [H, 1, 1]); // (H × B·n × C)
-    if (dropout && dropout.p > 0) xh = seededDropout(xh, dropout.p, dropout.seed);
+    if (dropout && dropout.p > 0) xh = dropoutLayer(xh, dropout.p, { training: true, seed: dropout.seed });
     const down = tf.matMul(xh, A, false, true); // (H × B·n × C)(H × C × r) → (H × B·n × r)
     const up = tf.matMul(down, Bm, false, true); // (H × B·n × r)(H × r × hs) → (H × B·n × hs)
     return tf.mul(tf.reshape(tf.transpose(up, [1, 0, 2]), [B, n, H * hs]), alpha / r); // (B × n × H·hs)

@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { checkTokens } from '../reference/tiny-models.js';
-import { layerNorm, linear, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { embeddingForTraining, layerNormForTraining, linearForTraining } from './training-ops.js';
+import { layerNorm, type TfLayerNormParams } from './layer-norm.js';
+import { linear, type TfLinearParams } from './linear.js';
+import { embeddingForTraining, layerNormForTraining, linearForTraining } from './training/training-ops.js';
 import { block, type TfBlockParams, type TfTrainingMode } from './transformer-block.js';
 
 export interface TfTinyModelParams {

@@ -16,8 +16,11 @@ import { formatShape } from '../core/shape.js';
 import type { Activation } from '../reference/activations.js';
 import { causalMask } from './masks.js';
 import { attentionUnchecked } from './scaled-dot-product-attention.js';
-import { activation, feedForward, layerNorm, linear, type TfFeedForwardParams, type TfLayerNormParams, type TfLinearParams } from './layers.js';
-import { attentionForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining, selfAttentionForTraining } from './training-ops.js';
+import { activation } from './activations.js';
+import { feedForward, type TfFeedForwardParams } from './feed-forward.js';
+import { layerNorm, type TfLayerNormParams } from './layer-norm.js';
+import { linear, type TfLinearParams } from './linear.js';
+import { attentionForTraining, dropoutForTraining, geluForTraining, layerNormForTraining, linearForTraining, selfAttentionForTraining } from './training/training-ops.js';
 
 const trainingActivation = (x: tf.Tensor, kind: Activation): tf.Tensor => (kind === 'gelu' ? (geluForTraining(x) as tf.Tensor) : activation(x, kind));
 
@@ -92,7 +95,7 @@ export function multiHeadModule(x: tf.Tensor, p: TfMultiHeadModuleParams, option
       const heads = attentionUnchecked(q, k, v, 1 / Math.sqrt(hs), options.causal ? causalMask(T, Tk) : null, -Infinity).output; // (B × H × T × hs)
       merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B, T, H * hs]); // (B × T × H·hs)
     } else {
-      // Training path: kernels that are fast on wasm (src/tfjs/training-ops.ts), dropout on the weights.
+      // Training path: kernels that are fast on wasm (src/tfjs/training/training-ops.ts), dropout on the weights.
       const attn = { causal: options.causal ?? false, dropout: training ? { p: training.p, seed: training.nextSeed() } : undefined };
       merged = options.memory
         ? attentionForTraining(project(x, 'query'), project(kv, 'key'), project(kv, 'value'), H, attn)

@@ -36,7 +36,7 @@ const bitsPerCharacter = bitsPerCharacterFromLoss;
  * Log-probabilities (B × T × V) of a batch in evaluation mode, as nested arrays. Dropout off is
  * requested as the training path with p = 0: the same function (dropout with p = 0 is the
  * identity), but its matrix products avoid the transposed-operand kernels that are slow on WASM
- * (src/tfjs/training-ops.ts), which makes evaluating the whole text several times faster.
+ * (src/tfjs/training/training-ops.ts), which makes evaluating the whole text several times faster.
  */
 const EVALUATION: TfTrainingMode = { p: 0, nextSeed: () => 0 };
 function logProbs(kind: 'tinygpt' | 'tinybert', config: TinyConfig, params: TfTinyModelParams, idx: number[][]): number[][][] {

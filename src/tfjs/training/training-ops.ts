@@ -33,7 +33,7 @@
  *     stream from tf.dropout's, equally seeded and reproducible);
  *   - softmax's gradient by the tape multiplies by a broadcast column in rank 4, a slow path on
  *     wasm (1.4 ms for 32 × 4 × 16 × 16); on a 2-D view the same product takes ~0.05 ms.
- * On the wasm backend most of these run as fused kernels instead (src/tfjs/kernels/training-kernels.ts,
+ * On the wasm backend most of these run as fused kernels instead (src/tfjs/training/kernels/training-kernels.ts,
  * written in assembly/training-kernels.ts): attention of all heads from one packed q/k/v projection,
  * layer norm, GELU, column sums, transposes, dropout masks and AdamW, each one pass over its data;
  * the composite ops below remain the path of every other backend and the reference the fused
@@ -44,11 +44,13 @@
  * Shapes: x (… × in), W (out × in), b (out), y (… × out); idx (B × T) ids, E (V × C), y (B × T × C).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { RangeArgumentError, ShapeError } from '../core/errors.js';
-import { formatShape } from '../core/shape.js';
-import { causalBias } from './masks.js';
+import { ShapeError } from '../../core/errors.js';
+import { checkDropout, dropoutMask } from '../../core/random.js';
+import { formatShape } from '../../core/shape.js';
+import { causalBias } from '../masks.js';
 import { fusedAttention, fusedColumnSum, fusedConcatRows, fusedDropoutMask, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedPackedAttention, fusedTranspose } from './kernels/training-kernels.js';
-import type { TfLayerNormParams, TfLinearParams } from './layers.js';
+import type { TfLayerNormParams } from '../layer-norm.js';
+import type { TfLinearParams } from '../linear.js';
 
 /**
  * Σ over rows of a (N × C) matrix, as the product 1ᵀ t: (1 × N)(N × C) → (C). Asked with
@@ -251,42 +253,17 @@ export function dropoutForTraining(x: tf.Tensor, p: number, seed: number): tf.Te
   return tf.tidy(() => tf.mul(x, dropoutMaskTensor(x.shape, p, seed)));
 }
 
-function checkDropout(p: number, seed: number): void {
-  if (!(p >= 0 && p < 1)) throw new RangeArgumentError(`dropout probability must be in [0, 1), got ${p}`);
-  if (!Number.isInteger(seed)) throw new RangeArgumentError(`dropout seed must be an integer, got ${seed}`);
-}
-
-/** dropoutMask as a float32 tensor of the given shape: drawn by the wasm kernel when the fused kernels run (same values), else on the host. */
+/** dropoutMask (src/core/random.ts) as a float32 tensor of the given shape: drawn by the wasm kernel when the fused kernels run (same values), else on the host. */
 export function dropoutMaskTensor(shape: number[], p: number, seed: number): tf.Tensor {
   checkDropout(p, seed);
-  return fusedKernelsActive() ? fusedDropoutMask(shape, p, seed | 0) : tf.tensor(mulberryMask(shape.reduce((a, b) => a * b, 1), p, seed), shape, 'float32');
-}
-
-/** The mask of dropoutForTraining for n entries: 0 (dropped) or 1/(1 − p), from a mulberry32 stream seeded by `seed`. */
-export function dropoutMask(n: number, p: number, seed: number): Float32Array {
-  checkDropout(p, seed);
-  return mulberryMask(n, p, seed);
-}
-
-function mulberryMask(n: number, p: number, seed: number): Float32Array {
-  const mask = new Float32Array(n);
-  const scale = 1 / (1 - p);
-  const threshold = p * 4294967296; // drop when the uniform 32-bit draw u satisfies u < p·2³²
-  let a = seed | 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    mask[i] = (t ^ (t >>> 14)) >>> 0 < threshold ? 0 : scale;
-  }
-  return mask;
+  return fusedKernelsActive() ? fusedDropoutMask(shape, p, seed | 0) : tf.tensor(dropoutMask(shape.reduce((a, b) => a * b, 1), p, seed), shape, 'float32');
 }
 
 /**
  * All heads of (self-)attention for the training path, on the projections q (B × Tq × H·hs) and
  * k, v (B × Tk × H·hs): weights softmax(q kᵀ/√hs + causal 0/−∞ bias) by head, dropout on the weights
  * (mask from dropoutMask, laid out B × H × Tq × Tk), times v; the heads merged back, (B × Tq × H·hs).
- * On wasm one fused kernel does it (src/tfjs/kernels/training-kernels.ts); elsewhere, and for a
+ * On wasm one fused kernel does it (src/tfjs/training/kernels/training-kernels.ts); elsewhere, and for a
  * causal mask with Tq ≠ Tk, the composite ops below: 1/√hs folded into q, the bias added, the
  * Softmax kernel with its gradient on a 2-D view, batched products with explicit transposes. A
  * causal row always keeps its diagonal, so no row is fully masked.

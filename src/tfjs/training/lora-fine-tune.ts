@@ -14,13 +14,13 @@
  * Deterministic: every draw comes from src/core/random.ts with fixed seeds.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { account, tinyModelSpec } from '../core/parameter-accounting.js';
-import { seededRng, type Rng } from '../core/random.js';
-import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
-import { initPeftTinyGpt } from '../reference/peft-tiny-gpt.js';
-import { unflatten } from '../reference/state-dict.js';
-import { adamTrain, leavesOf, mergeLoraIntoTinyGpt, peftTinyGpt, trainPeft, type Batch, type TfPeftTinyGptParams } from './peft-tiny-gpt.js';
-import { tinyModel, type TfTinyModelParams } from './tiny-models.js';
+import { account, tinyModelSpec } from '../../core/parameter-accounting.js';
+import { seededRng, type Rng } from '../../core/random.js';
+import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig } from '../../core/tiny-config.js';
+import { initPeftTinyGpt } from '../../reference/peft-tiny-gpt.js';
+import { unflatten } from '../../reference/state-dict.js';
+import { adamTrain, leavesOf, mergeLoraIntoTinyGpt, peftTinyGpt, trainPeft, type Batch, type TfPeftTinyGptParams } from '../peft-tiny-gpt.js';
+import { tinyModel, type TfTinyModelParams } from '../tiny-models.js';
 
 export const PRETRAIN_TEXT =
   'rain falls on the hills and runs down to the river. the river carries it to the sea, the sun lifts it into clouds, and the clouds bring it back to the hills as rain.';

@@ -3,7 +3,7 @@
  *
  * tfjs-backend-wasm runs each op as its own kernel; for the small tensors of a TinyGPT step most
  * of them are scalar loops (batched products with small matrices, exp, transposes), and the
- * composite ops of src/tfjs/training-ops.ts take dozens of them. The kernels here do the same
+ * composite ops of src/tfjs/training/training-ops.ts take dozens of them. The kernels here do the same
  * arithmetic in one pass each, written in AssemblyScript with WebAssembly SIMD
  * (assembly/training-kernels.ts, compiled by scripts/build-kernels.ts into
  * ./training-kernels.wasm.ts):
@@ -394,7 +394,7 @@ export const fusedTranspose = (x: tf.Tensor): tf.Tensor => run(TRANSPOSE, { x })
 /** Σ over the rows of a 2-D float32 matrix, (N × C) → (C), rows added in order (no gradient). */
 export const fusedColumnSum = (x: tf.Tensor): tf.Tensor => run(COLUMN_SUM, { x }) as tf.Tensor;
 
-/** dropoutMask (src/tfjs/training-ops.ts) drawn inside the wasm memory: the same values, no upload. Arguments checked by the caller. */
+/** dropoutMask (src/tfjs/training/training-ops.ts) drawn inside the wasm memory: the same values, no upload. Arguments checked by the caller. */
 export const fusedDropoutMask = (shape: number[], p: number, seed: number): tf.Tensor => run(DROPOUT_MASK, {}, { shape, p, seed }) as tf.Tensor;
 
 /** A tensor's entries cut, in order, into pieces of the given shapes (no gradient). */
