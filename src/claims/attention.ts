@@ -147,6 +147,29 @@ export const attentionEvaluators: Record<string, Evaluator> = {
     const ratio = (w: number[][]) => variance(flat(impl.matMul(impl.lift(x), impl.lift(w))).map((v) => impl.F.toNumber(v))) / variance(flat(x));
     return { varianceRatioError: Math.abs(ratio(glorotUniform(width, width, rng)) - 1), varianceRatioUnitInit: ratio(randomMatrix(rng, width, width)) };
   },
+  'course.attention.mha-parameter-count': (impl, claim) => {
+    const d = input<number>(claim, 'dModel');
+    const n = input<number>(claim, 'n');
+    const rng = seededRng(37);
+    const x = impl.lift(randomMatrix(rng, n, d));
+    const entries = (p: Record<string, unknown[][]>) => Object.values(p).reduce((t, m) => t + m.length * m[0].length, 0);
+    /** Parameters of H heads of width dHead each, and the output they produce on x. */
+    const heads = (H: number, dHead: number) => {
+      const p = { wQ: randomMatrix(rng, d, H * dHead), wK: randomMatrix(rng, d, H * dHead), wV: randomMatrix(rng, d, H * dHead), wO: randomMatrix(rng, H * dHead, d) }; // (d × H·d_head), W_O (H·d_head × d)
+      const r = impl.multiHeadAttention(x, x, { wQ: impl.lift(p.wQ), wK: impl.lift(p.wK), wV: impl.lift(p.wV), wO: impl.lift(p.wO) }, { nHeads: H });
+      if (r.dK !== dHead) throw new Error(`expected heads of width ${dHead}, the implementation made ${r.dK}`);
+      return { parameters: entries(p), outputShape: shapeOf(r.output) };
+    };
+    const Hs = input<number[]>(claim, 'heads');
+    const split = Hs.map((H) => heads(H, d / H)); // the course's heads: lower-dimensional subspaces of width d/H
+    const one = heads(1, d);
+    return {
+      parametersByHeads: split.map((h) => h.parameters),
+      costOfHeadsOverOneHead: Math.max(...split.map((h) => h.parameters / one.parameters)),
+      fullWidthHeadsParameters: Hs.map((H) => heads(H, d).parameters),
+      outputShapes: split.map((h) => h.outputShape),
+    };
+  },
   'course.attention.permutation-invariance-wording': (impl, claim) => {
     const rng = seededRng(29);
     const x = randomMatrix(rng, 4, 6);

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PeftTargetError, LORA_CONFIG_FIELDS, account, adaptableNames, loraModuleParameters, macsPerToken, registryModel, selectLoraModules, type PeftSpec } from '../core/parameter-accounting.js';
+import { memoryAccounting, type StorageDtype } from '../core/memory-accounting.js';
 import { MODEL_CONFIGS, parameterCount } from '../core/model-configs.js';
 import { loadFixture, referenceParams } from '../core/fixtures.js';
 import { randomMatrix, seededRng } from '../core/random.js';
@@ -35,6 +36,7 @@ import { loraFineTuneTinyGpt } from '../tfjs/training/lora-fine-tune.js';
 import { peftTinyGpt as tfPeftTinyGpt, type TfPeftTinyGptParams } from '../tfjs/peft-tiny-gpt.js';
 import { tinyModel as tfTinyModel } from '../tfjs/tiny-models.js';
 import type { ArrayImpl } from './implementations.js';
+import { readTutorialSection } from './tutorial-sections.js';
 import { flat, input, maxAbsDiff, type Evaluator } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -450,6 +452,106 @@ export const peftEvaluators: Record<string, Evaluator> = {
       smallModelsLargestPercent: BELOW_SCALE.map((k) => percent(k, { lora: { r: top, targets: COURSE_LORA_TARGETS[k] } })),
       gpt2ScratchConfigPercent: percent('gpt2', { lora: { r: 16, targets: ['c_attn', 'c_proj'] } }),
       llama7bAllLinearR64Percent: percent('llama-7b', { lora: { r: 64, targets: 'all-linear' } }),
+    };
+  },
+
+  'course.peft.table-optimizer-states': () => {
+    const bytes = (k: string, dtype: 'fp32' | 'bf16') => memoryAccounting(registryModel(k), { dtype, optimizer: 'adamw' });
+    const ratio = (a: bigint, b: bigint) => Number(a) / Number(b);
+    const fp32 = TABLE_SCALE.map((k) => bytes(k, 'fp32'));
+    const mixed = TABLE_SCALE.map((k) => bytes(k, 'bf16'));
+    return {
+      fp32StatesOverWeights: fp32.map((m) => ratio(m.optimizerStates.total, m.weights.total)),
+      mixedPrecisionStatesOverFp32Size: mixed.map((m, i) => ratio(m.optimizerStates.total, fp32[i].weights.total)),
+      llama7bBytes: [fp32[0].weights.total, fp32[0].optimizerStates.total, mixed[0].optimizerStates.total].map(Number),
+      mixedPrecisionStatesOverHalfWeights: mixed.map((m) => ratio(m.optimizerStates.total, m.weights.total)),
+    };
+  },
+
+  'course.peft.checkpoint-megabytes': () => {
+    // each PEFT family at the setting the comparison table is read at; adapters saved in fp32 as PEFT keeps them
+    const saved = (k: string, peft: PeftSpec) => Number(memoryAccounting(registryModel(k), { dtype: 'fp32', peft }).weights.trainableBytes);
+    const families: Record<string, (k: string) => PeftSpec> = {
+      lora: (k) => ({ lora: { r: 16, targets: COURSE_LORA_TARGETS[k] } }),
+      prompt: () => ({ promptTokens: 20 }),
+      prefix: () => ({ prefixTokens: 20 }),
+      adapter: (k) => ({ adapter: { bottleneck: registryModel(k).dModel / 16 } }),
+    };
+    const sizes = Object.fromEntries(Object.entries(families).map(([name, f]) => [name, TABLE_SCALE.map((k) => saved(k, f(k)))]));
+    const full = TABLE_SCALE.map((k) => Number(memoryAccounting(registryModel(k), { dtype: 'bf16' }).weights.total));
+    return {
+      smallestFullCheckpointGB: Math.min(...full) / 1e9,
+      largestAdapterCheckpointBytes: Math.max(...Object.values(sizes).flat()),
+      loraBytes: sizes.lora,
+      promptBytes: sizes.prompt,
+      prefixBytes: sizes.prefix,
+      adapterBytes: sizes.adapter,
+      fullCheckpointBytes: full,
+    };
+  },
+
+  'course.peft.lora-under-one-percent': (_impl, claim) => {
+    const ranks = input<number[]>(claim, 'ranks');
+    const top = (k: string) => percent(k, { lora: { r: ranks[ranks.length - 1], targets: COURSE_LORA_TARGETS[k] } });
+    return {
+      largestPercent: Math.max(...TABLE_SCALE.flatMap((k) => ranks.map((r) => percent(k, { lora: { r, targets: COURSE_LORA_TARGETS[k] } })))),
+      largestSharesPercent: TABLE_SCALE.map(top),
+      interviewConfigPercent: percent('llama-7b', { lora: { r: 8, targets: ['q_proj', 'v_proj'] } }),
+      scratchConfigPercent: percent('gpt2', { lora: { r: 16, targets: ['c_attn', 'c_proj'] } }),
+    };
+  },
+
+  'course.peft.quantised-weight-bytes': () => {
+    const llama = registryModel('llama-7b');
+    const m = (dtype: StorageDtype, doubleQuant?: boolean) => memoryAccounting(llama, { dtype, ...(doubleQuant === undefined ? {} : { doubleQuant }) });
+    const [int8, nf4Single, nf4] = [m('int8'), m('nf4', false), m('nf4')];
+    const bits = (x: ReturnType<typeof m>, part: bigint) => Number(part * 8n) / Number(x.weights.quantisedElements);
+    return {
+      storedBitsPerLinearWeight: [bits(int8, int8.weights.quantisedBytes), bits(nf4, nf4.weights.quantisedBytes)],
+      llama7bWeightBytes: [m('fp32'), m('fp16'), m('bf16'), int8, nf4Single, nf4].map((x) => Number(x.weights.total)),
+      nf4ConstantBitsPerWeight: [bits(nf4Single, nf4Single.weights.constantsBytes), bits(nf4, nf4.weights.constantsBytes)],
+      nf4OverBf16: Number(nf4.weights.total) / Number(m('bf16').weights.total),
+    };
+  },
+
+  'interview.peft.qlora-memory': () => {
+    const llama = registryModel('llama-7b');
+    const lora: PeftSpec = { lora: { r: 8, alpha: 16, targets: ['q_proj', 'v_proj'] } }; // the deck's LoraConfig
+    const full = memoryAccounting(llama, { dtype: 'bf16', optimizer: 'adamw' }).total;
+    const lora16 = memoryAccounting(llama, { dtype: 'bf16', optimizer: 'adamw', peft: lora }).total;
+    const qlora = memoryAccounting(llama, { dtype: 'nf4', optimizer: 'adamw', peft: lora }).total;
+    const constants = (doubleQuant: boolean) => memoryAccounting(llama, { dtype: 'nf4', doubleQuant }).weights.constantsBytes;
+    return {
+      qloraOverLora16Bit: Number(qlora) / Number(lora16),
+      trainingBytes: [full, lora16, qlora].map(Number),
+      qloraOverFullFineTuning: Number(qlora) / Number(full),
+      doubleQuantSaves: Number(constants(false) - constants(true)),
+    };
+  },
+
+  'notes.peft.soft-prompt-appends': (impl, claim) => {
+    // the soft prompt as PEFT's TEXT initialisation makes it: the embeddings of real tokens, so the
+    // implementation's own TinyGPT forward pass runs it, before or after the input
+    const prompt = input<number[]>(claim, 'promptTokens');
+    const f = loadFixture('models/tinygpt.safetensors');
+    const { config, idx } = tinyGptFixture();
+    const params = impl.liftTree(referenceParams(f.param)) as never;
+    const logits = (tokens: number[]) => impl.tinyModelLogits('tinygpt', config, params, [tokens])[0].map((r: unknown[]) => r.map((v) => impl.F.toNumber(v)));
+    const base = logits(idx[0]);
+    const appended = logits([...idx[0], ...prompt]).slice(0, idx[0].length);
+    const prepended = logits([...prompt, ...idx[0]]).slice(prompt.length);
+    return { inputPositionsChangedByAppended: maxAbsDiff(appended, base), inputPositionsChangedByPrepended: maxAbsDiff(prepended, base) };
+  },
+
+  'scratch.peft.section-5-1-checkpoint': () => {
+    const [s51, s62] = [readTutorialSection('5.1'), readTutorialSection('6.2')];
+    return {
+      sameNameForTokenizerAndModel: new Set(s51.loads).size === 1,
+      modelNameDefinedInSection: s51.assigns.includes(s51.loads[s51.loads.length - 1]),
+      section51Loads: s51.loads,
+      section51Assigns: s51.assigns,
+      section62Loads: s62.loads,
+      section62Assigns: s62.assigns,
     };
   },
 
