@@ -76,7 +76,7 @@ export class EvidenceAbsentError extends SpecError {
     readonly command: string,
     reason: string,
   ) {
-    super('EVIDENCE_ABSENT', `${reason}; run \`${command}\` to record it (${file})`);
+    super('EVIDENCE_ABSENT', `${reason}; record it with \`${command}\``);
     this.name = 'EvidenceAbsentError';
   }
 }
