@@ -13,7 +13,7 @@
  *   a run that follows the protocol  → judged like any other claim: confirmed or not
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PROJECT_ROOT, type GoldenClaim } from '../core/claims.js';
 import { EvidenceAbsentError, MalformedInputError } from '../core/errors.js';
 import type { TinyKind } from '../core/tiny-config.js';
@@ -38,12 +38,21 @@ function evidenceOf(claim: GoldenClaim): { file: string; command: string } {
 }
 
 /**
+ * Where a recorded run is read: the record's path under the project, or, when
+ * TRANSFORMER_SPEC_EVIDENCE_DIR is set (the specs use it), the same file name in that folder.
+ */
+export function evidencePath(file: string): string {
+  const dir = process.env.TRANSFORMER_SPEC_EVIDENCE_DIR;
+  return dir ? join(dir, basename(file)) : join(PROJECT_ROOT, file);
+}
+
+/**
  * The recorded run of `model` that `claim` is judged from. Throws EvidenceAbsentError when there is
  * none that follows the tutorial's protocol, MalformedInputError when the file cannot be read.
  */
 export function recordedReproduction(claim: GoldenClaim, model: TinyKind): ReproductionReport {
   const { file, command } = evidenceOf(claim);
-  const path = join(PROJECT_ROOT, file);
+  const path = evidencePath(file);
   if (!existsSync(path)) throw new EvidenceAbsentError(file, command, `no recorded run: ${file} does not exist (a fresh checkout has none)`);
   let r: ReproductionReport;
   try {
@@ -69,7 +78,7 @@ export function recordedReproduction(claim: GoldenClaim, model: TinyKind): Repro
 /** Seed, steps, backend and date of the recorded run, or that it is absent. Never throws for an absent file. */
 export function evidenceSummary(claim: GoldenClaim): EvidenceSummary {
   const { file, command } = evidenceOf(claim);
-  const path = join(PROJECT_ROOT, file);
+  const path = evidencePath(file);
   if (!existsSync(path)) return { file, command, present: false };
   try {
     const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<ReproductionReport>;

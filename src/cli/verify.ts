@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { initBackend, type BackendReport } from '../core/backend.js';
 import { loadClaims, PROJECT_ROOT, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { ClaimOutcome } from '../core/verdict.js';
+import { describeCheck, expectationText, type CheckOutcome, type ClaimOutcome } from '../core/verdict.js';
+import { criterionText } from '../core/check-text.js';
 import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../claims/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
 import { evidenceSummary, type EvidenceSummary } from '../claims/reproduction-evidence.js';
@@ -39,8 +40,12 @@ export interface ClaimReport {
   notJudged: boolean;
   /** Reproduction claims: the recorded run (seed, steps, backend, date) or its absence. */
   evidence?: EvidenceSummary;
+  /** What each check compares, from the record alone (shown even for a claim that was not judged). */
+  checks: RecordedCheck[];
   outcomes: ClaimOutcome[];
 }
+
+export type RecordedCheck = Pick<CheckOutcome, 'label' | 'document' | 'criterion' | 'why' | 'note' | 'expected'> & { correct?: { expected: string; criterion: string } };
 
 export interface VerifyReport {
   generatedAt: string;
@@ -70,6 +75,7 @@ export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promis
       confirmed: outcomes.every((o) => o.confirmed),
       notJudged: outcomes.length > 0 && outcomes.every((o) => o.derived === 'not-judged'),
       ...(claim.kind === 'reproduction' ? { evidence: evidenceSummary(claim) } : {}),
+      checks: claim.checks.map((k): RecordedCheck => ({ ...describeCheck(k), ...(k.correct ? { correct: { expected: expectationText(k.correct), criterion: criterionText(k.correct) } } : {}) })),
       outcomes,
     };
   });

@@ -93,3 +93,30 @@ export function buildCoverage(claimIds: readonly string[], implementationsOf: (i
   const sources = (Object.keys(INVENTORIES) as InventoryName[]).filter((n) => inventories[n]).map((n) => INVENTORIES[n].shown);
   return { sources, items };
 }
+
+/**
+ * Everything wrong with the coverage map against the inventories: a bullet no item maps, an item
+ * that maps no bullet, an item with neither claims nor a reason. Empty when coverage is complete.
+ * Inventories that are absent (CLAIMS.md outside the project's workplace) are skipped.
+ */
+export function coverageGaps(
+  entries: readonly CoverageEntry[],
+  claimIds: readonly string[],
+  inventories: Partial<Record<InventoryName, Array<{ section: string; text: string }> | null>>,
+): string[] {
+  const gaps: string[] = [];
+  for (const [name, bullets] of Object.entries(inventories) as Array<[InventoryName, Array<{ section: string; text: string }> | null]>) {
+    if (!bullets) continue;
+    const mine = entries.filter((e) => inventoryOf(e) === name);
+    for (const b of bullets) {
+      const hits = mine.filter((e) => e.section === b.section && b.text.startsWith(e.startsWith));
+      if (hits.length !== 1) gaps.push(`${name} ${b.section} "${b.text.slice(0, 60)}…" is mapped by ${hits.length} items of golden/coverage.json (expected 1)`);
+    }
+    for (const e of mine) if (!bullets.some((b) => b.section === e.section && b.text.startsWith(e.startsWith))) gaps.push(`golden/coverage.json item ${name} ${e.section} "${e.startsWith}" matches no bullet of ${INVENTORIES[name].shown}`);
+  }
+  for (const e of entries) {
+    const claims = e.claims.flatMap((p) => matchPattern(p, claimIds));
+    if (claims.length === 0 && !(typeof e.reason === 'string' && e.reason.trim().length >= 20)) gaps.push(`${inventoryOf(e)} ${e.section} "${e.startsWith}" has no claim and no recorded reason for having none`);
+  }
+  return gaps;
+}

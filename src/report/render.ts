@@ -3,9 +3,9 @@
  * network) and as Markdown. Every claim has a stable anchor equal to its id, so a course or a
  * review can link to `report/index.html#course.attention.i-love-cats.weights`.
  */
-import type { VerifyReport, ClaimReport } from '../cli/verify.js';
+import type { VerifyReport, ClaimReport, RecordedCheck } from '../cli/verify.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { CheckOutcome, ClaimOutcome } from '../core/verdict.js';
+import type { ClaimOutcome } from '../core/verdict.js';
 import type { Coverage } from './coverage.js';
 import type { Figure } from './figures.js';
 
@@ -46,13 +46,13 @@ figcaption{font-size:13px;color:#57606a;max-width:520px}
 `;
 
 /** The check outcome whose "what the document says" and criterion the report shows (they come from the record, the same on every implementation). */
-const recordSide = (c: ClaimReport): CheckOutcome[] => c.outcomes.find((o) => o.checks.length)?.checks ?? [];
+const recordSide = (c: ClaimReport): RecordedCheck[] => c.checks;
 const derivedTag = '<span class="badge derived" title="the document printed no value for this check: the project derived it">derived</span>';
 
 /** "the document says" cell: the document's printed value or restatement, or "—" for a derived check. */
-const saysCell = (k: CheckOutcome) => (k.document !== null ? `<td>${esc(k.document)}</td>` : '<td class="cite">— (not printed by the document)</td>');
+const saysCell = (k: RecordedCheck) => (k.document !== null ? `<td>${esc(k.document)}</td>` : '<td class="cite">— (not printed by the document)</td>');
 /** The criterion applied and why, plus the tolerance the judge used on the first implementation. */
-const criterionCell = (k: CheckOutcome) => `<td><code>${esc(k.criterion)}</code><br><span class="cite">${esc(k.why)}</span></td>`;
+const criterionCell = (k: RecordedCheck) => `<td><code>${esc(k.criterion)}</code><br><span class="cite">${esc(k.why)}</span></td>`;
 
 function checksTable(c: ClaimReport): string {
   const erratum = c.verdict === 'erratum';
