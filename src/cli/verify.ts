@@ -34,7 +34,7 @@ export interface ClaimReport {
   kind: string;
   assumptions: string[];
   verdict: string;
-  erratum?: { explanation: string; worked: string[] };
+  erratum?: { explanation: string; correction: string; worked: string[] };
   confirmed: boolean;
   /** A reproduction claim whose recorded run is absent or off-protocol: judged on no implementation. */
   notJudged: boolean;

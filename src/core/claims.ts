@@ -80,8 +80,8 @@ export interface GoldenClaim {
   assumptions: string[];
   checks: Check[];
   verdict: Verdict;
-  /** An erratum: why, and a short calculation a student can follow by hand (one step per line). */
-  erratum?: { explanation: string; worked: string[] };
+  /** An erratum: why, what holds in one line, and a short calculation a student can follow by hand (one step per line). */
+  erratum?: { explanation: string; correction: string; worked: string[] };
   /**
    * A reproduction claim is judged from a recorded run, not computed on the spot: the file (relative
    * to the project root) and the command that writes it. Absent file → the claim is not judged.
@@ -145,8 +145,9 @@ export function validateClaim(raw: unknown, file: string): GoldenClaim {
   });
   const hasCorrect = (c.checks as Check[]).some((ch) => ch.correct !== undefined);
   if (c.verdict === 'erratum') {
-    const e = c.erratum as { explanation?: unknown; worked?: unknown } | undefined;
+    const e = c.erratum as { explanation?: unknown; correction?: unknown; worked?: unknown } | undefined;
     if (typeof e?.explanation !== 'string' || e.explanation.length < 40) fail(file, 'an erratum needs erratum.explanation (a paragraph saying why)');
+    if (typeof e.correction !== 'string' || !e.correction) fail(file, 'an erratum needs erratum.correction: what holds, in one line');
     if (!Array.isArray(e.worked) || e.worked.length === 0 || e.worked.some((l) => typeof l !== 'string' || !l)) fail(file, 'an erratum needs erratum.worked: the calculation a student can follow by hand, one step per line');
     if (!hasCorrect) fail(file, 'an erratum needs at least one check with a "correct" value');
   } else if (hasCorrect) {

@@ -106,7 +106,7 @@ function claimSection(c: ClaimReport): string {
 ${assumptionsBlock(c)}
 ${evidenceBlock(c)}
 ${checksTable(c)}
-${c.erratum ? `<p><b>Why this is an erratum:</b> ${esc(c.erratum.explanation)}</p>${workedBlock(c)}` : ''}
+${c.erratum ? `<p><b>What holds:</b> ${esc(c.erratum.correction)}</p><p><b>Why this is an erratum:</b> ${esc(c.erratum.explanation)}</p>${workedBlock(c)}` : ''}
 <div class="cite">ran on: ${c.outcomes.map((o) => `${esc(implLabel(o))} ${o.confirmed ? '✓' : o.derived === 'not-judged' ? '○ not judged' : '✗ ' + esc(o.derived)}${o.error ? ` (${esc(o.error)})` : ''}`).join(' · ')}</div>
 </section>`;
 }
@@ -116,6 +116,7 @@ function erratumSection(c: ClaimReport): string {
   const refuted = recordSide(c).filter((k) => k.correct);
   const computed = (label: string) => c.outcomes.find((o) => o.impl === 'reference')?.checks.find((k) => k.label === label)?.computed ?? c.outcomes[0]?.checks.find((k) => k.label === label)?.computed ?? '—';
   return `<div class="claim"><h3><a href="#${esc(c.id)}">${esc(c.id)}</a></h3><div class="cite">${citation(c)}</div><p>${esc(c.statement)}</p>
+<p><b>What holds:</b> ${esc(c.erratum?.correction ?? '')}</p>
 <table><tr><th>check</th><th>the document says</th><th>what holds</th><th>computed</th></tr>${refuted.map((k) => `<tr><td><code>${esc(k.label)}</code></td><td>${esc(k.document ?? '—')}<br><span class="cite">criterion: <code>${esc(k.criterion)}</code></span></td><td><code>${esc(k.correct!.criterion)}</code></td><td><code>${esc(computed(k.label))}</code></td></tr>`).join('')}</table>
 ${workedBlock(c)}
 <p>${esc(c.erratum?.explanation ?? '')}</p>${assumptionsBlock(c)}</div>`;
@@ -188,6 +189,7 @@ export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage
   for (const c of report.claims.filter((x) => x.verdict === 'erratum')) {
     lines.push(`### ${c.id}`, '', `${c.citation.map((x) => `*${x.title}* — ${x.section}`).join('; ')}`, '', c.statement, '');
     for (const k of recordSide(c).filter((x) => x.correct)) lines.push(`- \`${k.label}\`: the document says ${k.document ?? '—'} (criterion \`${k.criterion}\`); what holds: \`${k.correct!.criterion}\`${computedOf(c, k.label) ? ` (computed \`${computedOf(c, k.label)}\`)` : ''}`);
+    lines.push('', `What holds: ${c.erratum?.correction ?? ''}`);
     if (c.erratum?.worked?.length) lines.push('', 'Worked calculation:', '', ...c.erratum.worked.map((l, i) => `${i + 1}. ${l}`));
     lines.push('', c.erratum?.explanation ?? '', '');
     if (c.assumptions.length) lines.push(...c.assumptions.map((a) => `- Assumption: ${a}`), '');
