@@ -533,9 +533,8 @@ export const peftEvaluators: Record<string, Evaluator> = {
     // the soft prompt as PEFT's TEXT initialisation makes it: the embeddings of real tokens, so the
     // implementation's own TinyGPT forward pass runs it, before or after the input
     const prompt = input<number[]>(claim, 'promptTokens');
-    const f = loadFixture('models/tinygpt.safetensors');
-    const { config, idx } = tinyGptFixture();
-    const params = impl.liftTree(referenceParams(f.param)) as never;
+    const { config, base: weights, idx } = tinyGptFixture();
+    const params = impl.liftTree(weights) as never;
     const logits = (tokens: number[]) => impl.tinyModelLogits('tinygpt', config, params, [tokens])[0].map((r: unknown[]) => r.map((v) => impl.F.toNumber(v)));
     const base = logits(idx[0]);
     const appended = logits([...idx[0], ...prompt]).slice(0, idx[0].length);
