@@ -148,6 +148,32 @@ export const attentionEvaluators: Record<string, Evaluator> = {
     const glorot = await ratio(glorotUniform(width, width, rng)); // drawn from the seeded stream before the unit-variance matrix
     return { varianceRatioError: Math.abs(glorot - 1), varianceRatioUnitInit: await ratio(randomMatrix(rng, width, width)) };
   },
+  'course.attention.mha-parameter-count': async (impl, claim) => {
+    const d = input<number>(claim, 'dModel');
+    const n = input<number>(claim, 'n');
+    const rng = seededRng(37);
+    const x = impl.lift(randomMatrix(rng, n, d));
+    const entries = (p: Record<string, unknown[][]>) => Object.values(p).reduce((t, m) => t + m.length * m[0].length, 0);
+    /** Parameters of H heads of width dHead each, and the output they produce on x. */
+    const heads = async (H: number, dHead: number) => {
+      const p = { wQ: randomMatrix(rng, d, H * dHead), wK: randomMatrix(rng, d, H * dHead), wV: randomMatrix(rng, d, H * dHead), wO: randomMatrix(rng, H * dHead, d) }; // (d × H·d_head), W_O (H·d_head × d)
+      const r = await impl.multiHeadAttention(x, x, { wQ: impl.lift(p.wQ), wK: impl.lift(p.wK), wV: impl.lift(p.wV), wO: impl.lift(p.wO) }, { nHeads: H });
+      if (r.dK !== dHead) throw new Error(`expected heads of width ${dHead}, the implementation made ${r.dK}`);
+      return { parameters: entries(p), outputShape: shapeOf(r.output) };
+    };
+    const Hs = input<number[]>(claim, 'heads');
+    const split = [];
+    for (const H of Hs) split.push(await heads(H, d / H)); // the course's heads: lower-dimensional subspaces of width d/H (in order: the rng draws)
+    const one = await heads(1, d);
+    const fullWidth = [];
+    for (const H of Hs) fullWidth.push((await heads(H, d)).parameters);
+    return {
+      parametersByHeads: split.map((h) => h.parameters),
+      costOfHeadsOverOneHead: Math.max(...split.map((h) => h.parameters / one.parameters)),
+      fullWidthHeadsParameters: fullWidth,
+      outputShapes: split.map((h) => h.outputShape),
+    };
+  },
   'course.attention.permutation-invariance-wording': async (impl, claim) => {
     const rng = seededRng(29);
     const x = randomMatrix(rng, 4, 6);
@@ -167,7 +193,16 @@ async function scaleFactor(impl: Parameters<Evaluator>[0], claim: Parameters<Eva
   const asCode = await impl.scaledDotProductAttention(q, k, v, { mask }); // 1/√d_k: what the printed Head class divides by
   const asText = await impl.scaledDotProductAttention(q, k, v, { mask, scale: 1 / dK }); // 1/d_k: what the step list says
   const { F } = impl;
+  // the worked example: one query whose scores against four keys are exampleScores, in a head of size d_k
+  const example = input<number[]>(claim, 'exampleScores');
+  const row = (i: number) => Array.from({ length: dK }, (_, j) => (j === 0 ? i : 0));
+  const eq = impl.lift(example.map(() => row(2))); // every query row (2, 0, …): the last row sees all four keys under a causal mask
+  const ek = impl.lift(example.map((s) => row(s / 2))); // key j = (s_j/2, 0, …), so q·k_j = s_j
+  const ev = impl.lift(example.map((_, i) => example.map((__, j) => (i === j ? 1 : 0))));
+  const lastRow = (r: Awaited<ReturnType<typeof impl.scaledDotProductAttention>>) => r.weights[example.length - 1];
   return {
+    exampleWeightsCodeFactor: lastRow(await impl.scaledDotProductAttention(eq, ek, ev, { mask })), // default 1/√d_k
+    exampleWeightsTextFactor: lastRow(await impl.scaledDotProductAttention(eq, ek, ev, { mask, scale: 1 / dK })),
     codeFactor: F.div(asCode.scaled[1][0], asCode.scores[1][0]),
     maxWeightDifference: maxAbsDiff(
       asCode.weights.map((r) => r.map((x) => F.toNumber(x))),

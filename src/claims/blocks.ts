@@ -7,7 +7,9 @@
 import { loadFixture, nested, referenceParams } from '../core/fixtures.js';
 import { randomMatrix, seededRng } from '../core/random.js';
 import { shapeOf, type Matrix } from '../core/shape.js';
-import { tinyStateDictLayout, validateTinyConfig } from '../core/tiny-config.js';
+import { baseParameterCount, moduleParameters, registryModel, TINY_REGISTRY } from '../core/parameter-accounting.js';
+import { PYTORCH_PARITY } from '../core/tolerance.js';
+import { tinyStateDictLayout, validateTinyConfig, type TinyKind } from '../core/tiny-config.js';
 import type { BlockParams } from '../reference/transformer-block.js';
 import { transpose } from '../reference/linear-algebra.js';
 import { flat, input, maxAbsDiff, type Evaluator } from './types.js';
@@ -37,6 +39,29 @@ function zeroSubLayers(p: BlockParams<number>): BlockParams<number> {
   };
 }
 
+/** A tiny model's fixture: config, parameters (lifted) and its first sequence of tokens. */
+function tinyFixture(impl: Impl, kind: TinyKind) {
+  const f = loadFixture(`models/${kind}.safetensors`);
+  const c = f.config as Record<string, number>;
+  const config = validateTinyConfig({ vocab_size: c.vocab_size, block_size: c.block_size, n_embed: c.n_embed, n_head: c.n_head, n_layer: c.n_layer, dropout: c.dropout });
+  return { config, params: impl.liftTree(referenceParams(f.param)) as never, idx: (nested(f.input.get('idx')!) as number[][])[0] };
+}
+
+/** Largest change of the logits at positions before `at` when only the token at `at` changes. */
+async function earlierPositionsChange(impl: Impl, kind: TinyKind, at: number): Promise<number> {
+  const { config, params, idx } = tinyFixture(impl, kind);
+  const changed = idx.map((tok, t) => (t === at ? (tok + 1) % config.vocab_size : tok));
+  const a = num(impl, (await impl.tinyModel(kind, config, params, [idx])).logits[0]);
+  const b = num(impl, (await impl.tinyModel(kind, config, params, [changed])).logits[0]);
+  return maxAbsDiff(a.slice(0, at), b.slice(0, at));
+}
+
+/** GPT-2's sub-modules of block 0 in named_modules() order, without the block prefix (ln_1, attn, …). */
+function gpt2BlockChildren(): string[] {
+  const names = registryModel('gpt2').modules.filter((m) => m.layer === 0).map((m) => m.name.split('.')[3]);
+  return [...new Set(names)];
+}
+
 export const blockEvaluators: Record<string, Evaluator> = {
   'scratch.blocks.norm-placement': async (impl) => {
     const { x, y, params } = blockFixture(impl);
@@ -53,14 +78,10 @@ export const blockEvaluators: Record<string, Evaluator> = {
     return { attentionSubLayers: attention.length, subLayers: residualSubLayers.length };
   },
   'scratch.blocks.bert-head-next-token': async (impl) => {
-    const f = loadFixture('models/tinybert.safetensors');
-    const c = f.config as Record<string, number>;
-    const config = validateTinyConfig({ vocab_size: c.vocab_size, block_size: c.block_size, n_embed: c.n_embed, n_head: c.n_head, n_layer: c.n_layer, dropout: c.dropout });
-    const params = impl.liftTree(referenceParams(f.param)) as never;
-    const idx = [(nested(f.input.get('idx')!) as number[][])[0]];
-    const changed = [idx[0].map((tok, t) => (t === 3 ? (tok + 1) % config.vocab_size : tok))]; // change the token after position 2
-    const a = num(impl, (await impl.tinyModel('tinybert', config, params, idx)).logits[0]);
-    const b = num(impl, (await impl.tinyModel('tinybert', config, params, changed)).logits[0]);
+    const { config, params, idx } = tinyFixture(impl, 'tinybert');
+    const changed = idx.map((tok, t) => (t === 3 ? (tok + 1) % config.vocab_size : tok)); // change the token after position 2
+    const a = num(impl, (await impl.tinyModel('tinybert', config, params, [idx])).logits[0]);
+    const b = num(impl, (await impl.tinyModel('tinybert', config, params, [changed])).logits[0]);
     return { position2SeesToken3: maxAbsDiff(a[2], b[2]) };
   },
   'interview.blocks.residual-fallback': async (impl) => {
@@ -117,6 +138,72 @@ export const blockEvaluators: Record<string, Evaluator> = {
       geluAtPoints: (await impl.activation(impl.lift([points]), 'gelu'))[0],
       tanhApproximationGap: maxAbsDiff(g, gt),
       smallestValue: Math.min(...g),
+    };
+  },
+  'interview.blocks.decoder-stack-add-norm': async (impl) => {
+    const f = loadFixture('layers/decoder-layer-post-ln.safetensors');
+    const x = impl.lift((nested(f.input.get('x')!) as Matrix[])[0]);
+    const memory = impl.lift((nested(f.input.get('memory')!) as Matrix[])[0]);
+    const raw = referenceParams(f.param) as Record<string, unknown>;
+    const run = async (p: Record<string, unknown>) => num(impl, await impl.decoderLayer(x, memory, impl.liftTree(p) as never, 'relu'));
+    const base = await run(raw);
+    const isNorm = (v: unknown) => typeof v === 'object' && v !== null && Array.isArray((v as { weight?: unknown }).weight) && typeof (v as { weight: unknown[] }).weight[0] === 'number';
+    // an Add & Norm step is applied when scaling its LayerNorm's γ changes the layer's output
+    const norms = Object.keys(raw).filter((k) => isNorm(raw[k]));
+    let addNormSteps = 0;
+    for (const k of norms) {
+      const ln = raw[k] as { weight: number[]; bias: number[] };
+      if (maxAbsDiff(await run({ ...raw, [k]: { ...ln, weight: ln.weight.map((w) => 2 * w) } }), base) > 1e-3) addNormSteps += 1;
+    }
+    // a sub-layer is one whose output projection, zeroed, changes the output
+    const zero = (m: number[][]) => m.map((r) => r.map(() => 0));
+    let subLayers = 0;
+    for (const k of ['self_attn', 'cross_attn', 'ff']) {
+      const p = raw[k] as { proj?: { weight: number[][]; bias: number[] }; net?: Array<{ weight: number[][]; bias: number[] }> };
+      const zeroed = p.proj ? { ...p, proj: { weight: zero(p.proj.weight), bias: p.proj.bias.map(() => 0) } } : { net: p.net!.map((l, i) => (i === p.net!.length - 1 ? { weight: zero(l.weight), bias: l.bias.map(() => 0) } : l)) };
+      if (maxAbsDiff(await run({ ...raw, [k]: zeroed }), base) > 1e-3) subLayers += 1;
+    }
+    const ys = nested(f.output.get('y')!) as Matrix[];
+    return { addNormSteps, subLayers, decoderLayerVsPyTorch: maxAbsDiff(base, ys[0]) };
+  },
+  'interview.blocks.gpt-cross-attention': async () => {
+    const children = gpt2BlockChildren();
+    const layout = tinyStateDictLayout('tinygpt', TINY_REGISTRY.tinygpt);
+    const tinyChildren = new Set([...layout.keys()].filter((n) => n.startsWith('blocks.0.') && n.includes('.heads.')).map((n) => n.split('.')[2]));
+    return {
+      gpt2AttentionSubLayers: children.filter((c) => /attn|attention/.test(c)).length,
+      gpt2SubLayers: children.filter((c) => !c.startsWith('ln')),
+      tinyGptAttentionSubLayers: tinyChildren.size,
+    };
+  },
+  'course.blocks.gpt-decoder-post-ln': async (impl) => {
+    const gpt2 = registryModel('gpt2');
+    const children = gpt2BlockChildren(); // ln_1, attn, ln_2, mlp
+    const normFirst = ['attn', 'mlp'].every((sub) => {
+      const i = children.indexOf(sub);
+      return i > 0 && children[i - 1].startsWith('ln');
+    });
+    const lastBlock = Math.max(...gpt2.modules.map((m) => m.layer ?? -1));
+    const lastInBlocks = gpt2.modules.reduce((at, m, i) => (m.layer === lastBlock ? i : at), -1);
+    const afterBlocks = gpt2.modules.slice(lastInBlocks + 1);
+    const finalNorm = afterBlocks.find((m) => m.kind === 'layernorm');
+    const finalNormParameters = finalNorm ? Number(moduleParameters(finalNorm)) : 0;
+    const { x, y, params } = blockFixture(impl);
+    const pre = maxAbsDiff(num(impl, await impl.block(x, params)), y);
+    const post = maxAbsDiff(num(impl, await impl.encoderLayer(x, { self_attn: params.mh, ln1: params.ln1, ff: params.ff, ln2: params.ln2 }, 'gelu')), y);
+    return {
+      gpt2NormPlacement: normFirst && finalNorm ? 'pre-LN' : 'post-LN',
+      gpt2FinalNormParameters: finalNormParameters,
+      gpt2TotalWithoutFinalNorm: Number(baseParameterCount(gpt2)) - finalNormParameters,
+      tutorialBlockArrangement: pre <= PYTORCH_PARITY.forward.atol && post > 1e-2 ? 'pre-LN' : post <= PYTORCH_PARITY.forward.atol ? 'post-LN' : 'neither',
+    };
+  },
+  'scratch.blocks.tinygpt-encoder-blocks': async (impl) => {
+    const layout = tinyStateDictLayout('tinygpt', TINY_REGISTRY.tinygpt);
+    return {
+      earlierPositionsSeeLaterToken: await earlierPositionsChange(impl, 'tinygpt', 3),
+      tinyBertEarlierPositionsChange: await earlierPositionsChange(impl, 'tinybert', 3),
+      causalMaskBuffers: [...layout.values()].filter((e) => e.buffer).length,
     };
   },
   'interview.blocks.encoder-decoder-layers': async (impl) => {

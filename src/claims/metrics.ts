@@ -20,6 +20,9 @@ import { distinctN, IGNORE_INDEX, responseTargets } from '../reference/metrics.j
 import { rouge, rougeTokenize, ROUGE_TYPES } from '../reference/rouge.js';
 import { compareCodePoints } from '../reference/vocabulary.js';
 import { WordTokenizer } from '../reference/word-tokenizer.js';
+import { registryModel } from '../core/parameter-accounting.js';
+import { PUBLISHED_MODELS, type PublishedModelKey } from '../core/published-models.js';
+import { approximateRange } from '../core/tolerance.js';
 import type { ArrayImpl } from '../ops/implementations.js';
 import { readTutorial } from './tutorial-text.js';
 import { input, type Evaluator } from './types.js';
@@ -305,6 +308,22 @@ export const metricEvaluators: Record<string, Evaluator> = {
       printedEncodingDecodesToText: JSON.stringify(t.printedEncodings[0].map((id) => byId.get(id))) === JSON.stringify(words),
       printedOrderIsSorted: printedOrder.every((w, i) => i === 0 || compareCodePoints(printedOrder[i - 1], w) < 0),
       sortedEncoding: tok.encode(text),
+    };
+  },
+
+  'course.tokenisation.vocabulary-size-range': async () => {
+    const vocab = (k: PublishedModelKey) => PUBLISHED_MODELS[k].vocabSize;
+    const named = (['bert-base', 'gpt1', 'gpt2', 't5-base', 'bart-base', 'llama-7b'] as const).map(vocab);
+    const gpt3 = vocab('gpt3');
+    if (gpt3 !== vocab('gpt2')) throw new Error('GPT-3 uses GPT-2\'s tokeniser');
+    // "~30k–200k": each round endpoint read at its last significant digit (golden/README.md, rule 2)
+    const [lo, hi] = [approximateRange(30_000)[0], approximateRange(200_000)[1]];
+    const rows = (k: string) => registryModel(k).modules.find((m) => m.kind === 'embedding')!.dIn; // the token embedding comes first
+    return {
+      outsideApproximateRange: Math.max(...named.map((v) => (v < lo ? lo - v : v >= hi ? v - hi + 1 : 0))),
+      courseModelVocabularies: named,
+      registryEmbeddingRows: ['bert-base', 'gpt2', 'gpt3', 'llama-7b'].map(rows),
+      otherDocumentsVocabularies: [vocab('qwen2.5-0.5b'), vocab('palm')],
     };
   },
 

@@ -4,6 +4,9 @@
  */
 import { randomMatrix, seededRng } from '../core/random.js';
 import { SpecError } from '../core/errors.js';
+import { registryModel } from '../core/parameter-accounting.js';
+import { PUBLISHED_MODELS } from '../core/published-models.js';
+import { shapeOf } from '../core/shape.js';
 import type { Field } from '../reference/field.js';
 import { input, maxAbs, maxAbsDiff, flat, type Evaluator } from './types.js';
 
@@ -103,6 +106,28 @@ export const positionalEncodingEvaluators: Record<string, Evaluator> = {
     }
     const beyond = Array.from({ length: 1000 }, (_, i) => L + i);
     return { learnedBeyondTable, sinusoidalBeyondTableMaxAbs: maxAbs(flat(num(impl.F, await impl.sinusoidalEncoding(beyond, 4)))) };
+  },
+  'interview.pe.learned-positions-gpt-bert': async (impl, claim) => {
+    const [L, width] = [input<number>(claim, 'maxLength'), input<number>(claim, 'width')];
+    const table = impl.lift(randomMatrix(seededRng(5), L, width));
+    const all = await impl.learnedPositionalEmbedding(table, Array.from({ length: L }, (_, p) => p)); // positions 0 … L−1
+    let position512 = 'no error';
+    try {
+      await impl.learnedPositionalEmbedding(table, [L]);
+    } catch (e) {
+      position512 = e instanceof SpecError ? e.code : String(e);
+    }
+    // the position tables of the released models, as the parameter registry builds them from their configurations
+    const rows = (model: string, module: string) => registryModel(model).modules.find((m) => m.name === module && m.kind === 'embedding')?.dIn ?? 0;
+    const gpt = ['gpt1', 'gpt2', 'gpt3'] as const;
+    return {
+      tableShape: shapeOf(all),
+      position512,
+      gptAndBertLearnPositions: [...gpt, 'bert-base' as const].every((k) => PUBLISHED_MODELS[k].positions === 'learned') && rows('gpt2', 'transformer.wpe') > 0 && rows('bert-base', 'embeddings.position_embeddings') > 0,
+      bertPositions: rows('bert-base', 'embeddings.position_embeddings'),
+      gptPositions: [PUBLISHED_MODELS.gpt1.contextLength, rows('gpt2', 'transformer.wpe'), rows('gpt3', 'model.decoder.embed_positions')],
+      llamaHasNoPositionTable: !registryModel('llama-7b').modules.some((m) => m.kind === 'embedding' && /pos/.test(m.name)),
+    };
   },
   'course.pe.rope-relative-offset': async (impl, claim) => {
     const rng = seededRng(41);

@@ -3,21 +3,29 @@
  * lists — the float64 reference, the 64-digit BigNumber oracle and TensorFlow.js on the best
  * available backend — judged against its record. Prints a table, writes report/claims.json, and
  * exits 1 if any derived verdict differs from the one recorded in golden/.
+ *
+ * A reproduction claim whose recorded run is absent (a fresh checkout; CI) is NOT JUDGED
+ * (golden/README.md, rule 6): it counts as neither confirmed nor failed, the summary line gives
+ * the number, and one line per claim names the missing file and the command that records it.
+ * The exit code is 0 when every judged claim is confirmed; --require-evidence makes a claim that
+ * was not judged fail too (for a release check after `npm run reproduce`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../core/backend.js';
 import { loadClaims, PROJECT_ROOT, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { ClaimOutcome } from '../core/verdict.js';
+import { describeCheck, expectationText, type ClaimOutcome } from '../core/verdict.js';
+import { criterionText } from '../core/check-text.js';
 import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
+import { evidenceSummary } from '../claims/reproduction-evidence.js';
 import { buildCoverage } from '../report/coverage.js';
 import { buildFigures } from '../report/figures.js';
 import { renderHtml, renderMarkdown } from '../report/render.js';
-import type { ClaimReport, VerifyReport } from '../report/types.js';
+import type { ClaimReport, RecordedCheck, VerifyReport } from '../report/types.js';
 
-export type { ClaimReport, VerifyReport } from '../report/types.js';
+export type { ClaimReport, RecordedCheck, VerifyReport } from '../report/types.js';
 
 export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promise<VerifyReport> {
   const backend = await initBackend();
@@ -40,6 +48,9 @@ export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promis
       verdict: claim.verdict,
       erratum: claim.erratum,
       confirmed: outcomes.every((o) => o.confirmed),
+      notJudged: outcomes.length > 0 && outcomes.every((o) => o.derived === 'not-judged'),
+      ...(claim.kind === 'reproduction' ? { evidence: evidenceSummary(claim) } : {}),
+      checks: claim.checks.map((k): RecordedCheck => ({ ...describeCheck(k), ...(k.correct ? { correct: { expected: expectationText(k.correct), criterion: criterionText(k.correct) } } : {}) })),
       outcomes,
     });
   }
@@ -49,6 +60,7 @@ export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promis
     totals: {
       claims: reports.length,
       confirmed: reports.filter((r) => r.confirmed).length,
+      notJudged: reports.filter((r) => r.notJudged).length,
       holds: reports.filter((r) => r.verdict === 'holds').length,
       holdsUnderAssumption: reports.filter((r) => r.verdict === 'holds-under-assumption').length,
       errata: reports.filter((r) => r.verdict === 'erratum').length,
@@ -64,29 +76,32 @@ const fmtErr = (e: number | null) => (e === null ? '—' : e === 0 ? '0' : e.toE
 export function formatTable(report: VerifyReport): string {
   const rows = report.claims.map((c) => {
     const ref = c.outcomes.find((o) => o.impl === 'reference') ?? c.outcomes[0];
-    const first = ref.checks[0];
-    const printedVsComputed = first ? `${first.label}: ${first.expected} ⇢ ${first.computed}` : ref.error ?? '';
-    const impls = c.outcomes.map((o) => `${o.impl === 'high-precision' ? 'bignum' : o.impl === 'tfjs' ? `tfjs/${o.backend}` : 'ref'}${o.confirmed ? '' : `✗(${o.derived})`}`).join(' ');
+    // the first check the document printed a value for; a derived check says so
+    const first = ref.checks.find((k) => k.document !== null) ?? ref.checks[0];
+    const said = first ? (first.document !== null ? `${first.label}: ${first.document} ⇢ ${first.computed}` : `${first.label} (derived, ${first.criterion}) ⇢ ${first.computed}`) : ref.notJudged ? 'not judged: no recorded run' : ref.error ?? '';
+    const impls = c.outcomes.map((o) => `${o.impl === 'high-precision' ? 'bignum' : o.impl === 'tfjs' ? `tfjs/${o.backend}` : 'ref'}${o.confirmed ? '' : o.derived === 'not-judged' ? '○' : `✗(${o.derived})`}`).join(' ');
     const maxErr = c.outcomes.map((o) => fmtErr(o.maxError)).join('/');
-    return [c.confirmed ? '✓' : '✗', c.id, `${c.citation[0].document}: ${clip(c.citation[0].section, 38)}`, c.verdict, clip(printedVsComputed, 64), maxErr, impls];
+    return [c.confirmed ? '✓' : c.notJudged ? '○' : '✗', c.id, `${c.citation[0].document}: ${clip(c.citation[0].section, 38)}`, c.verdict, clip(said, 64), maxErr, impls];
   });
-  const head = ['', 'claim id', 'source', 'verdict', 'printed ⇢ computed (first check, reference)', 'max |Δ| ref/…', 'implementations'];
+  const head = ['', 'claim id', 'source', 'verdict', 'the document says ⇢ computed (first check, reference)', 'max |Δ| ref/…', 'implementations'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 function usage(): string {
-  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX]\n  --json        print the report as JSON on stdout instead of the table\n  --out DIR     where to write claims.json (default: report/)\n  --only PREFIX run only claims whose id starts with PREFIX';
+  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX] [--require-evidence]\n  --json              print the report as JSON on stdout instead of the table\n  --out DIR           where to write claims.json (default: report/)\n  --only PREFIX       run only claims whose id starts with PREFIX\n  --require-evidence  a reproduction claim without its recorded run fails instead of going unjudged';
 }
 
 export async function runVerify(argv: string[]): Promise<number> {
   let json = false;
   let out = join(PROJECT_ROOT, 'report');
   let only: string | undefined;
+  let requireEvidence = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') json = true;
+    else if (a === '--require-evidence') requireEvidence = true;
     else if (a === '--out' || a === '--only') {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) {
@@ -125,12 +140,14 @@ export async function runVerify(argv: string[]): Promise<number> {
   if (json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
-    console.log(`transformer-spec verify — tfjs backend: ${report.backend.summary}\n`);
     console.log(formatTable(report));
-    console.log(
-      `\n${t.claims} claims (${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata); ${t.runs} implementation runs; ${t.confirmed}/${t.claims} verdicts confirmed in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-    for (const c of report.claims.filter((x) => !x.confirmed)) {
+    console.log(`\n${summaryLine(report)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`tfjs backend: ${report.backend.summary}`);
+    for (const c of report.claims.filter((x) => x.notJudged)) {
+      const why = c.outcomes.find((o) => o.notJudged)?.notJudged ?? '';
+      console.log(`\n○ ${c.id}: not judged — ${why}${requireEvidence ? ' (--require-evidence: counted as a failure)' : ''}`);
+    }
+    for (const c of report.claims.filter((x) => !x.confirmed && !x.notJudged)) {
       for (const o of c.outcomes.filter((x) => !x.confirmed)) {
         console.log(`\n✗ ${c.id} on ${o.impl}${o.impl === 'tfjs' ? `/${o.backend}` : ''}: recorded ${o.recorded}, derived ${o.derived}${o.error ? ` — ${o.error}` : ''}`);
         for (const ch of o.checks.filter((k) => !k.result.ok)) console.log(`    ${ch.label}: ${ch.result.detail}${ch.correct ? ` | against the correct value: ${ch.correct.result.ok ? 'ok' : ch.correct.result.detail}` : ''}`);
@@ -138,5 +155,13 @@ export async function runVerify(argv: string[]): Promise<number> {
     }
     console.log(`\nreport written to ${written.join(', ')}`);
   }
-  return t.confirmed === t.claims ? 0 : 1;
+  return t.confirmed + (requireEvidence ? 0 : t.notJudged) === t.claims ? 0 : 1;
+}
+
+/** "132 claims (…); 284 implementation runs; 130/130 judged verdicts confirmed, 2 not judged (no recorded run)". */
+export function summaryLine(report: VerifyReport): string {
+  const t = report.totals;
+  const judged = t.claims - t.notJudged;
+  const notJudged = t.notJudged ? `, ${t.notJudged} not judged (no recorded run: see below)` : '';
+  return `${t.claims} claims (${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata); ${t.runs} implementation runs; ${t.confirmed}/${judged} ${t.notJudged ? 'judged ' : ''}verdicts confirmed${notJudged}`;
 }

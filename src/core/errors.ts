@@ -15,7 +15,8 @@ export type SpecErrorCode =
   | 'UNKNOWN_CLAIM'
   | 'BACKEND_UNAVAILABLE'
   | 'TENSOR_LEAK'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'EVIDENCE_ABSENT';
 
 export class SpecError extends Error {
   constructor(
@@ -83,5 +84,20 @@ export class InternalError extends SpecError {
   constructor(message: string) {
     super('INTERNAL', message);
     this.name = 'InternalError';
+  }
+}
+
+/**
+ * A reproduction claim's recorded run is missing or does not follow the claim's protocol (another
+ * model, fewer steps): the claim cannot be judged. Names the file and the command that writes it.
+ */
+export class EvidenceAbsentError extends SpecError {
+  constructor(
+    readonly file: string,
+    readonly command: string,
+    reason: string,
+  ) {
+    super('EVIDENCE_ABSENT', `${reason}; record it with \`${command}\``);
+    this.name = 'EvidenceAbsentError';
   }
 }

@@ -441,14 +441,14 @@ export const LORA_CONFIG_FIELDS: readonly string[] = [
 
 /**
  * Trainable shares for the report's bar chart: each method at a common setting on GPT-2 small and
- * LLaMA-7B (LoRA r = 8 on the attention projections — GPT-2's fused c_attn, LLaMA's q_proj and v_proj; adapters with bottleneck 64; 20 prompt
+ * LLaMA-7B (LoRA r = 8 on the attention projections — GPT-2's fused c_attn, LLaMA's q_proj and v_proj; Houlsby adapters at AdapterHub's default bottleneck d/16, as golden/README.md rule 5 reads the course's table; 20 prompt
  * or prefix tokens), computed with `account`.
  */
 export function reportShares(): Array<{ label: string; method: string; percent: number }> {
   const settings: Array<[string, string, PeftSpec]> = [
     ['full fine-tuning', 'full', {}],
     ['LoRA r=8 (q, v)', 'LoRA', {}],
-    ['adapters m=64', 'adapters', { adapter: { bottleneck: 64 } }],
+    ['adapters m=d/16', 'adapters', {}],
     ['prefix, 20 tokens', 'prefix', { prefixTokens: 20 }],
     ['prompt, 20 tokens', 'prompt', { promptTokens: 20 }],
   ];
@@ -456,7 +456,7 @@ export function reportShares(): Array<{ label: string; method: string; percent: 
   return (['gpt2', 'llama-7b'] as const).flatMap((model) =>
     settings.map(([label, method, peft]) => {
       const spec = registryModel(model);
-      const a = account(spec, method === 'LoRA' ? { lora: { r: 8, targets: loraTargets[model] } } : peft);
+      const a = account(spec, method === 'LoRA' ? { lora: { r: 8, targets: loraTargets[model] } } : method === 'adapters' ? { adapter: { bottleneck: spec.dModel / 16 } } : peft);
       const shown = method === 'LoRA' ? `LoRA r=8 on ${loraTargets[model].join(', ')}` : label;
       return { label: `${model}: ${shown}`, method, percent: a.percent };
     }),

@@ -92,6 +92,19 @@ export function printedTolerance(printed: string, floatSlack: number): Tolerance
   return tol(0.5 * 10 ** -k + floatSlack, 0, `printed with ${k} decimal${k === 1 ? '' : 's'}: the exact value must round to it`);
 }
 
+/**
+ * The values a round number stands for when a document writes "~", "about", "roughly" or just a
+ * round figure (golden/README.md, rule 2): the number read at its last significant digit, so
+ * 30,000 covers [25,000, 35,000), 200,000 [150,000, 250,000), 150 million [145, 155) million and
+ * 1 (as in "~1%") [0.5, 1.5). Positive integers only: a decimal is read by printedTolerance.
+ */
+export function approximateRange(round: number): [number, number] {
+  if (!Number.isSafeInteger(round) || round <= 0) throw new Error(`approximateRange reads positive integers, got ${round}`);
+  let unit = 1;
+  while (round % (unit * 10) === 0) unit *= 10;
+  return [round - unit / 2, round + unit / 2];
+}
+
 /** Does the exact value round to what the document printed? */
 export function matchesPrinted(exact: number, printed: string, floatSlack: number): boolean {
   return isClose(exact, Number(printed), printedTolerance(printed, floatSlack));

@@ -3,7 +3,8 @@
  * claims.json, report.md and index.html. Kept here so that src/report imports nothing from src/cli.
  */
 import type { BackendReport } from '../core/backend.js';
-import type { ClaimOutcome } from '../core/verdict.js';
+import type { CheckOutcome, ClaimOutcome } from '../core/verdict.js';
+import type { EvidenceSummary } from '../claims/reproduction-evidence.js';
 
 export interface ClaimReport {
   id: string;
@@ -15,14 +16,22 @@ export interface ClaimReport {
   kind: string;
   assumptions: string[];
   verdict: string;
-  erratum?: { explanation: string };
+  erratum?: { explanation: string; correction: string; worked: string[] };
   confirmed: boolean;
+  /** A reproduction claim whose recorded run is absent or off-protocol: judged on no implementation. */
+  notJudged: boolean;
+  /** Reproduction claims: the recorded run (seed, steps, backend, date) or its absence. */
+  evidence?: EvidenceSummary;
+  /** What each check compares, from the record alone (shown even for a claim that was not judged). */
+  checks: RecordedCheck[];
   outcomes: ClaimOutcome[];
 }
+
+export type RecordedCheck = Pick<CheckOutcome, 'label' | 'document' | 'criterion' | 'why' | 'note' | 'expected'> & { correct?: { expected: string; criterion: string } };
 
 export interface VerifyReport {
   generatedAt: string;
   backend: BackendReport;
-  totals: { claims: number; confirmed: number; holds: number; holdsUnderAssumption: number; errata: number; runs: number };
+  totals: { claims: number; confirmed: number; notJudged: number; holds: number; holdsUnderAssumption: number; errata: number; runs: number };
   claims: ClaimReport[];
 }

@@ -103,6 +103,8 @@ export interface ReproductionReport {
   tutorial: string;
   seed: number;
   backend: string;
+  /** When the run finished (ISO 8601). */
+  recordedAt: string;
   /** wasm: XNNPACK threads (src/core/wasm-threads.ts). */
   wasmThreads?: number;
   steps: number;
@@ -220,6 +222,7 @@ export async function runReproduction(o: ReproduceOptions, io: ReproduceIo): Pro
       tutorial: relative(PROJECT_ROOT, tutorialPath),
       seed,
       backend: report.choice,
+      recordedAt: new Date().toISOString(),
       ...(report.wasmThreads ? { wasmThreads: report.wasmThreads.threads } : {}),
       steps,
       wallTimeSeconds: (performance.now() - started) / 1000,
