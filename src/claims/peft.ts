@@ -22,7 +22,7 @@ import { randomMatrix, seededRng } from '../core/random.js';
 import { shapeOf } from '../core/shape.js';
 import { tinyStateDictLayout, validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { withoutLeaks } from '../ops/convert.js';
-import { unflatten } from '../reference/state-dict.js';
+import { unflatten } from '../core/state-dict.js';
 import { initAdapter, type AdapterParams } from '../reference/adapter.js';
 import * as RA from '../reference/alignment.js';
 import { flopCounter } from '../reference/linear-algebra.js';

@@ -4,7 +4,7 @@
 import type { GoldenClaim, ImplName } from '../core/claims.js';
 import { IMPLEMENTATIONS } from '../core/claims.js';
 import { EvidenceAbsentError } from '../core/errors.js';
-import { judgeClaim, type ClaimOutcome } from '../core/verdict.js';
+import { judgeClaim, type ClaimOutcome } from './verdict.js';
 import type { ArrayImpl } from '../ops/implementations.js';
 import { EVALUATORS } from './index.js';
 

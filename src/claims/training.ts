@@ -22,7 +22,7 @@ import { validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { withoutLeaks } from '../ops/convert.js';
 import { MalformedInputError } from '../core/errors.js';
 import { TINY_REGISTRY } from '../core/parameter-accounting.js';
-import { referenceTinyParams } from '../core/tiny-weights.js';
+import { referenceTinyParams } from '../ops/tiny-weights.js';
 import { tinyModel } from '../reference/tiny-models.js';
 import { tutorialBertBatch } from '../training/batches.js';
 import { initTinyWeights } from '../training/init.js';

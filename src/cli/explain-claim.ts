@@ -8,7 +8,7 @@
 import { initBackend } from '../core/backend.js';
 import { loadClaims, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { ClaimOutcome } from '../core/verdict.js';
+import type { ClaimOutcome } from '../claims/verdict.js';
 import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
 import { parseArgs, suggest, UsageError } from './args.js';

@@ -17,7 +17,7 @@
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { seededRng } from '../core/random.js';
 import { validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
-import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
+import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
 import { checkTemperature, checkTopK, checkTopP, generateTokens, type SamplingOptions } from '../reference/sampling.js';
 import { tinyModel } from '../reference/tiny-models.js';
 import { readTutorialTexts } from '../training/tutorial-texts.js';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { initBackend } from '../core/backend.js';
 import { loadClaims, PROJECT_ROOT, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
-import { describeCheck, expectationText, type ClaimOutcome } from '../core/verdict.js';
+import { describeCheck, expectationText, type ClaimOutcome } from '../claims/verdict.js';
 import { criterionText } from '../core/check-text.js';
 import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';

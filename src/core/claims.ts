@@ -18,43 +18,8 @@ export const VERDICTS: readonly Verdict[] = ['holds', 'holds-under-assumption', 
 export type ImplName = 'reference' | 'high-precision' | 'tfjs';
 export const IMPLEMENTATIONS: readonly ImplName[] = ['reference', 'high-precision', 'tfjs'];
 
-type Nested<T> = T | Nested<T>[];
-
-/** What a computed value must satisfy. Exactly one key. */
-export type Expectation =
-  /** Values as the document printed them: strings carry their decimals ("0.42"), numbers are exact. */
-  | { printed: Nested<string | number> }
-  /** Exactly these numbers (integers, or exact reals within the EXACT policy). */
-  | { exact: Nested<number> }
-  /** Closed forms in mathjs syntax ("1/(1+2e)"), checked to 50 digits on the high-precision oracle. */
-  | { closedForm: Nested<string> }
-  /** A tensor shape, compared exactly. */
-  | { shape: number[] }
-  /** A computed measure (an error, a deviation) no larger than this; `float32` overrides for tfjs. */
-  | { atMost: number; float32?: number }
-  /** A computed measure at least this large (e.g. how far a near-miss is from the truth). */
-  | { atLeast: number }
-  /** Deep equality with a JSON value (strings, booleans, small arrays). */
-  | { equals: unknown };
-
-export interface Check {
-  label: string;
-  /** What the check requires: the document's value, or the criterion that stands for the document's statement. */
-  expect: Expectation;
-  /** For an erratum: what actually holds. */
-  correct?: Expectation;
-  note?: string;
-  /**
-   * What the document printed or stated for this check, quoted or briefly restated ("X ∈ R^(4×512)",
-   * "scores scaled by 1/d_k"). A `printed` expectation is the document's own value unless `derived`.
-   * Without either, the check is the project's own (shown as "derived" in the report).
-   */
-  document?: string;
-  /** A `printed`-precision value the document did not print (the project derived it). */
-  derived?: boolean;
-  /** Why the criterion is what it is. Required for a bound (≤, ≥) that is not a float-rounding tolerance. */
-  why?: string;
-}
+export type { Check, Expectation } from './check-text.js';
+import type { Check } from './check-text.js';
 
 export interface Citation {
   document: DocumentId;

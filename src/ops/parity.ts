@@ -9,7 +9,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { nested, referenceParams, type Fixture, type FixtureTensor } from '../core/fixtures.js';
 import { shapeOf } from '../core/shape.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
-import { unflatten } from '../reference/state-dict.js';
+import { unflatten } from '../core/state-dict.js';
 import { tinyModel as tfTinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
 import { OP_NAMES, OP_REGISTRY, type FixtureRun, type OpName, type OpRow } from './registry.js';
 

@@ -6,7 +6,7 @@
  *   logits = lm_head(ln_f(x))  (TinyBERT: mlm_head)          (B × T × V)
  *   loss = cross-entropy(logits, targets)                    TinyBERT: ignore_index −100
  *
- * Parameters come as the nested tree of a PyTorch state_dict (src/reference/state-dict.ts).
+ * Parameters come as the nested tree of a PyTorch state_dict (src/core/state-dict.ts).
  */
 import { RangeArgumentError, ShapeError } from '../core/errors.js';
 import type { Matrix } from '../core/shape.js';

@@ -5,7 +5,7 @@
  */
 import type { ClaimReport, RecordedCheck, VerifyReport } from './types.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { ClaimOutcome } from '../core/verdict.js';
+import type { ClaimOutcome } from '../claims/verdict.js';
 import type { Coverage } from './coverage.js';
 import type { Figure } from './figures.js';
 

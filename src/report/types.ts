@@ -3,7 +3,7 @@
  * claims.json, report.md and index.html. Kept here so that src/report imports nothing from src/cli.
  */
 import type { BackendReport } from '../core/backend.js';
-import type { CheckOutcome, ClaimOutcome } from '../core/verdict.js';
+import type { CheckOutcome, ClaimOutcome } from '../claims/verdict.js';
 import type { EvidenceSummary } from '../claims/reproduction-evidence.js';
 
 export interface ClaimReport {

@@ -19,10 +19,10 @@ import '../tfjs/index.js'; // registers the gradients tf.variableGrads needs
 import { RangeArgumentError } from '../core/errors.js';
 import { seededRng, type Rng } from '../core/random.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
-import type { LoadedTinyWeights } from '../core/tiny-weights.js';
+import type { LoadedTinyWeights } from '../ops/tiny-weights.js';
 import { type AdamWOptions } from '../reference/adamw.js';
 import { warmupCosineLr, type WarmupCosineOptions } from '../reference/lr-schedule.js';
-import { unflatten } from '../reference/state-dict.js';
+import { unflatten } from '../core/state-dict.js';
 import { createAdamW, type TfAdamW } from '../tfjs/adamw.js';
 import { clipGradNorm } from '../tfjs/grad-clip.js';
 import { tinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';

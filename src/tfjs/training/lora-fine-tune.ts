@@ -18,7 +18,7 @@ import { account, tinyModelSpec } from '../../core/parameter-accounting.js';
 import { seededRng, type Rng } from '../../core/random.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig } from '../../core/tiny-config.js';
 import { initPeftTinyGpt } from '../../reference/peft-tiny-gpt.js';
-import { unflatten } from '../../reference/state-dict.js';
+import { unflatten } from '../../core/state-dict.js';
 import { minimiseWithAdam, leavesOf, mergeLoraIntoTinyGpt, peftTinyGpt, trainPeft, type Batch, type TfPeftTinyGptParams } from '../peft-tiny-gpt.js';
 import { tinyModel, type TfTinyModelParams } from '../tiny-models.js';
 

@@ -15,9 +15,9 @@
  * (null for a derived check), the criterion applied and why.
  */
 import type { BigNumber } from 'mathjs';
-import type { Check, Expectation, GoldenClaim, ImplName, Verdict } from './claims.js';
-import { criterionReason, criterionText, documentSays, expectationText } from './check-text.js';
-import { EXACT, PRINTED_SLACK, printedTolerance, isClose } from './tolerance.js';
+import type { Check, Expectation, GoldenClaim, ImplName, Verdict } from '../core/claims.js';
+import { criterionReason, criterionText, documentSays, expectationText } from '../core/check-text.js';
+import { EXACT, PRINTED_SLACK, printedTolerance, isClose } from '../core/tolerance.js';
 
 export { expectationText };
 import { bigMath, evaluateClosedForm, type Field } from '../reference/field.js';
