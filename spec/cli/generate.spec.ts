@@ -15,7 +15,7 @@ import { loadTinyWeights, referenceTinyParams } from '../../src/ops/tiny-weights
 import { validateTinyConfig } from '../../src/core/tiny-config.js';
 import { generateTokens, greedy } from '../../src/reference/sampling.js';
 import { tinyModel } from '../../src/reference/tiny-models.js';
-import { readTutorialTexts } from '../../src/training/tutorial-texts.js';
+import { readTutorialTexts } from '../../src/core/tutorial.js';
 import { charVocabulary } from '../../src/training/vocab.js';
 import { cli, expectUsageFailure } from '../_helpers/cli.js';
 

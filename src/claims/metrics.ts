@@ -3,7 +3,7 @@
  * of the tutorial's Tables 3.1, 4.1, 5.1 and 6.1, cross-entropy with the ignore index, the
  * response-only fine-tuning loss, BLEU and ROUGE as evaluate computes them, and the tutorial's word
  * and character vocabularies (computed from the tutorial's own text, read at run time by
- * tutorial-text.ts), character/word round trips and BPE.
+ * src/core/tutorial.ts), character/word round trips and BPE.
  *
  * Where a claim involves tensors, it calls the implementation's op (`impl.crossEntropy`,
  * `impl.accuracy`, …): src/tfjs/metrics.ts on tfjs, src/reference/ on the float64 reference and the
@@ -24,7 +24,7 @@ import { registryModel } from '../core/parameter-accounting.js';
 import { PUBLISHED_MODELS, type PublishedModelKey } from '../core/published-models.js';
 import { approximateRange } from '../core/tolerance.js';
 import type { ArrayImpl } from '../ops/implementations.js';
-import { readTutorial } from './tutorial-text.js';
+import { readTutorial } from '../core/tutorial.js';
 import { input, type Evaluator } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

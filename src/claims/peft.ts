@@ -35,7 +35,7 @@ import { dpoLoss as tfDpoLoss } from '../tfjs/alignment.js';
 import { loraLinear as tfLoraLinear } from '../tfjs/lora.js';
 import { loraFineTuneTinyGpt } from '../tfjs/training/lora-fine-tune.js';
 import type { ArrayImpl } from '../ops/implementations.js';
-import { readTutorialSection } from './tutorial-sections.js';
+import { readTutorialSection } from '../core/tutorial.js';
 import { flat, input, maxAbsDiff, type Evaluator } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

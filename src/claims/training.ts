@@ -36,7 +36,7 @@ import { maskTokens, mlmViolation } from '../reference/mlm-masking.js';
 import { generateTokens, majorityVote, sampleIndex, type GenerateOptions, type Generation, type SamplingOptions } from '../reference/sampling.js';
 import { createAdamW } from '../tfjs/adamw.js';
 import { clipGradNorm as tfClip } from '../tfjs/grad-clip.js';
-import { readPrintedLogs, readTutorialTexts } from '../training/tutorial-texts.js';
+import { readPrintedLogs, readTutorialTexts } from '../core/tutorial.js';
 import { charVocabulary, wordVocabulary } from '../training/vocab.js';
 import type { ArrayImpl } from '../ops/implementations.js';
 import { input, maxAbsDiff, type Evaluator } from './types.js';

@@ -20,7 +20,7 @@ import { validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
 import { checkTemperature, checkTopK, checkTopP, generateTokens, type SamplingOptions } from '../reference/sampling.js';
 import { tinyModel } from '../reference/tiny-models.js';
-import { readTutorialTexts } from '../training/tutorial-texts.js';
+import { readTutorialTexts } from '../core/tutorial.js';
 import { charVocabulary, charVocabularyFrom, type Vocabulary } from '../training/vocab.js';
 import { UsageError, parseArgs, parseChoiceOption, parseIntegerOption, parseNumberOption, requireOption, type OptionSpecs } from './args.js';
 import { readOptionFile, readOptionJson } from './files.js';

@@ -34,7 +34,7 @@ import { distributionOf, tinyGptNextLogits } from '../tfjs/sampling.js';
 import { distinctN } from '../reference/metrics.js';
 import { evaluateBert, evaluateGpt } from './evaluate.js';
 import { createTrainer, type StepReport } from './train.js';
-import { readPrintedLogs, readTutorialTexts, TUTORIAL_PATH, type PrintedLogLine } from './tutorial-texts.js';
+import { readPrintedLogs, readTutorialTexts, TUTORIAL_PATH, type PrintedLogLine } from '../core/tutorial.js';
 import { charVocabulary, wordVocabulary, type Vocabulary } from './vocab.js';
 
 export interface ReproduceOptions {
