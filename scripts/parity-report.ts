@@ -7,7 +7,7 @@
  */
 import { writeFileAtomic } from '../src/core/atomic-write.js';
 import { join } from 'node:path';
-import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/claims/parity-cases.js';
+import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/ops/parity.js';
 import { initBackend } from '../src/core/backend.js';
 import { PROJECT_ROOT } from '../src/core/claims.js';
 import { loadFixture, nested, referenceParams, type Fixture, type FixtureTensor } from '../src/core/fixtures.js';
@@ -53,7 +53,7 @@ const rows: Row[] = [];
 for (const c of LAYER_CASES) {
   const f = loadFixture(`layers/${c.file}.safetensors`);
   const want = f.output.get('y')!.values;
-  const r = tfjsLayerRun(c, f);
+  const r = await tfjsLayerRun(c, f);
   let gradErr = 0;
   for (const [key, got] of r.grads) {
     const [kind, ...rest] = key.split('.');
@@ -76,7 +76,7 @@ for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
   const targets = nested(f.input.get(kind === 'tinygpt' ? 'targets' : 'labels')!) as number[][];
   const logits = f.output.get('logits')!.values;
   const ref = refModel(kind, config, referenceParams(f.param) as unknown as TinyModelParams<number>, idx, targets);
-  const run = tfjsModelRun(kind, config, f, idx, targets);
+  const run = await tfjsModelRun(kind, config, f, idx, targets);
   const gradErr = Math.max(...[...run.grads].map(([n, g]) => maxDiff(g, f.gradParam.get(n)!.values)));
   const onlyParams = { ...f, gradInput: new Map() } as Fixture;
   const fdErr = sampledFd(onlyParams, (_i, p) => refModel(kind, config, referenceParams(p) as unknown as TinyModelParams<number>, idx, targets).loss!, kind.length);

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRng } from '../../src/core/random.js';
-import { tfjsTinyParams } from '../../src/core/tiny-weights.js';
+import { tfjsTinyParams } from '../../src/ops/tiny-weights.js';
 import { createKvCache, disposeKvCache, tinyGptStep } from '../../src/tfjs/kv-cache.js';
 import { tinyModel } from '../../src/tfjs/tiny-models.js';
 import { initTinyWeights } from '../../src/training/init.js';

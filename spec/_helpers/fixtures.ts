@@ -3,7 +3,7 @@
  * tfjs conveniences below are only needed by specs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { unflatten } from '../../src/reference/state-dict.js';
+import { unflatten } from '../../src/core/state-dict.js';
 import type { FixtureTensor } from '../../src/core/fixtures.js';
 
 export { loadFixture, nested, referenceParams, type Fixture, type FixtureTensor } from '../../src/core/fixtures.js';

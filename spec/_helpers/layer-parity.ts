@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, type LayerCase } from '../../src/claims/parity-cases.js';
+import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, type LayerCase } from '../../src/ops/parity.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { loadFixture, type Fixture } from '../../src/core/fixtures.js';
 import { seededRng } from '../../src/core/random.js';
@@ -29,7 +29,7 @@ export function layerFixture(file: string): Fixture {
 /** The LAYER_CASES row for a fixture, or an error saying where to add it. */
 export function layerCase(file: string): LayerCase {
   const c = LAYER_CASES.find((x) => x.file === file);
-  if (!c) throw new Error(`LAYER_CASES in src/claims/parity-cases.ts has no row for "${file}": add { file: '${file}', reference: …, tfjs: … }`);
+  if (!c) throw new Error(`no registry row in src/ops/registry.ts names the fixture "${file}": add { file: '${file}', reference: …, tfjs: … } to its op's fixtures`);
   return c;
 }
 
@@ -57,10 +57,10 @@ export function describeLayerParity(file: string): void {
       expect(cmp.ok, cmp.message).toBe(true);
     });
 
-    it(`tfjs[${backendReport.choice}]: output shape, then values, then every gradient match PyTorch; no tensor leaks`, () => {
+    it(`tfjs[${backendReport.choice}]: output shape, then values, then every gradient match PyTorch; no tensor leaks`, async () => {
       const [f, c] = [layerFixture(file), layerCase(file)];
       const expected = f.output.get('y')!;
-      const r = tfjsLayerRun(c, f);
+      const r = await tfjsLayerRun(c, f);
       expect(r.shape).toEqual(expected.shape);
       const cmp = compareNested(r.output, expected.values, PYTORCH_PARITY.forward);
       expect(cmp.ok, `forward: ${cmp.message}`).toBe(true);

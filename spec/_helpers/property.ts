@@ -39,3 +39,22 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   mkdirSync(dir, { recursive: true });
   appendFileSync(`${dir}/${process.pid}.log`, `${name}\t${runs}\n`);
 }
+
+/**
+ * checkProperty for an asynchronous predicate (one that awaits an implementation: the registry's
+ * adapters read tfjs results back asynchronously). Same seed, run count, failure message and
+ * bookkeeping; one argument (a tuple arbitrary when the op takes several).
+ */
+export async function checkPropertyAsync<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<boolean | void>, options: PropertyOptions = {}): Promise<void> {
+  const { seed, numRuns } = propertyConfig();
+  const runs = options.numRuns ?? numRuns;
+  try {
+    await fc.assert(fc.asyncProperty(arbitrary, predicate), { seed, numRuns: runs });
+  } catch (e) {
+    (e as Error).message = `[property "${name}", seed ${seed}, runs ${runs}] ${(e as Error).message}`;
+    throw e;
+  }
+  const dir = propertyLogDir();
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(`${dir}/${process.pid}.log`, `${name}\t${runs}\n`);
+}

@@ -1,13 +1,13 @@
 /**
  * Parity of every layer with PyTorch: the fixtures in fixtures/layers/ hold inputs, parameters,
  * outputs, a random cotangent g and the gradients of Σ(output ⊙ g) exported by
- * scripts/export-fixtures.py. For each row of LAYER_CASES (src/claims/parity-cases.ts): shape,
+ * scripts/export-fixtures.py. For each row of LAYER_CASES (src/ops/parity.ts): shape,
  * then forward values, then gradients — tfjs by tf.grads for every input and parameter; the
  * float64 reference by central differences at sampled coordinates of every gradient tensor
  * (spec/_helpers/layer-parity.ts). Tolerances: PYTORCH_PARITY, FINITE_DIFFERENCE.
  */
 import { describe, expect, it } from 'vitest';
-import { LAYER_CASES } from '../../src/claims/parity-cases.js';
+import { LAYER_CASES } from '../../src/ops/parity.js';
 import { loadFixture, type Fixture } from '../_helpers/fixtures.js';
 import { describeLayerParity } from '../_helpers/layer-parity.js';
 import { backendReport } from '../_helpers/setup.js';

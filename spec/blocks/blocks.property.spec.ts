@@ -373,7 +373,7 @@ describe('incremental decoding with the KV cache equals the full causal forward 
       const config = configOf(g);
       const p = referenceParams(paramsOf(config, g.c.seed)) as unknown as TinyModelParams<number>;
       const full = tinyModel('tinygpt', config, p, g.idx).logits; // (B × T × V)
-      const stepwise = g.idx.map((seq) => tinyGptDecode(config, p, seq)); // (B × T × V)
+      const stepwise = tinyGptDecode(config, p, g.idx); // (B × T × V)
       // the same float64 operations on the same rows; the masked terms the full pass adds are exact zeros
       const c = compareNested(stepwise, full, EXACT.reference);
       expect(c.ok, c.message).toBe(true);
@@ -424,7 +424,7 @@ describe('incremental decoding with the KV cache equals the full causal forward 
 
     it('reference: cached logits match output.logits', () => {
       const p = referenceParams(f.param) as unknown as TinyModelParams<number>;
-      const stepwise = idx.map((seq) => tinyGptDecode(config, p, seq)); // (B × T × V)
+      const stepwise = tinyGptDecode(config, p, idx); // (B × T × V)
       expect([stepwise.length, stepwise[0].length, stepwise[0][0].length]).toEqual(expected.shape);
       const c = compareNested(flat(stepwise), expected.values, PYTORCH_PARITY.modelForward);
       expect(c.ok, c.message).toBe(true);
@@ -450,20 +450,20 @@ describe('incremental decoding with the KV cache equals the full causal forward 
 
     it('reference: position beyond block_size, token outside the vocabulary, steps out of order', () => {
       const cache = createKvCache(config);
-      expect(() => tinyGptStep(config, p, cache, 0, 1)).toThrow(/out of order.*expects position 0/);
-      [0, 1, 2].forEach((t) => tinyGptStep(config, p, cache, t, t)); // fills block_size = 3 positions
-      expect(() => tinyGptStep(config, p, cache, 0, 3)).toThrow(RangeArgumentError);
-      expect(() => tinyGptStep(config, p, cache, 0, 3)).toThrow(/block_size 3/);
+      expect(() => tinyGptStep(config, p, cache, [0], 1)).toThrow(/out of order.*expects position 0/);
+      [0, 1, 2].forEach((t) => tinyGptStep(config, p, cache, [t], t)); // fills block_size = 3 positions
+      expect(() => tinyGptStep(config, p, cache, [0], 3)).toThrow(RangeArgumentError);
+      expect(() => tinyGptStep(config, p, cache, [0], 3)).toThrow(/block_size 3/);
       const fresh = createKvCache(config);
-      expect(() => tinyGptStep(config, p, fresh, 5, 0)).toThrow(RangeArgumentError);
-      expect(() => tinyGptStep(config, p, fresh, 5, 0)).toThrow(/token = 5 .*0…4/);
-      expect(() => tinyGptStep(config, p, fresh, -1, 0)).toThrow(/not a token id/);
-      expect(() => tinyGptStep(config, p, fresh, 0, -1)).toThrow(/integer ≥ 0/);
-      tinyGptStep(config, p, fresh, 1, 0);
-      expect(() => tinyGptStep(config, p, fresh, 1, 0)).toThrow(/out of order.*expects position 1/); // a repeat
-      expect(() => tinyGptStep(config, p, fresh, 1, 2)).toThrow(/out of order/); // a skip
+      expect(() => tinyGptStep(config, p, fresh, [5], 0)).toThrow(RangeArgumentError);
+      expect(() => tinyGptStep(config, p, fresh, [5], 0)).toThrow(/token = 5 .*0…4/);
+      expect(() => tinyGptStep(config, p, fresh, [-1], 0)).toThrow(/not a token id/);
+      expect(() => tinyGptStep(config, p, fresh, [0], -1)).toThrow(/integer ≥ 0/);
+      tinyGptStep(config, p, fresh, [1], 0);
+      expect(() => tinyGptStep(config, p, fresh, [1], 0)).toThrow(/out of order.*expects position 1/); // a repeat
+      expect(() => tinyGptStep(config, p, fresh, [1], 2)).toThrow(/out of order/); // a skip
       expect(fresh.length).toBe(1);
-      expect(fresh.keys[0].map((k) => k.length)).toEqual([1, 1]);
+      expect(fresh.keys[0][0].map((k) => k.length)).toEqual([1, 1]); // sequence 0, layer 0: one row per head
     });
 
     it(`tfjs (${backendReport.choice}): the same errors, no tensor leaked by a refused step, and disposeKvCache frees the cache`, () => {

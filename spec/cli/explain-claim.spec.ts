@@ -31,12 +31,19 @@ describe('explain <claim-id>', () => {
     }
   });
 
-  it('shows an erratum with what holds and why', async () => {
+  it('shows an erratum with what the document says, the criterion and why, what holds, and the worked calculation', async () => {
     const r = await run(['explain', 'course.attention.i-love-cats.output-two-decimals']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/the document says\s+\[0\.58, 0\.85\]/);
-    expect(r.out).toMatch(/what holds\s+\[0\.58, 0\.84\]/);
+    expect(r.out).toMatch(/the document says\s+"roughly" \[0\.58, 0\.85\]/);
+    expect(r.out).toMatch(/criterion\s+rounds to \[0\.58, 0\.85\] at the printed precision — "roughly" marks a rounded number/);
+    expect(r.out).toMatch(/what holds\s+rounds to \[0\.58, 0\.84\]/);
     expect(r.out).toContain('why ');
+    expect(r.out).toMatch(/worked calculation\n  1\. second coordinate: 2e\/\(1\+2e\)/);
+  });
+
+  it('labels a check whose value the document did not print as derived', async () => {
+    const d = await run(['explain', 'course.attention.i-love-cats.denominator']);
+    expect(d.out).toMatch(/denominatorExactE[^\n]*\n\s+the document says\s+— \(derived: the document printed no value for this check\)/);
   });
 
   it('--json prints the claim and its outcomes as one object', async () => {

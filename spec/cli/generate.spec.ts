@@ -11,11 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { GenerateJson } from '../../src/cli/generate.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { seededRng } from '../../src/core/random.js';
-import { loadTinyWeights, referenceTinyParams } from '../../src/core/tiny-weights.js';
+import { loadTinyWeights, referenceTinyParams } from '../../src/ops/tiny-weights.js';
 import { validateTinyConfig } from '../../src/core/tiny-config.js';
 import { generateTokens, greedy } from '../../src/reference/sampling.js';
 import { tinyModel } from '../../src/reference/tiny-models.js';
-import { readTutorialTexts } from '../../src/training/tutorial-texts.js';
+import { readTutorialTexts } from '../../src/core/tutorial.js';
 import { charVocabulary } from '../../src/training/vocab.js';
 import { cli, expectUsageFailure } from '../_helpers/cli.js';
 

@@ -89,6 +89,47 @@ describe('params on config files', () => {
   });
 });
 
+describe('params --memory: bytes of weights, gradients and optimizer states (src/core/memory-accounting.ts)', () => {
+  // LLaMA-7B has N = 6,738,415,616 parameters, 6,476,005,376 of them in the blocks' linear weights
+  it('fp32 by default: 4 bytes per parameter and nothing for training', async () => {
+    const j = await json('llama-7b', '--memory');
+    expect(j.memory).toEqual({ dtype: 'fp32', doubleQuant: false, optimizer: null, weights: { quantisedElements: 0, quantisedBytes: 0, constantsBytes: 0, otherBytes: 26953662464, trainableBytes: 0, total: 26953662464 }, gradients: 0, optimizerStates: { moments: 0, masterWeights: 0, total: 0 }, total: 26953662464 });
+  });
+
+  it('[course.peft.table-optimizer-states] bf16 with AdamW: 2 + 2 bytes, and 12 bytes of fp32 master weights and moments per parameter', async () => {
+    const m = (await json('llama-7b', '--memory', '--dtype', 'bf16', '--optimizer', 'adamw')).memory!;
+    expect([m.weights.total, m.gradients, m.optimizerStates.moments, m.optimizerStates.masterWeights, m.total]).toEqual([13476831232, 13476831232, 53907324928, 26953662464, 107814649856]);
+  });
+
+  it('[interview.peft.qlora-memory] QLoRA text output: the NF4 base with its double-quantised constants, fp32 LoRA factors, their gradients and moments', async () => {
+    const r = await cli('params', 'llama-7b', '--lora', 'r=8,targets=q_proj,v_proj', '--memory', '--dtype', 'nf4', '--optimizer', 'adamw');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/nf4 with double quantisation/);
+    expect(r.stdout).toMatch(/quantised\s+3,238,002,688 B/);
+    expect(r.stdout).toMatch(/constants\s+102,768,640 B/);
+    expect(r.stdout).toContain('0.127 bit per quantised weight');
+    expect(r.stdout).toMatch(/gradients\s+16,777,216 B/);
+    expect(r.stdout).toMatch(/total\s+3,932,700,672 B/);
+    const single = (await json('llama-7b', '--memory', '--dtype', 'nf4', '--no-double-quant')).memory!;
+    expect(single.weights.constantsBytes).toBe(404750336);
+  });
+
+  it('bad combinations exit 2 with one line naming the problem', async () => {
+    for (const [pattern, argv] of [
+      [/--dtype must be one of fp32, fp16, bf16, int8, nf4, got "fp8"/, ['llama-7b', '--memory', '--dtype', 'fp8']],
+      [/int8 and nf4 weights cannot be trained directly/, ['llama-7b', '--memory', '--dtype', 'nf4', '--optimizer', 'adamw']],
+      [/--dtype needs --memory/, ['llama-7b', '--dtype', 'bf16']],
+      [/--optimizer must be one of adamw/, ['llama-7b', '--memory', '--optimizer', 'sgd']],
+      [/double quantisation applies to nf4 only/, ['llama-7b', '--memory', '--dtype', 'bf16', '--no-double-quant']],
+    ] as const) {
+      const r = await cli('params', ...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(pattern);
+    }
+  });
+});
+
 describe('params: targets and bad input (exit 2, one line naming the problem)', () => {
   const fails = async (pattern: RegExp, ...argv: string[]) => {
     const r = await cli('params', ...argv);

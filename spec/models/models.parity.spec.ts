@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tfjsModelRun } from '../../src/claims/parity-cases.js';
+import { tfjsModelRun } from '../../src/ops/parity.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { seededRng } from '../../src/core/random.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyKind } from '../../src/core/tiny-config.js';
@@ -51,8 +51,8 @@ for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
       expect(Math.abs(r.loss! - loss)).toBeLessThanOrEqual(PYTORCH_PARITY.modelForward.atol);
     });
 
-    it(`tfjs[${backendReport.choice}]: logits, loss and the gradient of every parameter match PyTorch`, () => {
-      const r = tfjsModelRun(kind, config, f, idx, targets);
+    it(`tfjs[${backendReport.choice}]: logits, loss and the gradient of every parameter match PyTorch`, async () => {
+      const r = await tfjsModelRun(kind, config, f, idx, targets);
       expect(r.logitsShape).toEqual(logits.shape);
       const cmp = compareNested(r.logits, logits.values, PYTORCH_PARITY.modelForward);
       expect(cmp.ok, `logits: ${cmp.message}`).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * loadTinyWeights (src/core/tiny-weights.ts): TinyGPT / TinyBERT weights from a safetensors file,
+ * loadTinyWeights (src/ops/tiny-weights.ts): TinyGPT / TinyBERT weights from a safetensors file,
  * read as untrusted input, in both layouts — this project's fixture files (param.* beside
  * input./output./grad. tensors) and a plain PyTorch state_dict — then the parameter trees for the
  * reference and tfjs models, which reproduce PyTorch's logits. Every malformed case is a
@@ -15,7 +15,7 @@ import { FileAccessError, MalformedInputError } from '../../src/core/errors.js';
 import { readSafetensors, serializeSafetensors, toNumbers, writeSafetensors, type SafeTensor } from '../../src/core/safetensors.js';
 import { tinyStateDictLayout, validateTinyConfig, type TinyConfig, type TinyKind } from '../../src/core/tiny-config.js';
 import { compareNested, PYTORCH_PARITY } from '../../src/core/tolerance.js';
-import { loadTinyWeights, referenceTinyParams, tfjsTinyParams } from '../../src/core/tiny-weights.js';
+import { loadTinyWeights, referenceTinyParams, tfjsTinyParams } from '../../src/ops/tiny-weights.js';
 import { tinyModel as referenceModel } from '../../src/reference/tiny-models.js';
 import { tinyModel as tfjsModel } from '../../src/tfjs/tiny-models.js';
 import { expectSpecError } from '../_helpers/errors.js';

@@ -44,7 +44,7 @@ import '../../src/tfjs/index.js';
 import * as TA from '../../src/tfjs/alignment.js';
 import { adapter as tfAdapter } from '../../src/tfjs/adapter.js';
 import { loraLinear as tfLoraLinear } from '../../src/tfjs/lora.js';
-import { adamTrain, leavesOf, mergeLoraIntoTinyGpt as tfMerge, peftGradients, peftTinyGpt as tfPeftTinyGpt, trainPeft, type TfPeftTinyGptParams } from '../../src/tfjs/peft-tiny-gpt.js';
+import { minimiseWithAdam, leavesOf, mergeLoraIntoTinyGpt as tfMerge, peftGradients, peftTinyGpt as tfPeftTinyGpt, trainPeft, type TfPeftTinyGptParams } from '../../src/tfjs/peft-tiny-gpt.js';
 import { tinyModel as tfTinyModel, type TfTinyModelParams } from '../../src/tfjs/tiny-models.js';
 import { type Matrix, type Value } from '../_helpers/arbitraries.js';
 import { loadFixture, referenceParams } from '../_helpers/fixtures.js';
@@ -147,7 +147,7 @@ describe('LoRA layer', () => {
     });
   });
 
-  it('[course.peft.only-a-b-trained] Adam on A and B leaves W₀ and b bit-identical (tfjs) and moves B', () => {
+  it('[course.peft.only-a-b-trained] Adam on A and B leaves W₀ and b bit-identical (tfjs) and moves B', async () => {
     const d: LoraDims = { dIn: 5, dOut: 4, r: 2, n: 6, alpha: 4, seed: 11 };
     const rng = seededRng(d.seed);
     const f = initLora(rng, d.dIn, d.dOut, d.r);
@@ -155,13 +155,13 @@ describe('LoRA layer', () => {
     const [w0, b0] = [W.dataSync().slice(), b.dataSync().slice()];
     const factors = [t2(f.A), t2(f.B)];
     const before = tf.memory().numTensors;
-    const { trained, losses } = adamTrain(factors, ([A, B]) => tf.mean(tf.square(tf.sub(tfLoraLinear(X, { A, B, base: { weight: W, bias: b } }, { alpha: d.alpha }), Y))) as tf.Scalar, 5, 0.05);
+    const { trained, losses } = await minimiseWithAdam(factors, ([A, B]) => tf.mean(tf.square(tf.sub(tfLoraLinear(X, { A, B, base: { weight: W, bias: b } }, { alpha: d.alpha }), Y))) as tf.Scalar, 5, 0.05);
     expect(Array.from(W.dataSync())).toEqual(Array.from(w0));
     expect(Array.from(b.dataSync())).toEqual(Array.from(b0));
     expect(Math.max(...trained[1].dataSync().map(Math.abs))).toBeGreaterThan(0);
     expect(losses[4]).toBeLessThan(losses[0]);
     tf.dispose(trained);
-    expect(tf.memory().numTensors, 'adamTrain leaked tensors').toBe(before);
+    expect(tf.memory().numTensors, 'minimiseWithAdam leaked tensors').toBe(before);
     tf.dispose([W, b, X, Y, ...factors]);
   });
 
@@ -279,7 +279,7 @@ describe('PEFT on TinyGPT (fixture weights)', () => {
     tf.dispose(leavesOf(tb));
   });
 
-  it('[course.peft.only-a-b-trained] on TinyGPT from PEFT init every lora_A gradient is 0 and some lora_B gradient is not; training LoRA, adapters, a prompt or a prefix leaves every base tensor bit-identical', () => {
+  it('[course.peft.only-a-b-trained] on TinyGPT from PEFT init every lora_A gradient is 0 and some lora_B gradient is not; training LoRA, adapters, a prompt or a prefix leaves every base tensor bit-identical', async () => {
     const tb = toTensors(BASE) as TfTinyModelParams;
     const baseBefore = leavesOf(tb).map((t) => Array.from(t.dataSync()));
     const batch = { idx: [[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]], targets: [[2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13]] };
@@ -294,7 +294,7 @@ describe('PEFT on TinyGPT (fixture weights)', () => {
     for (const spec of [{ lora: { r: 2, alpha: 4, targets: ['query', 'value'] } }, { adapter: { bottleneck: 4 } }, { promptTokens: 3 }, { prefixTokens: 3 }] as const) {
       const peft = asTensors(initPeftTinyGpt(CONFIG, spec, seededRng(6)));
       const start = leavesOf(peft).map((t) => Array.from(t.dataSync()));
-      const out = trainPeft(CONFIG, tb, peft, { steps: 3, learningRate: 1e-2, batch: () => batch, loraDropout: 'lora' in spec ? 0.05 : undefined, seed: 1 });
+      const out = await trainPeft(CONFIG, tb, peft, { steps: 3, learningRate: 1e-2, batch: () => batch, loraDropout: 'lora' in spec ? 0.05 : undefined, seed: 1 });
       expect(leavesOf(tb).map((t) => Array.from(t.dataSync())), `${Object.keys(spec)[0]}: base tensors changed`).toEqual(baseBefore);
       expect(leavesOf(out.peft).some((t, i) => Array.from(t.dataSync()).some((v, j) => v !== start[i][j])), `${Object.keys(spec)[0]}: nothing trained`).toBe(true);
       tf.dispose([...leavesOf(peft), ...leavesOf(out.peft)]);

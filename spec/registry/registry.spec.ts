@@ -98,6 +98,11 @@ describe('golden record schema', () => {
     ['assumption verdict without assumptions', (r) => (r.assumptions = []), /needs at least one stated assumption/],
     ['a check with two expectations', (r) => ((r.checks as object[])[0] = { label: 'w', expect: { printed: '1', exact: 1 } }), /exactly one of/],
     ['id of another document', (r) => (r.id = 'scratch.attention.x'), /must start with its document/],
+    ['a bound without its reason', (r) => ((r.checks as object[])[0] = { label: 'w', expect: { atMost: 0.3 } }), /needs its reason \("why"\)/],
+    ['a check both derived and attributed to the document', (r) => ((r.checks as object[])[0] = { label: 'w', document: '0.42', derived: true, expect: { printed: '0.42' } }), /cannot be both derived and what the document says/],
+    ['an erratum without a worked calculation', (r) => ((r.verdict = 'erratum'), (r.erratum = { explanation: 'x'.repeat(50), correction: '0.40' }), ((r.checks as object[])[0] = { label: 'w', expect: { printed: '0.42' }, correct: { printed: '0.40' } })), /erratum\.worked/],
+    ['a refuted check that does not say what the document printed', (r) => ((r.verdict = 'erratum'), (r.erratum = { explanation: 'x'.repeat(50), correction: 'y', worked: ['a'] }), ((r.checks as object[])[0] = { label: 'w', expect: { atMost: 0 }, correct: { atLeast: 1 }, why: 'because' })), /must say what the document printed or stated/],
+    ['a reproduction claim without evidence', (r) => (r.kind = 'reproduction'), /needs evidence/],
   ];
   for (const [name, mutate, message] of cases) {
     it(`refuses ${name} with a named error`, () => {

@@ -2,7 +2,7 @@
  * rms-norm: parity with PyTorch on fixtures/layers/rms-norm.safetensors, which only
  * scripts/export-fixtures.py writes (its RMSNorm module is written by hand there: torch 1.13 has
  * none). First the fixture's conventions (the module and its constructor arguments are the ones
- * the implementation assumes), then — through the shared runner of src/claims/parity-cases.ts, as
+ * the implementation assumes), then — through the shared runner of src/ops/parity.ts, as
  * `npm run parity` — output shape, forward values, and every gradient (tfjs by tf.grads; the
  * float64 reference by central differences). Last, a discrimination check: the near-miss
  * "LayerNorm instead of RMSNorm" (re-centring the token) is rejected by the same tolerance.

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, RangeArgumentError } from '../../src/core/errors.js';
-import { readTutorial, TutorialTextError } from '../../src/claims/tutorial-text.js';
+import { readTutorial, TutorialTextError } from '../../src/core/tutorial.js';
 import { BpeTokenizer, bpeChunks } from '../../src/reference/bpe.js';
 import { CharTokenizer } from '../../src/reference/char-tokenizer.js';
 import { compareCodePoints, pythonSplit, UnknownTokenError, Vocabulary } from '../../src/reference/vocabulary.js';
@@ -153,7 +153,7 @@ describe('the tutorial text', () => {
   it('a missing tutorial file is a named error naming the path it looked for', () => {
     const path = join(tmpdir(), 'no-such-dir', '004_141c9463eba2c207.txt');
     expect(() => readTutorial(path)).toThrow(TutorialTextError);
-    expect(() => readTutorial(path)).toThrow(/the tokenisation claims read the tutorial "LLMs From Scratch" from .*004_141c9463eba2c207\.txt \(not found\)/);
+    expect(() => readTutorial(path)).toThrow(/the tutorial "LLMs From Scratch" \(scratch\) is not readable at .*004_141c9463eba2c207\.txt \(not found\)/);
   });
 
   it('a file without the expected blocks is a named error listing what is missing', () => {

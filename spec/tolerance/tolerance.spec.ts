@@ -11,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { approximateRange } from '../../src/core/tolerance.js';
+import { criterionReason, criterionText, documentSays } from '../../src/core/check-text.js';
 import { randomMatrix, seededRng } from '../../src/core/random.js';
 import {
   compareNested,
@@ -285,5 +287,26 @@ describe(`discrimination: each TFJS_VS_REFERENCE bound rejects a known near-miss
       expect(compareNested(run(true), truth, TFJS_VS_REFERENCE.multiHeadAttention).ok).toBe(true); // projections + attention chained
       expect(compareNested(run(false), truth, TFJS_VS_REFERENCE.multiHeadAttention).ok).toBe(false);
     });
+  });
+});
+
+describe('round figures and who said what (golden/README.md, rules 1–2)', () => {
+  it('a round figure stands for half a unit of its last significant digit either side', () => {
+    expect(approximateRange(30_000)).toEqual([25_000, 35_000]);
+    expect(approximateRange(200_000)).toEqual([150_000, 250_000]);
+    expect(approximateRange(150_000_000)).toEqual([145_000_000, 155_000_000]);
+    expect(approximateRange(1)).toEqual([0.5, 1.5]);
+    expect(approximateRange(256_000)).toEqual([255_500, 256_500]);
+    expect(() => approximateRange(0.1)).toThrow(/positive integers/);
+  });
+
+  it('a printed value is the document\'s unless marked derived; a bound is a criterion, never the document\'s value', () => {
+    expect(documentSays({ label: 'a', expect: { printed: ['0.58', '0.85'] } })).toBe('[0.58, 0.85]');
+    expect(documentSays({ label: 'a', derived: true, expect: { printed: '6.437' } })).toBeNull();
+    expect(documentSays({ label: 'a', expect: { atMost: 1e-12, float32: 1e-6 } })).toBeNull();
+    expect(documentSays({ label: 'a', document: 'X ∈ R^(4×512)', expect: { shape: [4, 512] } })).toBe('X ∈ R^(4×512)');
+    expect(criterionReason({ label: 'a', expect: { atMost: 0.3 } })).toBeNull();
+    expect(criterionReason({ label: 'a', expect: { atMost: 1e-12, float32: 1e-6 } })).toMatch(/float64 rounding.*float32 bound 0.000001/);
+    expect(criterionText({ printed: '0.42' })).toBe('rounds to 0.42 at the printed precision');
   });
 });

@@ -14,7 +14,7 @@ import { tinyStateDictLayout, validateTinyConfig } from '../../src/core/tiny-con
 import { maskTokens, mlmViolation } from '../../src/reference/mlm-masking.js';
 import { nextTokenBatch, tutorialBertBatch } from '../../src/training/batches.js';
 import { initTinyWeights } from '../../src/training/init.js';
-import { readPrintedLogs, readTutorialTexts, TutorialFormatError, TutorialSourceMissingError } from '../../src/training/tutorial-texts.js';
+import { readPrintedLogs, readTutorialTexts, TutorialFormatError, TutorialSourceMissingError } from '../../src/core/tutorial.js';
 import { charVocabulary, charVocabularyFrom, MASK_TOKEN, wordVocabulary } from '../../src/training/vocab.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'transformer-spec-data-'));
@@ -46,7 +46,7 @@ describe('the tutorial read at run time', () => {
   it('a missing tutorial is a TutorialSourceMissingError naming the path; a file without the texts is a TutorialFormatError', () => {
     const absent = join(dir, 'absent.txt');
     expect(() => readTutorialTexts(absent)).toThrow(TutorialSourceMissingError);
-    expect(() => readTutorialTexts(absent)).toThrow(new RegExp(`the tutorial \\(scratch\\) is not at ${absent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(() => readTutorialTexts(absent)).toThrow(new RegExp(`the tutorial "LLMs From Scratch" \\(scratch\\) is not readable at ${absent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, 'no code here\n');
     expect(() => readTutorialTexts(empty)).toThrow(TutorialFormatError);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadOptimCase, OPTIM_FIXTURES, runOptimiser } from '../../src/claims/training.js';
-import { referenceImpl, tfjsImpl } from '../../src/claims/implementations.js';
+import { referenceImpl, tfjsImpl } from '../../src/ops/implementations.js';
 import { ArgumentError, RangeArgumentError, ShapeError } from '../../src/core/errors.js';
 import { compareNested, OPTIMISER_PARITY } from '../../src/core/tolerance.js';
 import { adamInit, adamwStep, resolveAdamW, type AdamWOptions } from '../../src/reference/adamw.js';
@@ -36,9 +36,9 @@ describe('AdamW parity with torch.optim.AdamW (fixtures/optim)', () => {
       expect(state.step).toBe(c.grads.length);
     });
 
-    it(`tfjs[${backendReport.choice}], ${c.file}: the same, and no tensor leaks`, () => {
+    it(`tfjs[${backendReport.choice}], ${c.file}: the same, and no tensor leaks`, async () => {
       const before = tf.memory().numTensors;
-      const run = runOptimiser(tfjsImpl(backendReport), c.initial, c.grads, { options: c.options, clip: c.clip, schedule: c.schedule });
+      const run = await runOptimiser(tfjsImpl(backendReport), c.initial, c.grads, { options: c.options, clip: c.clip, schedule: c.schedule });
       run.after.forEach((p, k) => {
         const cmp = compareNested(p, c.after[k], OPTIMISER_PARITY);
         expect(cmp.ok, `step ${k + 1}: ${cmp.message}`).toBe(true);
@@ -148,9 +148,9 @@ describe('discrimination: OPTIMISER_PARITY rejects mis-read optimisers', () => {
     const dev = variantDeviation(variant);
     expect(dev).toBeGreaterThan(100 * OPTIMISER_PARITY.atol);
   });
-  it('while the correct AdamW stays within it on the same fixtures (reference)', () => {
+  it('while the correct AdamW stays within it on the same fixtures (reference)', async () => {
     for (const c of cases) {
-      const run = runOptimiser(referenceImpl, c.initial, c.grads, { options: c.options, clip: c.clip, schedule: c.schedule });
+      const run = await runOptimiser(referenceImpl, c.initial, c.grads, { options: c.options, clip: c.clip, schedule: c.schedule });
       expect(compareNested(run.after, c.after, OPTIMISER_PARITY).ok).toBe(true);
     }
   });

@@ -14,7 +14,7 @@ import { validateTinyConfig, type TinyKind } from '../../src/core/tiny-config.js
 import { compareNested, PYTORCH_PARITY } from '../../src/core/tolerance.js';
 import '../../src/tfjs/index.js';
 import { tinyModel, type TfTinyModelParams } from '../../src/tfjs/tiny-models.js';
-import type { TfTrainingMode } from '../../src/tfjs/transformer-block.js';
+import { trainingOps, type TfTrainingMode } from '../../src/tfjs/training/training-op-set.js';
 import { createTrainer } from '../../src/training/train.js';
 import { formatLogLine, runReproduction, type ReproductionReport } from '../../src/training/reproduce.js';
 import { loadFixture, nested, rebuild } from '../_helpers/fixtures.js';
@@ -55,7 +55,7 @@ describe(`training path on tfjs[${backendReport.choice}]`, () => {
       const run = (vars: tf.Tensor[]) => {
         const all = [...ts];
         trainable.forEach(([, i], k) => (all[i] = vars[k]));
-        return tinyModel(kind, m.config, rebuild(m.names, all) as unknown as TfTinyModelParams, m.idx, m.targets, { training: mode });
+        return tinyModel(kind, m.config, rebuild(m.names, all) as unknown as TfTinyModelParams, m.idx, m.targets, { ops: trainingOps(mode) });
       };
       const out = run(trainable.map(([, i]) => ts[i]));
       expect(compareNested(Array.from(out.logits.dataSync()), m.f.output.get('logits')!.values, PYTORCH_PARITY.modelForward).ok).toBe(true);
@@ -79,7 +79,7 @@ describe(`training path on tfjs[${backendReport.choice}]`, () => {
     const m = fixtureModel('tinygpt');
     const ts = m.tensors();
     const params = rebuild(m.names, ts) as unknown as TfTinyModelParams;
-    const logits = (mode?: TfTrainingMode) => tf.tidy(() => Array.from(tinyModel('tinygpt', m.config, params, m.idx, undefined, mode ? { training: mode } : {}).logits.dataSync()));
+    const logits = (mode?: TfTrainingMode) => tf.tidy(() => Array.from(tinyModel('tinygpt', m.config, params, m.idx, undefined, mode ? { ops: trainingOps(mode) } : {}).logits.dataSync()));
     const a = counting(0.1, 5);
     const first = logits(a);
     expect(a.calls).toBe(3 * m.config.n_layer);

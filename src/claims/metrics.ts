@@ -3,12 +3,12 @@
  * of the tutorial's Tables 3.1, 4.1, 5.1 and 6.1, cross-entropy with the ignore index, the
  * response-only fine-tuning loss, BLEU and ROUGE as evaluate computes them, and the tutorial's word
  * and character vocabularies (computed from the tutorial's own text, read at run time by
- * tutorial-text.ts), character/word round trips and BPE.
+ * src/core/tutorial.ts), character/word round trips and BPE.
  *
- * Where a claim involves tensors, the tfjs implementation computes it with src/tfjs/metrics.ts; the
- * reference and the BigNumber oracle use the generic `…With(F, …)` functions of src/reference/.
+ * Where a claim involves tensors, it calls the implementation's op (`impl.crossEntropy`,
+ * `impl.accuracy`, …): src/tfjs/metrics.ts on tfjs, src/reference/ on the float64 reference and the
+ * BigNumber oracle.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { loadFixture, nested } from '../core/fixtures.js';
 import { randomMatrix, seededRng } from '../core/random.js';
 import { isClose, printedDecimals, printedTolerance } from '../core/tolerance.js';
@@ -16,15 +16,15 @@ import type { SpecError } from '../core/errors.js';
 import { corpusBleu, sentenceBleu, tokenize13a, bleuFromPrecisionsWith } from '../reference/bleu.js';
 import { BpeTokenizer } from '../reference/bpe.js';
 import { CharTokenizer } from '../reference/char-tokenizer.js';
-import { crossEntropyWith } from '../reference/cross-entropy.js';
-import { accuracyWith, bitsPerCharacterFromLossWith, distinctN, IGNORE_INDEX, perplexityFromLossWith, responseLossWith, responseTargets } from '../reference/metrics.js';
+import { distinctN, IGNORE_INDEX, responseTargets } from '../reference/metrics.js';
 import { rouge, rougeTokenize, ROUGE_TYPES } from '../reference/rouge.js';
 import { compareCodePoints } from '../reference/vocabulary.js';
 import { WordTokenizer } from '../reference/word-tokenizer.js';
-import { crossEntropy as tfCrossEntropy } from '../tfjs/tiny-models.js';
-import * as TM from '../tfjs/metrics.js';
-import type { ArrayImpl } from './implementations.js';
-import { readTutorial } from './tutorial-text.js';
+import { modulesOf, registryModel } from '../core/parameter-accounting.js';
+import { PUBLISHED_MODELS, type PublishedModelKey } from '../core/published-models.js';
+import { approximateRange } from '../core/tolerance.js';
+import type { ArrayImpl } from '../ops/implementations.js';
+import { readTutorial } from '../core/tutorial.js';
 import { input, type Evaluator } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,41 +32,12 @@ type Impl = ArrayImpl<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type S = any;
 
-/** Runs a tfjs computation and returns its first value as a number; leaks nothing. */
-function tfNumber(f: () => tf.Tensor): number {
-  const before = tf.memory().numTensors;
-  let v = NaN;
-  tf.tidy(() => {
-    v = f().dataSync()[0];
-  });
-  if (tf.memory().numTensors !== before) throw new Error(`tfjs metric leaked ${tf.memory().numTensors - before} tensors`);
-  return v;
-}
-
-const isTfjs = (impl: Impl) => impl.name === 'tfjs';
 /** A decimal written exactly in the implementation's scalars ("0.22445" stays exact in BigNumber). */
 const dec = (impl: Impl, x: string | number): S => impl.F.from(typeof x === 'number' ? String(x) : x);
 const num = (impl: Impl, x: S): number => impl.F.toNumber(x);
 
-function perplexityOf(impl: Impl, ce: S): S {
-  return isTfjs(impl) ? tfNumber(() => TM.perplexityFromLoss(tf.scalar(ce as number))) : perplexityFromLossWith(impl.F, ce);
-}
-
-function bitsPerCharacterOf(impl: Impl, ce: S): S {
-  return isTfjs(impl) ? tfNumber(() => TM.bitsPerCharacterFromLoss(tf.scalar(ce as number))) : bitsPerCharacterFromLossWith(impl.F, ce);
-}
-
-function crossEntropyOf(impl: Impl, logits: number[][], targets: number[]): S {
-  return isTfjs(impl) ? tfNumber(() => tfCrossEntropy(tf.tensor2d(logits), tf.tensor1d(targets, 'int32'))) : crossEntropyWith(impl.F, impl.lift(logits), targets);
-}
-
-function accuracyOf(impl: Impl, logits: number[][], targets: number[]): S {
-  return isTfjs(impl) ? tfNumber(() => TM.accuracy(tf.tensor2d(logits), targets).accuracy) : accuracyWith(impl.F, impl.lift(logits), targets).accuracy;
-}
-
-function responseLossOf(impl: Impl, logits: number[][], targets: number[], mask: boolean[], reduction: 'mean' | 'sum'): S {
-  return isTfjs(impl) ? tfNumber(() => TM.responseLoss(tf.tensor2d(logits), targets, mask, reduction)) : responseLossWith(impl.F, impl.lift(logits), targets, mask, reduction);
-}
+const crossEntropyOf = (impl: Impl, logits: number[][], targets: number[]): Promise<S> => impl.crossEntropy(impl.lift(logits), targets);
+const responseLossOf = (impl: Impl, logits: number[][], targets: number[], mask: boolean[], reduction: 'mean' | 'sum'): Promise<S> => impl.responseLoss(impl.lift(logits), targets, mask, reduction);
 
 /** The two ends of the interval a printed decimal stands for, as exact decimal strings. */
 function roundingInterval(printed: string | number): [string, string] {
@@ -77,9 +48,9 @@ function roundingInterval(printed: string | number): [string, string] {
   return [(x - h).toFixed(k + 1), (x + h).toFixed(k + 1)];
 }
 
-function errorCode(f: () => unknown): string {
+async function errorCode(f: () => Promise<unknown>): Promise<string> {
   try {
-    f();
+    await f();
   } catch (e) {
     return (e as SpecError).code ?? (e as Error).name;
   }
@@ -105,10 +76,13 @@ function countsPrintingAs(N: number, printed: string, scale = 1): number[] {
 // ---------------------------------------------------------------------------------------------
 // Tables 3.1 and 4.1: perplexity, bits per character, accuracy, distinct-n
 
-const tablePerplexity: Evaluator = (impl, claim) => {
+const tablePerplexity: Evaluator = async (impl, claim) => {
   const ce = input<number>(claim, 'crossEntropy');
   const [lo, hi] = roundingInterval(ce.toFixed(input<number>(claim, 'crossEntropyDecimals')));
-  return { perplexity: perplexityOf(impl, dec(impl, ce)), perplexityOverRoundingInterval: [perplexityOf(impl, dec(impl, lo)), perplexityOf(impl, dec(impl, hi))] };
+  return {
+    perplexity: await impl.perplexityFromLoss(dec(impl, ce)),
+    perplexityOverRoundingInterval: [await impl.perplexityFromLoss(dec(impl, lo)), await impl.perplexityFromLoss(dec(impl, hi))],
+  };
 };
 
 /** Logits (N × 4) whose target is first with probability p = e^−ce in every row: accuracy 1 and CE = ce. */
@@ -124,7 +98,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
   'scratch.metrics.table-3-1-perplexity': tablePerplexity,
   'scratch.metrics.table-4-1-perplexity': tablePerplexity,
 
-  'scratch.metrics.table-4-1-bits-per-character': (impl, claim) => {
+  'scratch.metrics.table-4-1-bits-per-character': async (impl, claim) => {
     const F = impl.F;
     const ce = input<number>(claim, 'crossEntropy');
     const [ceLo, ceHi] = roundingInterval(ce.toFixed(input<number>(claim, 'crossEntropyDecimals')));
@@ -134,15 +108,15 @@ export const metricEvaluators: Record<string, Evaluator> = {
     const min = (a: S, b: S) => (F.lt(a, b) ? a : b);
     const lowest = max(dec(impl, ceLo), F.mul(dec(impl, bLo), ln2));
     return {
-      bitsPerCharacter: bitsPerCharacterOf(impl, dec(impl, ce)),
+      bitsPerCharacter: await impl.bitsPerCharacterFromLoss(dec(impl, ce)),
       // CE = BPC · ln 2: the CEs that print as the table's CE and give a BPC printing as the table's
       lowestConsistentLoss: lowest,
       consistentLossRangeWidth: F.sub(min(dec(impl, ceHi), F.mul(dec(impl, bHi), ln2)), lowest),
-      bitsPerCharacterAtLowEnd: bitsPerCharacterOf(impl, dec(impl, ceLo)),
+      bitsPerCharacterAtLowEnd: await impl.bitsPerCharacterFromLoss(dec(impl, ceLo)),
     };
   },
 
-  'scratch.metrics.table-3-1-accuracy': (impl, claim) => {
+  'scratch.metrics.table-3-1-accuracy': async (impl, claim) => {
     const F = impl.F;
     const ce = input<number>(claim, 'crossEntropy');
     const acc = input<number>(claim, 'accuracy');
@@ -150,12 +124,12 @@ export const metricEvaluators: Record<string, Evaluator> = {
     return {
       lossLowerBoundFromAccuracy: F.mul(F.sub(F.one, dec(impl, acc)), F.log(F.from(2))),
       geometricMeanTargetProbability: F.exp(F.neg(dec(impl, ce))),
-      accuracyOfArgmaxExample: accuracyOf(impl, logits, targets),
-      crossEntropyOfArgmaxExample: crossEntropyOf(impl, logits, targets),
+      accuracyOfArgmaxExample: (await impl.accuracy(impl.lift(logits), targets)).accuracy,
+      crossEntropyOfArgmaxExample: await crossEntropyOf(impl, logits, targets),
     };
   },
 
-  'scratch.metrics.table-4-1-accuracy': (impl, claim) => {
+  'scratch.metrics.table-4-1-accuracy': async (impl, claim) => {
     const F = impl.F;
     const percent = input<number>(claim, 'accuracyPercent');
     const printed = percent.toFixed(input<number>(claim, 'percentDecimals'));
@@ -169,7 +143,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     };
   },
 
-  'scratch.metrics.table-4-1-distinct': (_impl, claim) => {
+  'scratch.metrics.table-4-1-distinct': async (_impl, claim) => {
     const length = input<number>(claim, 'promptCharacters') + input<number>(claim, 'maxNewTokens');
     const [d1, d2] = [input<string>(claim, 'distinct1'), input<string>(claim, 'distinct2')];
     const k1 = countsPrintingAs(length, d1);
@@ -196,7 +170,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
   ...Object.fromEntries(
     ['scratch.metrics.table-5-1-bleu', 'scratch.metrics.table-6-1-bleu'].map((id): [string, Evaluator] => [
       id,
-      (impl, claim) => {
+      async (impl, claim) => {
         const F = impl.F;
         const printed = input<string[]>(claim, 'precisions');
         const bleu = input<string>(claim, 'bleu');
@@ -219,7 +193,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     ]),
   ),
 
-  'scratch.metrics.table-5-1-rouge': (_impl, claim) => {
+  'scratch.metrics.table-5-1-rouge': async (_impl, claim) => {
     const p = input<Record<string, string>>(claim, 'printed');
     const pairs = input<Array<[string, string]>>(claim, 'pairs');
     const scores = pairs.map(([ref, pred]) => rouge(ref, pred));
@@ -231,7 +205,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     };
   },
 
-  'scratch.metrics.table-6-1-rouge': (_impl, claim) => {
+  'scratch.metrics.table-6-1-rouge': async (_impl, claim) => {
     const p = input<Record<string, string>>(claim, 'printed');
     const [ref, pred] = input<[string, string]>(claim, 'multiLinePair');
     const s = rouge(ref, pred);
@@ -245,7 +219,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
   // -------------------------------------------------------------------------------------------
   // Definitions: BLEU and ROUGE as evaluate computes them
 
-  'scratch.metrics.bleu-definition': (_impl, claim) => {
+  'scratch.metrics.bleu-definition': async (_impl, claim) => {
     const corpus = input<{ candidates: string[]; references: string[][] }>(claim, 'corpus');
     const short = input<{ candidate: string; reference: string }>(claim, 'short');
     const clipping = input<{ candidate: string; references: string[] }>(claim, 'clipping');
@@ -263,7 +237,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     };
   },
 
-  'scratch.metrics.rouge-definition': (_impl, claim) => {
+  'scratch.metrics.rouge-definition': async (_impl, claim) => {
     const table = ([ref, pred]: [string, string]) => {
       const s = rouge(ref, pred);
       return ROUGE_TYPES.map((t) => [s[t].precision, s[t].recall, s[t].fmeasure]);
@@ -279,23 +253,23 @@ export const metricEvaluators: Record<string, Evaluator> = {
   // -------------------------------------------------------------------------------------------
   // Losses: the ignore index, the response-only fine-tuning loss
 
-  'scratch.metrics.cross-entropy-ignore-index': (impl) => {
+  'scratch.metrics.cross-entropy-ignore-index': async (impl) => {
     const f = loadFixture('models/tinybert.safetensors');
     const logits = (nested(f.output.get('logits')!) as number[][][]).flat(); // (B·T × V)
     const labels = (nested(f.input.get('labels')!) as number[][]).flat(); // (B·T)
     const pytorch = f.output.get('loss')!.values[0];
     const rng = seededRng(4101);
     const other = logits.map((row, i) => (labels[i] === IGNORE_INDEX ? randomMatrix(rng, 1, row.length, 5)[0] : row));
-    const ce = crossEntropyOf(impl, logits, labels);
+    const ce = await crossEntropyOf(impl, logits, labels);
     return {
       lossVsPyTorch: Math.abs(num(impl, ce) - pytorch),
-      ignoredLogitsChange: Math.abs(num(impl, crossEntropyOf(impl, other, labels)) - num(impl, ce)),
+      ignoredLogitsChange: Math.abs(num(impl, await crossEntropyOf(impl, other, labels)) - num(impl, ce)),
       labelledPositions: labels.filter((t) => t !== IGNORE_INDEX).length,
-      allIgnoredError: errorCode(() => crossEntropyOf(impl, logits.slice(0, 3), [IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX])),
+      allIgnoredError: await errorCode(() => crossEntropyOf(impl, logits.slice(0, 3), [IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX])),
     };
   },
 
-  'course.metrics.response-masked-loss': (impl, claim) => {
+  'course.metrics.response-masked-loss': async (impl, claim) => {
     const tokens = input<number[]>(claim, 'tokens');
     const V = input<number>(claim, 'vocabulary');
     const masked = responseTargets(tokens, input<number>(claim, 'promptLength'));
@@ -304,20 +278,20 @@ export const metricEvaluators: Record<string, Evaluator> = {
     const rng = seededRng(4102);
     const withPrompt = (scale: number) => targets.map((_, t) => (mask[t] ? new Array<number>(V).fill(0) : randomMatrix(rng, 1, V, scale)[0]));
     const logits = withPrompt(3);
-    const sum = responseLossOf(impl, logits, targets, mask, 'sum');
+    const sum = await responseLossOf(impl, logits, targets, mask, 'sum');
     return {
       responseTargets: masked,
       responseLossSum: sum,
-      responseLossMean: responseLossOf(impl, logits, targets, mask, 'mean'),
-      promptLogitsChange: Math.abs(num(impl, responseLossOf(impl, withPrompt(6), targets, mask, 'sum')) - num(impl, sum)),
-      unmaskedLossDifference: Math.abs(num(impl, crossEntropyOf(impl, logits, targets)) - num(impl, responseLossOf(impl, logits, targets, mask, 'mean'))),
+      responseLossMean: await responseLossOf(impl, logits, targets, mask, 'mean'),
+      promptLogitsChange: Math.abs(num(impl, await responseLossOf(impl, withPrompt(6), targets, mask, 'sum')) - num(impl, sum)),
+      unmaskedLossDifference: Math.abs(num(impl, await crossEntropyOf(impl, logits, targets)) - num(impl, await responseLossOf(impl, logits, targets, mask, 'mean'))),
     };
   },
 
   // -------------------------------------------------------------------------------------------
   // Tokenisation: the tutorial's vocabularies, round trips, BPE
 
-  'scratch.tokenisation.word-vocabulary': () => {
+  'scratch.tokenisation.word-vocabulary': async () => {
     const t = readTutorial();
     const text = t.texts[0];
     const tok = WordTokenizer.fromText(text);
@@ -337,7 +311,23 @@ export const metricEvaluators: Record<string, Evaluator> = {
     };
   },
 
-  'scratch.tokenisation.char-vocabulary': () => {
+  'course.tokenisation.vocabulary-size-range': async () => {
+    const vocab = (k: PublishedModelKey) => PUBLISHED_MODELS[k].vocabSize;
+    const named = (['bert-base', 'gpt1', 'gpt2', 't5-base', 'bart-base', 'llama-7b'] as const).map(vocab);
+    const gpt3 = vocab('gpt3');
+    if (gpt3 !== vocab('gpt2')) throw new Error('GPT-3 uses GPT-2\'s tokeniser');
+    // "~30k–200k": each round endpoint read at its last significant digit (golden/README.md, rule 2)
+    const [lo, hi] = [approximateRange(30_000)[0], approximateRange(200_000)[1]];
+    const rows = (k: string) => modulesOf(registryModel(k)).find((m) => m.kind === 'embedding')!.dIn; // the token embedding comes first
+    return {
+      outsideApproximateRange: Math.max(...named.map((v) => (v < lo ? lo - v : v >= hi ? v - hi + 1 : 0))),
+      courseModelVocabularies: named,
+      registryEmbeddingRows: ['bert-base', 'gpt2', 'gpt3', 'llama-7b'].map(rows),
+      otherDocumentsVocabularies: [vocab('qwen2.5-0.5b'), vocab('palm')],
+    };
+  },
+
+  'scratch.tokenisation.char-vocabulary': async () => {
     const t = readTutorial();
     const text = t.texts[1];
     const tok = CharTokenizer.fromText(text);
@@ -368,7 +358,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     };
   },
 
-  'scratch.tokenisation.round-trip': (_impl, claim) => {
+  'scratch.tokenisation.round-trip': async (_impl, claim) => {
     const t = readTutorial();
     const chars = CharTokenizer.fromText(t.texts[1]);
     const words = WordTokenizer.fromText(t.texts[0]);
@@ -384,7 +374,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     };
   },
 
-  'course.tokenisation.bpe-any-string': (_impl, claim) => {
+  'course.tokenisation.bpe-any-string': async (_impl, claim) => {
     const bpe = BpeTokenizer.train(input<string[]>(claim, 'corpus').join('\n'), { merges: input<number>(claim, 'merges') });
     const unseen = input<string[]>(claim, 'unseen');
     const encoded = unseen.map((s) => bpe.encode(s));
@@ -396,7 +386,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     };
   },
 
-  'course.tokenisation.bpe-example': (_impl, claim) => {
+  'course.tokenisation.bpe-example': async (_impl, claim) => {
     const corpus = input<string[]>(claim, 'corpus').join('\n');
     const text = input<string>(claim, 'text');
     const forty = BpeTokenizer.train(corpus, { merges: 40 });

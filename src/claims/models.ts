@@ -10,7 +10,7 @@ import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig } from '../
 import { input, type Evaluator } from './types.js';
 
 export const modelEvaluators: Record<string, Evaluator> = {
-  'scratch.models.tiny-architecture': (_impl, claim) => {
+  'scratch.models.tiny-architecture': async (_impl, claim) => {
     const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'fixtures', 'manifest.json'), 'utf8')) as { parameter_counts: Record<string, number> };
     const gpt = validateTinyConfig(input(claim, 'tinygpt'));
     const bert = validateTinyConfig(input(claim, 'tinybert'));

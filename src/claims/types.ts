@@ -1,13 +1,15 @@
 import type { GoldenClaim } from '../core/claims.js';
-import type { ArrayImpl } from './implementations.js';
+import type { ArrayImpl } from '../ops/implementations.js';
 
 /**
  * An evaluator computes, on one implementation, the values a claim's checks refer to (keyed by
  * check label). It must compute them with the implementation it is given — never return a
  * constant — so that a wrong implementation or a wrong golden value makes the claim fail.
+ * It is asynchronous because the implementations are (tfjs reads its results back with
+ * `await`); its calls must not overlap, so it awaits each one in turn.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Evaluator = (impl: ArrayImpl<any>, claim: GoldenClaim) => Record<string, unknown>;
+export type Evaluator = (impl: ArrayImpl<any>, claim: GoldenClaim) => Promise<Record<string, unknown>>;
 
 /** Golden inputs are plain JSON; this reads one with a clear error if the record lacks it. */
 export function input<T>(claim: GoldenClaim, key: string): T {

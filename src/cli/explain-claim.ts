@@ -1,14 +1,15 @@
 /**
  * `transformer-spec explain <claim-id>`: one claim, step by step — where the documents make it,
- * what they say, the assumptions, the inputs, then every check with the document's value beside the
- * value each implementation computed, the tolerance rule that decided it, and the verdict (with the
- * erratum's correct value and explanation). `--json` prints the same as one object.
+ * what they say, the assumptions, the inputs, then every check with what the document says (or
+ * that the value is derived), the criterion and why, the value each implementation computed, the
+ * tolerance rule that decided it, and the verdict (with the erratum's correct value, explanation
+ * and worked calculation). `--json` prints the same as one object.
  */
 import { initBackend } from '../core/backend.js';
 import { loadClaims, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { ClaimOutcome } from '../core/verdict.js';
-import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../claims/implementations.js';
+import type { ClaimOutcome } from '../claims/verdict.js';
+import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
 import { parseArgs, suggest, UsageError } from './args.js';
 import type { Io } from './format.js';
@@ -31,13 +32,15 @@ export async function explainClaim(id: string, argv: readonly string[], io: Io):
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const impls: Partial<Record<ImplName, ArrayImpl<any>>> = { reference: referenceImpl, 'high-precision': highPrecisionImpl };
   if (implementationsOf(claim).includes('tfjs')) impls.tfjs = tfjsImpl(await initBackend());
-  const outcomes = implementationsOf(claim).map((name) => runClaim(claim, impls[name]!));
+  const outcomes: ClaimOutcome[] = [];
+  for (const name of implementationsOf(claim)) outcomes.push(await runClaim(claim, impls[name]!)); // one at a time: tfjs calls must not overlap
   if (options.json) {
     io.out(JSON.stringify({ claim, outcomes }, null, 2));
   } else {
     io.out(describe(claim, outcomes));
   }
-  return outcomes.every((o) => o.confirmed) ? 0 : 1;
+  // a reproduction claim without its recorded run is not judged: not a failure (golden/README.md, rule 6)
+  return outcomes.every((o) => o.confirmed || o.derived === 'not-judged') ? 0 : 1;
 }
 
 function describe(c: GoldenClaim, outcomes: ClaimOutcome[]): string {
@@ -53,8 +56,9 @@ function describe(c: GoldenClaim, outcomes: ClaimOutcome[]): string {
   c.checks.forEach((check, n) => {
     const first = outcomes[0]?.checks.find((k) => k.label === check.label);
     lines.push(`${n + 1}. ${check.label}${check.note ? `  (${check.note})` : ''}`);
-    lines.push(`   the document says  ${first?.expected ?? '?'}`);
-    if (first?.correct) lines.push(`   what holds         ${first.correct.expected}`);
+    lines.push(`   the document says  ${first ? (first.document ?? '— (derived: the document printed no value for this check)') : '?'}`);
+    if (first) lines.push(`   criterion          ${first.criterion} — ${first.why}`);
+    if (first?.correct) lines.push(`   what holds         ${first.correct.criterion}`);
     for (const o of outcomes) {
       const k = o.checks.find((x) => x.label === check.label);
       if (!k) continue;
@@ -67,7 +71,10 @@ function describe(c: GoldenClaim, outcomes: ClaimOutcome[]): string {
     lines.push('');
   });
   lines.push(`verdict  ${c.verdict}${c.assumptions.length && c.verdict !== 'erratum' ? ' (under the stated assumption)' : ''}`);
-  for (const o of outcomes) lines.push(`         ${(o.impl === 'tfjs' ? `tfjs (${o.backend})` : LABEL[o.impl]).padEnd(22)} derived ${o.derived} ${o.confirmed ? '✓' : '✗'}${o.error ? ` — ${o.error}` : ''}`);
-  if (c.erratum) lines.push('', `why      ${c.erratum.explanation}`);
+  for (const o of outcomes) lines.push(`         ${(o.impl === 'tfjs' ? `tfjs (${o.backend})` : LABEL[o.impl]).padEnd(22)} derived ${o.derived} ${o.confirmed ? '✓' : o.derived === 'not-judged' ? '○' : '✗'}${o.error ? ` — ${o.error}` : ''}${o.notJudged ? ` — ${o.notJudged}` : ''}`);
+  if (c.erratum) {
+    lines.push('', `why      ${c.erratum.explanation}`, '', 'worked calculation');
+    c.erratum.worked.forEach((l, i) => lines.push(`  ${i + 1}. ${l}`));
+  }
   return lines.join('\n');
 }

@@ -8,7 +8,7 @@
  *
  * The config file uses the tutorial's constructor argument names (validateTinyConfig fills the
  * tutorial's defaults); the weights are checked against the state_dict that config implies
- * (loadTinyWeights, src/core/tiny-weights.ts), in either a plain PyTorch state_dict layout or this
+ * (loadTinyWeights, src/ops/tiny-weights.ts), in either a plain PyTorch state_dict layout or this
  * project's fixture layout (param.* entries). Tokens are one sequence [ids] or a batch
  * [[ids], …]; targets have the same shape (TinyBERT targets may be −100: not scored).
  */
@@ -17,7 +17,7 @@ import { RangeArgumentError } from '../core/errors.js';
 import { checkMemory } from '../core/limits.js';
 import { checkReadBack } from '../core/numeric-conventions.js';
 import { tinyBufferCount, tinyForwardBytes, tinyParameterCount, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
-import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../core/tiny-weights.js';
+import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
 import { tinyModel as referenceModel } from '../reference/tiny-models.js';
 import { UsageError, parseArgs, parseChoiceOption, parseIntegerOption, parseJsonOption, requireOption, type OptionSpecs } from './args.js';
 import { readOptionFile, readOptionJson } from './files.js';

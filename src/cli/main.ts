@@ -66,7 +66,8 @@ Commands:
   generate                      continue a prompt with TinyGPT as the tutorial's generate() does:
                                 temperature, top-k, top-p or greedy, seeded, context cropped
   params MODEL                  total and trainable parameters, exactly, for full fine-tuning or
-                                LoRA / adapters / prompt / prefix tuning on a real configuration
+                                LoRA / adapters / prompt / prefix tuning on a real configuration;
+                                --memory: bytes of weights (fp32 … nf4), gradients, AdamW states
   metrics bleu|rouge            BLEU or ROUGE of a file of candidates against a file of references
                                 (one sentence per line), as Hugging Face evaluate computes them
   help [command]                this text, or one command's help (also: <command> --help)
@@ -196,7 +197,8 @@ Example (the committed fixture, exported from PyTorch with TinyGPT(48, 16, 32, 4
   transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]' --targets '[2,3,4,5]'
   transformer-spec forward --model tinybert --config examples/tinybert.config.json --weights fixtures/models/tinybert.safetensors --tokens '[[3,1,4,1],[5,9,2,6]]' --json`,
 
-  params: `transformer-spec params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M] [--prompt-tokens N] [--prefix-tokens N] [--json]
+  params: `transformer-spec params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M] [--prompt-tokens N] [--prefix-tokens N]
+                          [--memory [--dtype fp32|fp16|bf16|int8|nf4] [--no-double-quant] [--optimizer adamw]] [--json]
 transformer-spec params --weights FILE.safetensors [--json]
 
 Counts, in exact integers, the parameters of a model and how many of them train:
@@ -219,20 +221,39 @@ TinyGPT/TinyBERT arguments (examples/tinygpt.config.json; "model_type": "tinyber
 a Hugging Face config.json with model_type gpt2, bert, llama or qwen2.
 A target that matches no module (or only norms) is an error that lists the model's module names.
 
+Memory (--memory), in bytes, exact integers (src/core/memory-accounting.ts):
+  --dtype fp32|fp16|bf16         4 / 2 / 2 bytes per parameter (default fp32)
+  --dtype int8                   LLM.int8(): linear weights 1 byte + one fp32 scale per output row
+  --dtype nf4                    QLoRA: linear weights 4 bits + one constant per block of 64; with
+                                 double quantisation (the default) 8-bit constants + one fp32 per
+                                 256 of them (0.127 bit per weight); --no-double-quant: fp32
+                                 constants (0.5 bit). The output head, embeddings, norms and biases
+                                 stay at 16 bits
+  --optimizer adamw              adds gradients and AdamW's states for what trains: full fine-tuning
+                                 in fp32 16 B/parameter (4 + 4 + moments 8), in fp16/bf16 mixed
+                                 precision 2 + 2 + 12 (fp32 master copy + moments); with a PEFT
+                                 method the base is frozen and the added parameters are fp32 (as
+                                 PEFT keeps them): 16 B each. int8/nf4 train only with a method
+Activations, allocator overhead and the per-tensor step counters are not counted.
+
 With --weights, counts the elements of every tensor of a safetensors checkpoint from its header
 alone (no tensor data are read: a 14 GB file costs one read of its header), by dtype.
 
 Options:
   --json   one JSON object: {"model", "total", "trainable", "percent", "base", "methods": [{"method",
-           "parameters", "modules" (LoRA: how many), "detail"}]}; with --weights {"weights",
-           "tensors", "total", "bytes", "dtypes", "metadata"}. Counts are exact integer digits,
-           beyond 2^53 too (Python's json reads them exactly; JavaScript's JSON.parse rounds).
+           "parameters", "modules" (LoRA: how many), "detail"}], and with --memory "memory":
+           {"dtype", "doubleQuant", "optimizer", "weights": {…, "total"}, "gradients",
+           "optimizerStates": {"moments", "masterWeights", "total"}, "total"}}; with --weights
+           {"weights", "tensors", "total", "bytes", "dtypes", "metadata"}. Counts are exact integer
+           digits, beyond 2^53 too (Python's json reads them exactly; JavaScript's JSON.parse rounds).
 
 Examples:
   transformer-spec params gpt2 --lora r=16,alpha=32,targets=c_attn,c_proj      # 1,622,016 of 126,061,824 (1.2867%)
   transformer-spec params llama-7b --lora r=8,alpha=16,targets=q_proj,v_proj --json
   transformer-spec params bert-base --adapter bottleneck=64
-  transformer-spec params examples/tinygpt.config.json --prefix-tokens 4`,
+  transformer-spec params examples/tinygpt.config.json --prefix-tokens 4
+  transformer-spec params llama-7b --memory --dtype bf16 --optimizer adamw               # 107,814,649,856 B
+  transformer-spec params llama-7b --lora r=8,targets=q_proj,v_proj --memory --dtype nf4 --optimizer adamw   # QLoRA: 3,932,700,672 B`,
 
   metrics: `transformer-spec metrics bleu|rouge --candidates FILE --references FILE [options]
 

@@ -3,12 +3,16 @@
  * (src/core/parameter-accounting.ts).
  *
  *   params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M]
- *                [--prompt-tokens N] [--prefix-tokens N] [--json]
+ *                [--prompt-tokens N] [--prefix-tokens N]
+ *                [--memory [--dtype fp32|fp16|bf16|int8|nf4] [--no-double-quant] [--optimizer adamw]] [--json]
  *
  * MODEL is a registry name (gpt2, bert-base, gpt3, llama-7b, qwen2.5-0.5b, tinygpt, tinybert) or a
  * JSON config file: the tutorial's TinyGPT/TinyBERT arguments (vocab_size, block_size, n_embed, …,
  * with "model_type": "tinybert" for TinyBERT), or a Hugging Face config.json whose model_type is
  * gpt2, bert, llama or qwen2. Without a method the count is for full fine-tuning (100%).
+ * --memory adds the bytes of the weights at --dtype (default fp32; int8 and nf4 with their
+ * quantisation constants, nf4 double-quantised as QLoRA unless --no-double-quant) and, with
+ * --optimizer adamw, of the gradients and AdamW states (src/core/memory-accounting.ts).
  *
  *   params --weights FILE.safetensors [--json]
  *
@@ -21,11 +25,12 @@
  */
 import { FileAccessError } from '../core/errors.js';
 import { readRegularText } from '../core/files.js';
+import { DTYPES, OPTIMIZERS, memoryAccounting, type MemoryAccounting, type MemoryOptions } from '../core/memory-accounting.js';
 import type { ModelConfig } from '../core/model-configs.js';
 import { REGISTRY_NAMES, account, modelSpecFromConfig, registryModel, tinyModelSpec, type Accounting, type ModelSpec, type PeftSpec } from '../core/parameter-accounting.js';
 import { readSafetensorsHeader, type SafeDType } from '../core/safetensors.js';
 import { validateTinyConfig } from '../core/tiny-config.js';
-import { UsageError, parseArgs, parseDecimal, parseIntegerOption, suggest, type OptionSpecs } from './args.js';
+import { UsageError, parseArgs, parseChoiceOption, parseDecimal, parseIntegerOption, suggest, type OptionSpecs } from './args.js';
 import { readOptionFile } from './files.js';
 import { toJson, type Io } from './format.js';
 
@@ -34,6 +39,10 @@ const PARAMS_OPTIONS = {
   adapter: { type: 'string', valueName: 'bottleneck=M' },
   'prompt-tokens': { type: 'string', valueName: 'N' },
   'prefix-tokens': { type: 'string', valueName: 'N' },
+  memory: { type: 'boolean' },
+  dtype: { type: 'string', valueName: DTYPES.join('|') },
+  'no-double-quant': { type: 'boolean' },
+  optimizer: { type: 'string', valueName: OPTIMIZERS.join('|') },
   weights: { type: 'string', valueName: 'FILE.safetensors' },
   json: { type: 'boolean' },
 } as const satisfies OptionSpecs;
@@ -51,6 +60,18 @@ export interface ParamsJson {
   percent: number;
   base: bigint | number;
   methods: { method: string; parameters: bigint | number; modules?: number; detail: string }[];
+  /** With --memory: bytes, exact integers. */
+  memory?: MemoryJson;
+}
+
+export interface MemoryJson {
+  dtype: string;
+  doubleQuant: boolean;
+  optimizer: string | null;
+  weights: { quantisedElements: bigint | number; quantisedBytes: bigint | number; constantsBytes: bigint | number; otherBytes: bigint | number; trainableBytes: bigint | number; total: bigint | number };
+  gradients: bigint | number;
+  optimizerStates: { moments: bigint | number; masterWeights: bigint | number; total: bigint | number };
+  total: bigint | number;
 }
 
 /** What `params --weights FILE --json` prints (counts as exact digits, as above). */
@@ -78,6 +99,8 @@ export async function runParams(argv: readonly string[], io: Io): Promise<number
     ...(o['prefix-tokens'] !== undefined ? { prefixTokens: parseIntegerOption(o['prefix-tokens'], 'prefix-tokens', 1) } : {}),
   };
   const a = account(spec, peft);
+  const memory = o.memory ? memoryAccounting(spec, parseMemoryOptions(o, peft)) : undefined;
+  if (!o.memory) for (const k of ['dtype', 'optimizer', 'no-double-quant'] as const) if (o[k] !== undefined) throw new UsageError(`--${k} needs --memory`);
   if (o.json) {
     const out: ParamsJson = {
       model: spec.name,
@@ -86,12 +109,40 @@ export async function runParams(argv: readonly string[], io: Io): Promise<number
       percent: a.percent,
       base: a.base,
       methods: a.methods.map((m) => ({ method: m.method, parameters: m.parameters, ...(m.method === 'lora' ? { modules: m.modules } : {}), detail: m.detail })),
+      ...(memory ? { memory: memoryJson(memory) } : {}),
     };
     io.out(toJson(out));
     return 0;
   }
-  io.out(formatAccounting(spec, a, peft));
+  io.out(formatAccounting(spec, a, peft) + (memory ? `\n${formatMemory(memory)}` : ''));
   return 0;
+}
+
+function parseMemoryOptions(o: { dtype?: string; optimizer?: string; 'no-double-quant'?: boolean }, peft: PeftSpec): MemoryOptions {
+  const dtype = o.dtype === undefined ? 'fp32' : parseChoiceOption(o.dtype, 'dtype', DTYPES);
+  if (o['no-double-quant'] && dtype !== 'nf4') throw new UsageError(`--no-double-quant: double quantisation applies to nf4 only, not ${dtype}`);
+  return {
+    dtype,
+    ...(o['no-double-quant'] ? { doubleQuant: false } : {}),
+    ...(o.optimizer !== undefined ? { optimizer: parseChoiceOption(o.optimizer, 'optimizer', OPTIMIZERS) } : {}),
+    peft,
+  };
+}
+
+/** bigint → number for JSON, refusing what a double cannot hold exactly. */
+/** Byte counts stay bigints: toJson writes them as exact digits at any size. */
+const exact = (x: bigint): bigint => x;
+
+function memoryJson(m: MemoryAccounting): MemoryJson {
+  return {
+    dtype: m.dtype,
+    doubleQuant: m.doubleQuant,
+    optimizer: m.optimizer,
+    weights: { quantisedElements: exact(m.weights.quantisedElements), quantisedBytes: exact(m.weights.quantisedBytes), constantsBytes: exact(m.weights.constantsBytes), otherBytes: exact(m.weights.otherBytes), trainableBytes: exact(m.weights.trainableBytes), total: exact(m.weights.total) },
+    gradients: exact(m.gradients),
+    optimizerStates: { moments: exact(m.optimizerStates.moments), masterWeights: exact(m.optimizerStates.masterWeights), total: exact(m.optimizerStates.total) },
+    total: exact(m.total),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +257,33 @@ export function specFromConfigFile(raw: unknown, file: string): ModelSpec {
 // Text output
 
 const n = (x: bigint | number) => x.toLocaleString('en-US');
+/** Bytes with their decimal size: "3,865,591,808 B (3.87 GB)". */
+const bytes = (x: bigint) => {
+  const units: Array<[bigint, string]> = [[10n ** 12n, 'TB'], [10n ** 9n, 'GB'], [10n ** 6n, 'MB'], [10n ** 3n, 'kB']];
+  const u = units.find(([v]) => x >= v);
+  return `${n(x)} B${u ? ` (${(Number(x) / Number(u[0])).toFixed(2)} ${u[1]})` : ''}`;
+};
+
+function formatMemory(m: MemoryAccounting): string {
+  const w = m.weights;
+  const type = m.dtype === 'nf4' ? `nf4${m.doubleQuant ? ' with double quantisation (QLoRA)' : ' (QLoRA, single-level constants)'}` : m.dtype === 'int8' ? 'int8 (LLM.int8(), row-wise scales)' : m.dtype;
+  const bits = w.quantisedElements ? (Number(w.constantsBytes * 8n) / Number(w.quantisedElements)).toFixed(3) : '';
+  const row = (label: string, value: bigint, what = '') => `  ${label.padEnd(18)}${bytes(value).padStart(30)}${what ? `   ${what}` : ''}`;
+  const lines = [`memory, weights stored as ${type}${m.optimizer ? `; training with ${m.optimizer === 'adamw' ? 'AdamW' : m.optimizer}` : ''}:`];
+  lines.push(row('weights', w.total));
+  if (w.quantisedElements) {
+    lines.push(row('  quantised', w.quantisedBytes, `${n(w.quantisedElements)} linear weights at ${m.dtype === 'nf4' ? '4 bits' : '8 bits'}`));
+    lines.push(row('  constants', w.constantsBytes, m.dtype === 'nf4' ? `one per block of 64 weights${m.doubleQuant ? ' at 8 bits, + one fp32 per 256 of them' : ' at fp32'}: ${bits} bit per quantised weight` : `one fp32 scale per output row: ${bits} bit per quantised weight`));
+  }
+  lines.push(row(w.quantisedElements ? '  other (bf16)' : `  base (${m.dtype})`, w.otherBytes));
+  if (w.trainableBytes) lines.push(row('  added (fp32)', w.trainableBytes, 'the PEFT parameters (PEFT keeps adapters in fp32)'));
+  if (m.optimizer) {
+    lines.push(row('gradients', m.gradients, `for the ${n(m.trainableParameters)} trainable parameters`));
+    lines.push(row('optimizer states', m.optimizerStates.total, `AdamW moments m, v in fp32${m.optimizerStates.masterWeights ? ' + fp32 master weights (mixed precision)' : ''}`));
+  }
+  lines.push(row('total', m.total, m.optimizer ? 'not counted: activations, per-tensor step counters' : 'weights only (no --optimizer)'));
+  return lines.join('\n');
+}
 
 function formatAccounting(spec: ModelSpec, a: Accounting, peft: PeftSpec): string {
   const lines = [`${spec.name} — ${spec.source}`, `  base parameters   ${n(a.base)}`];

@@ -13,60 +13,44 @@
  *     (an input such as ../shared is missing)     report.degraded.md  — beside the full report
  *   --only PREFIX                               claims.only.json  — beside the full report
  *
- * Each claims*.json says what it is in "scope". The output folder is checked before any claim
- * runs, so a bad --out fails at once (exit 2) instead of after the work.
+ * Each claims*.json says what it is in "scope". A claim that is not judged (rule 6 below) is not
+ * a failure to evaluate: it does not make a run degraded. The output folder is checked before any
+ * claim runs, so a bad --out fails at once (exit 2) instead of after the work.
+ *
+ * A reproduction claim whose recorded run is absent (a fresh checkout; CI) is NOT JUDGED
+ * (golden/README.md, rule 6): it counts as neither confirmed nor failed, the summary line gives
+ * the number, and one line per claim names the missing file and the command that records it.
+ * The exit code is 0 when every judged claim is confirmed; --require-evidence makes a claim that
+ * was not judged fail too (for a release check after `npm run reproduce`).
  */
 import { join } from 'node:path';
 import { checkWritable, writeFileSet, type OutputFile } from '../core/atomic-write.js';
-import { initBackend, type BackendReport } from '../core/backend.js';
+import { initBackend } from '../core/backend.js';
 import { loadClaims, PROJECT_ROOT, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { ClaimOutcome } from '../core/verdict.js';
-import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../claims/implementations.js';
+import { describeCheck, expectationText, type ClaimOutcome } from '../claims/verdict.js';
+import { criterionText } from '../core/check-text.js';
+import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import { implementationsOf, runClaim } from '../claims/run.js';
+import { evidenceSummary } from '../claims/reproduction-evidence.js';
 import { buildCoverage } from '../report/coverage.js';
 import { buildFigures } from '../report/figures.js';
 import { renderHtml, renderMarkdown } from '../report/render.js';
+import type { ClaimReport, RecordedCheck, ReportScope, VerifyReport } from '../report/types.js';
 import type { Io } from './format.js';
 
-export interface ClaimReport {
-  id: string;
-  topic: string;
-  inventory: string;
-  citation: { document: string; title: string; section: string }[];
-  title: string;
-  statement: string;
-  kind: string;
-  assumptions: string[];
-  verdict: string;
-  erratum?: { explanation: string };
-  confirmed: boolean;
-  outcomes: ClaimOutcome[];
-}
-
-/** What a report covers: the whole registry, a subset (--only), or the whole registry with claims that could not run. */
-export type ReportScope =
-  | { kind: 'full' }
-  | { kind: 'subset'; only: string; claims: number; registry: number }
-  | { kind: 'degraded'; couldNotRun: { id: string; impl: string; error: string }[] };
-
-export interface VerifyReport {
-  generatedAt: string;
-  /** Set by runVerify when it writes the report. */
-  scope?: ReportScope;
-  backend: BackendReport;
-  totals: { claims: number; confirmed: number; holds: number; holdsUnderAssumption: number; errata: number; runs: number };
-  claims: ClaimReport[];
-}
+export type { ClaimReport, RecordedCheck, ReportScope, VerifyReport } from '../report/types.js';
 
 export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promise<VerifyReport> {
   const backend = await initBackend();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const impls: Record<ImplName, ArrayImpl<any>> = { reference: referenceImpl, 'high-precision': highPrecisionImpl, tfjs: tfjsImpl(backend) };
   const claims = loadClaims().filter(filter ?? (() => true));
-  const reports = claims.map((claim): ClaimReport => {
-    const outcomes = implementationsOf(claim).map((name) => runClaim(claim, impls[name]));
-    return {
+  const reports: ClaimReport[] = [];
+  for (const claim of claims) {
+    const outcomes: ClaimOutcome[] = [];
+    for (const name of implementationsOf(claim)) outcomes.push(await runClaim(claim, impls[name])); // one at a time: tfjs calls must not overlap
+    reports.push({
       id: claim.id,
       topic: claim.topic,
       inventory: claim.inventory,
@@ -78,15 +62,19 @@ export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promis
       verdict: claim.verdict,
       erratum: claim.erratum,
       confirmed: outcomes.every((o) => o.confirmed),
+      notJudged: outcomes.length > 0 && outcomes.every((o) => o.derived === 'not-judged'),
+      ...(claim.kind === 'reproduction' ? { evidence: evidenceSummary(claim) } : {}),
+      checks: claim.checks.map((k): RecordedCheck => ({ ...describeCheck(k), ...(k.correct ? { correct: { expected: expectationText(k.correct), criterion: criterionText(k.correct) } } : {}) })),
       outcomes,
-    };
-  });
+    });
+  }
   return {
     generatedAt: new Date().toISOString(),
     backend,
     totals: {
       claims: reports.length,
       confirmed: reports.filter((r) => r.confirmed).length,
+      notJudged: reports.filter((r) => r.notJudged).length,
       holds: reports.filter((r) => r.verdict === 'holds').length,
       holdsUnderAssumption: reports.filter((r) => r.verdict === 'holds-under-assumption').length,
       errata: reports.filter((r) => r.verdict === 'erratum').length,
@@ -102,13 +90,14 @@ const fmtErr = (e: number | null) => (e === null ? '—' : e === 0 ? '0' : e.toE
 export function formatTable(report: VerifyReport): string {
   const rows = report.claims.map((c) => {
     const ref = c.outcomes.find((o) => o.impl === 'reference') ?? c.outcomes[0];
-    const first = ref.checks[0];
-    const printedVsComputed = first ? `${first.label}: ${first.expected} ⇢ ${first.computed}` : ref.error ?? '';
-    const impls = c.outcomes.map((o) => `${o.impl === 'high-precision' ? 'bignum' : o.impl === 'tfjs' ? `tfjs/${o.backend}` : 'ref'}${o.confirmed ? '' : `✗(${o.derived})`}`).join(' ');
+    // the first check the document printed a value for; a derived check says so
+    const first = ref.checks.find((k) => k.document !== null) ?? ref.checks[0];
+    const said = first ? (first.document !== null ? `${first.label}: ${first.document} ⇢ ${first.computed}` : `${first.label} (derived, ${first.criterion}) ⇢ ${first.computed}`) : ref.notJudged ? 'not judged: no recorded run' : ref.error ?? '';
+    const impls = c.outcomes.map((o) => `${o.impl === 'high-precision' ? 'bignum' : o.impl === 'tfjs' ? `tfjs/${o.backend}` : 'ref'}${o.confirmed ? '' : o.derived === 'not-judged' ? '○' : `✗(${o.derived})`}`).join(' ');
     const maxErr = c.outcomes.map((o) => fmtErr(o.maxError)).join('/');
-    return [c.confirmed ? '✓' : '✗', c.id, `${c.citation[0].document}: ${clip(c.citation[0].section, 38)}`, c.verdict, clip(printedVsComputed, 64), maxErr, impls];
+    return [c.confirmed ? '✓' : c.notJudged ? '○' : '✗', c.id, `${c.citation[0].document}: ${clip(c.citation[0].section, 38)}`, c.verdict, clip(said, 64), maxErr, impls];
   });
-  const head = ['', 'claim id', 'source', 'verdict', 'printed ⇢ computed (first check, reference)', 'max |Δ| ref/…', 'implementations'];
+  const head = ['', 'claim id', 'source', 'verdict', 'the document says ⇢ computed (first check, reference)', 'max |Δ| ref/…', 'implementations'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
@@ -121,10 +110,13 @@ export function reportPaths(out: string, kind: ReportScope['kind']): { claims: s
   return { claims: join(out, `claims${tag}.json`), html: join(out, `index${tag}.html`), markdown: join(out, `report${tag}.md`) };
 }
 
-/** The scope of a run: subset when filtered, degraded when any claim could not be evaluated, else full. */
+/**
+ * The scope of a run: subset when filtered; degraded when a claim could not be evaluated (its
+ * evaluator threw — not a claim left unjudged for want of a recorded run); else full.
+ */
 export function scopeOf(report: VerifyReport, only: string | undefined, registry: number): ReportScope {
   if (only !== undefined) return { kind: 'subset', only, claims: report.claims.length, registry };
-  const couldNotRun = report.claims.flatMap((c) => c.outcomes.filter((o) => o.derived === 'error').map((o) => ({ id: c.id, impl: o.impl, error: o.error ?? 'error' })));
+  const couldNotRun = report.claims.flatMap((c) => c.outcomes.filter((o) => o.derived === 'error' && !o.notJudged).map((o) => ({ id: c.id, impl: o.impl, error: o.error ?? 'error' })));
   return couldNotRun.length ? { kind: 'degraded', couldNotRun } : { kind: 'full' };
 }
 
@@ -148,7 +140,7 @@ export async function writeVerifyReport(report: VerifyReport, out: string, scope
 }
 
 function usage(): string {
-  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX]\n  --json        print the report as JSON on stdout instead of the table\n  --out DIR     where to write the report (default: report/; --only writes claims.only.json there)\n  --only PREFIX run only claims whose id starts with PREFIX';
+  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX] [--require-evidence]\n  --json              print the report as JSON on stdout instead of the table\n  --out DIR           where to write the report (default: report/; --only writes claims.only.json there)\n  --only PREFIX       run only claims whose id starts with PREFIX\n  --require-evidence  a reproduction claim without its recorded run fails instead of going unjudged';
 }
 
 /** Standard output and error, for callers that pass no Io. */
@@ -158,9 +150,11 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
   let json = false;
   let out = join(PROJECT_ROOT, 'report');
   let only: string | undefined;
+  let requireEvidence = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') json = true;
+    else if (a === '--require-evidence') requireEvidence = true;
     else if (a === '--out' || a === '--only') {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) {
@@ -194,12 +188,14 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
   if (json) {
     io.out(JSON.stringify(report, null, 2));
   } else {
-    io.out(`transformer-spec verify — tfjs backend: ${report.backend.summary}\n`);
     io.out(formatTable(report));
-    io.out(
-      `\n${t.claims} claims (${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata); ${t.runs} implementation runs; ${t.confirmed}/${t.claims} verdicts confirmed in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-    for (const c of report.claims.filter((x) => !x.confirmed)) {
+    io.out(`\n${summaryLine(report)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    io.out(`tfjs backend: ${report.backend.summary}`);
+    for (const c of report.claims.filter((x) => x.notJudged)) {
+      const why = c.outcomes.find((o) => o.notJudged)?.notJudged ?? '';
+      io.out(`\n○ ${c.id}: not judged — ${why}${requireEvidence ? ' (--require-evidence: counted as a failure)' : ''}`);
+    }
+    for (const c of report.claims.filter((x) => !x.confirmed && !x.notJudged)) {
       for (const o of c.outcomes.filter((x) => !x.confirmed)) {
         io.out(`\n✗ ${c.id} on ${o.impl}${o.impl === 'tfjs' ? `/${o.backend}` : ''}: recorded ${o.recorded}, derived ${o.derived}${o.error ? ` — ${o.error}` : ''}`);
         for (const ch of o.checks.filter((k) => !k.result.ok)) io.out(`    ${ch.label}: ${ch.result.detail}${ch.correct ? ` | against the correct value: ${ch.correct.result.ok ? 'ok' : ch.correct.result.detail}` : ''}`);
@@ -213,5 +209,13 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
     }
     io.out(`\nreport written to ${written.join(', ')}`);
   }
-  return t.confirmed === t.claims ? 0 : 1;
+  return t.confirmed + (requireEvidence ? 0 : t.notJudged) === t.claims ? 0 : 1;
+}
+
+/** "132 claims (…); 284 implementation runs; 130/130 judged verdicts confirmed, 2 not judged (no recorded run)". */
+export function summaryLine(report: VerifyReport): string {
+  const t = report.totals;
+  const judged = t.claims - t.notJudged;
+  const notJudged = t.notJudged ? `, ${t.notJudged} not judged (no recorded run: see below)` : '';
+  return `${t.claims} claims (${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata); ${t.runs} implementation runs; ${t.confirmed}/${judged} ${t.notJudged ? 'judged ' : ''}verdicts confirmed${notJudged}`;
 }

@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { criterionReason, documentSays } from './check-text.js';
 import { DOCUMENT_IDS, type DocumentId } from './documents.js';
 import { MalformedInputError, SpecError } from './errors.js';
 
@@ -17,33 +18,8 @@ export const VERDICTS: readonly Verdict[] = ['holds', 'holds-under-assumption', 
 export type ImplName = 'reference' | 'high-precision' | 'tfjs';
 export const IMPLEMENTATIONS: readonly ImplName[] = ['reference', 'high-precision', 'tfjs'];
 
-type Nested<T> = T | Nested<T>[];
-
-/** What a computed value must satisfy. Exactly one key. */
-export type Expectation =
-  /** Values as the document printed them: strings carry their decimals ("0.42"), numbers are exact. */
-  | { printed: Nested<string | number> }
-  /** Exactly these numbers (integers, or exact reals within the EXACT policy). */
-  | { exact: Nested<number> }
-  /** Closed forms in mathjs syntax ("1/(1+2e)"), checked to 50 digits on the high-precision oracle. */
-  | { closedForm: Nested<string> }
-  /** A tensor shape, compared exactly. */
-  | { shape: number[] }
-  /** A computed measure (an error, a deviation) no larger than this; `float32` overrides for tfjs. */
-  | { atMost: number; float32?: number }
-  /** A computed measure at least this large (e.g. how far a near-miss is from the truth). */
-  | { atLeast: number }
-  /** Deep equality with a JSON value (strings, booleans, small arrays). */
-  | { equals: unknown };
-
-export interface Check {
-  label: string;
-  /** What the document says (or what the claim asserts). */
-  expect: Expectation;
-  /** For an erratum: what actually holds. */
-  correct?: Expectation;
-  note?: string;
-}
+export type { Check, Expectation } from './check-text.js';
+import type { Check } from './check-text.js';
 
 export interface Citation {
   document: DocumentId;
@@ -64,12 +40,18 @@ export interface GoldenClaim {
   title: string;
   /** The claim restated in the project's words. */
   statement: string;
-  kind: 'worked-example' | 'shape' | 'property' | 'statement';
+  kind: 'worked-example' | 'shape' | 'property' | 'statement' | 'reproduction';
   inputs?: Record<string, unknown>;
   assumptions: string[];
   checks: Check[];
   verdict: Verdict;
-  erratum?: { explanation: string };
+  /** An erratum: why, what holds in one line, and a short calculation a student can follow by hand (one step per line). */
+  erratum?: { explanation: string; correction: string; worked: string[] };
+  /**
+   * A reproduction claim is judged from a recorded run, not computed on the spot: the file (relative
+   * to the project root) and the command that writes it. Absent file → the claim is not judged.
+   */
+  evidence?: { file: string; command: string };
   /** Implementations the claim runs on (default: all three). */
   implementations?: ImplName[];
   /** The file it was read from (set by the loader). */
@@ -104,7 +86,10 @@ export function validateClaim(raw: unknown, file: string): GoldenClaim {
   if (!id.startsWith(`${c.document as string}.`)) fail(file, `id "${id}" must start with its document "${c.document as string}."`);
   if (!DOCUMENT_IDS.includes(c.document as DocumentId)) fail(file, `document "${c.document as string}" is not one of ${DOCUMENT_IDS.join(', ')}`);
   if (!VERDICTS.includes(c.verdict as Verdict)) fail(file, `verdict "${c.verdict as string}" is not one of ${VERDICTS.join(', ')}`);
-  if (!['worked-example', 'shape', 'property', 'statement'].includes(c.kind as string)) fail(file, `kind "${c.kind as string}" is unknown`);
+  if (!['worked-example', 'shape', 'property', 'statement', 'reproduction'].includes(c.kind as string)) fail(file, `kind "${c.kind as string}" is unknown`);
+  const ev = c.evidence as { file?: unknown; command?: unknown } | undefined;
+  if (c.kind === 'reproduction' && (typeof ev?.file !== 'string' || typeof ev?.command !== 'string')) fail(file, 'a reproduction claim needs evidence: { "file": the recorded results, "command": what writes them }');
+  if (c.kind !== 'reproduction' && ev !== undefined) fail(file, 'evidence belongs to reproduction claims only');
   if (!Array.isArray(c.assumptions) || c.assumptions.some((a) => typeof a !== 'string')) fail(file, 'assumptions must be a list of strings');
   if (c.verdict === 'holds-under-assumption' && c.assumptions.length === 0) fail(file, 'verdict holds-under-assumption needs at least one stated assumption');
   if (c.verdict === 'holds' && c.assumptions.length > 0) fail(file, 'verdict holds must not depend on assumptions (use holds-under-assumption)');
@@ -117,11 +102,18 @@ export function validateClaim(raw: unknown, file: string): GoldenClaim {
     labels.add(k.label as string);
     validateExpectation(file, `checks[${i}].expect`, k.expect);
     if (k.correct !== undefined) validateExpectation(file, `checks[${i}].correct`, k.correct);
+    for (const f of ['document', 'why', 'note'] as const) if (k[f] !== undefined && (typeof k[f] !== 'string' || !k[f])) fail(file, `checks[${i}].${f} must be a non-empty string`);
+    if (k.derived !== undefined && typeof k.derived !== 'boolean') fail(file, `checks[${i}].derived must be true or false`);
+    if (k.derived && k.document !== undefined) fail(file, `checks[${i}] "${k.label as string}" cannot be both derived and what the document says`);
+    if (criterionReason(k as unknown as Check) === null) fail(file, `checks[${i}] "${k.label as string}": the bound ${JSON.stringify(k.expect)} needs its reason ("why")`);
+    if (k.correct !== undefined && documentSays(k as unknown as Check) === null) fail(file, `checks[${i}] "${k.label as string}" is refuted by the erratum, so it must say what the document printed or stated ("document")`);
   });
   const hasCorrect = (c.checks as Check[]).some((ch) => ch.correct !== undefined);
   if (c.verdict === 'erratum') {
-    const e = c.erratum as { explanation?: unknown } | undefined;
+    const e = c.erratum as { explanation?: unknown; correction?: unknown; worked?: unknown } | undefined;
     if (typeof e?.explanation !== 'string' || e.explanation.length < 40) fail(file, 'an erratum needs erratum.explanation (a paragraph saying why)');
+    if (typeof e.correction !== 'string' || !e.correction) fail(file, 'an erratum needs erratum.correction: what holds, in one line');
+    if (!Array.isArray(e.worked) || e.worked.length === 0 || e.worked.some((l) => typeof l !== 'string' || !l)) fail(file, 'an erratum needs erratum.worked: the calculation a student can follow by hand, one step per line');
     if (!hasCorrect) fail(file, 'an erratum needs at least one check with a "correct" value');
   } else if (hasCorrect) {
     fail(file, `"correct" values belong to errata only, but the verdict is ${c.verdict as string}`);

@@ -14,6 +14,9 @@ export type SpecErrorCode =
   | 'MALFORMED_INPUT'
   | 'UNKNOWN_CLAIM'
   | 'BACKEND_UNAVAILABLE'
+  | 'TENSOR_LEAK'
+  | 'INTERNAL'
+  | 'EVIDENCE_ABSENT'
   | 'OVER_LIMIT'
   | 'FILE_ACCESS';
 
@@ -67,6 +70,40 @@ export class MalformedInputError extends SpecError {
   }
 }
 
+/** A tfjs computation left tensors alive that nobody owns (the adapters' leak guard, src/ops/convert.ts). */
+export class LeakError extends SpecError {
+  constructor(message: string) {
+    super('TENSOR_LEAK', message);
+    this.name = 'LeakError';
+  }
+}
+
+/**
+ * A broken invariant of the project itself (a golden record without an input its evaluator needs,
+ * a registry row that does not match its op): a bug to report, not a user's mistake.
+ */
+export class InternalError extends SpecError {
+  constructor(message: string) {
+    super('INTERNAL', message);
+    this.name = 'InternalError';
+  }
+}
+
+/**
+ * A reproduction claim's recorded run is missing or does not follow the claim's protocol (another
+ * model, fewer steps): the claim cannot be judged. Names the file and the command that writes it.
+ */
+export class EvidenceAbsentError extends SpecError {
+  constructor(
+    readonly file: string,
+    readonly command: string,
+    reason: string,
+  ) {
+    super('EVIDENCE_ABSENT', `${reason}; record it with \`${command}\``);
+    this.name = 'EvidenceAbsentError';
+  }
+}
+
 /**
  * A request that would need more memory, a larger file or more entries than a stated limit
  * (src/core/limits.ts). The message names the request, the estimate, the limit and how to raise it.
@@ -91,9 +128,9 @@ export class FileAccessError extends SpecError {
 }
 
 /**
- * A value, or a step of a computation, outside float32's finite range (|x| > 3.4028235e38) or
- * rounding to 0 where the formula divides by it: every implementation refuses it the same way
- * (see src/core/numeric-conventions.ts) instead of answering differently.
+ * A value, or a step of a computation, outside float32's finite range (|x| > 3.4028235e38): every
+ * implementation refuses it the same way (see src/core/numeric-conventions.ts) instead of
+ * answering differently.
  */
 export class Float32RangeError extends RangeArgumentError {
   constructor(message: string) {

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './claims.js';
 import { readSafetensors, toNumbers, type SafeTensor } from './safetensors.js';
-import { leafFromFlat, unflatten } from '../reference/state-dict.js';
+import { leafFromFlat, unflatten } from './state-dict.js';
 
 export interface FixtureTensor {
   shape: number[];

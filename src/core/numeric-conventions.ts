@@ -56,16 +56,17 @@ import { Float32RangeError, NonFiniteError } from './errors.js';
 /** The largest finite float32, (2 − 2^−23) · 2^127. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
-type Nested = number | readonly Nested[];
+type Nested = number | readonly Nested[] | { readonly [key: string]: Nested } | string | boolean | null | undefined;
 
-/** Calls f(value, index path) for every number of a nested array until f returns true. */
-function find(values: Nested, f: (v: number) => boolean): { value: number; at: number[] } | undefined {
-  const path: number[] = [];
-  const walk = (x: Nested): { value: number; at: number[] } | undefined => {
+/** The first number of a nested value (arrays and plain objects, such as attention's steps) for which f is true. */
+function find(values: Nested, f: (v: number) => boolean): { value: number; at: (number | string)[] } | undefined {
+  const path: (number | string)[] = [];
+  const walk = (x: Nested): { value: number; at: (number | string)[] } | undefined => {
     if (typeof x === 'number') return f(x) ? { value: x, at: [...path] } : undefined;
-    for (let i = 0; i < x.length; i++) {
-      path.push(i);
-      const hit = walk(x[i]);
+    if (x === null || typeof x !== 'object') return undefined;
+    for (const [key, v] of Array.isArray(x) ? x.map((v, i) => [i, v] as const) : Object.entries(x)) {
+      path.push(key);
+      const hit = walk(v as Nested);
       path.pop();
       if (hit) return hit;
     }
@@ -74,7 +75,7 @@ function find(values: Nested, f: (v: number) => boolean): { value: number; at: n
   return walk(values);
 }
 
-const index = (at: number[]) => at.map((i) => `[${i}]`).join('');
+const index = (at: (number | string)[]) => at.map((i) => (typeof i === 'number' ? `[${i}]` : `.${i}`)).join('');
 
 /**
  * Rule 1: NaN and ±∞ are refused (−∞ too, unless `allowNegInf`: masked entries).

@@ -246,6 +246,17 @@ export function tinyModelSpec(kind: TinyKind, c: TinyConfig, key: string = kind)
   };
 }
 
+/**
+ * Every distinct module with the number of copies the model holds: a module outside the blocks
+ * once, a block's module nLayers times (named `<blockPrefix>.*.<path>`). Sums over a model go
+ * through this, never through a list with one entry per layer.
+ */
+export function moduleCounts(spec: ModelSpec): { module: ModuleSpec; count: bigint }[] {
+  const once = (module: ModuleSpec) => ({ module, count: 1n });
+  const inBlocks = spec.block.map(({ path, ...rest }) => ({ module: { ...rest, name: `${spec.blockPrefix}.*.${path}` }, count: BigInt(spec.nLayers) }));
+  return [...spec.before.map(once), ...inBlocks, ...spec.after.map(once)];
+}
+
 /** Block i's module named in full. */
 const blockModule = (spec: ModelSpec, m: BlockModule, i: number): ModuleSpec => {
   const { path, ...rest } = m;
@@ -561,14 +572,14 @@ export const LORA_CONFIG_FIELDS: readonly string[] = [
 
 /**
  * Trainable shares for the report's bar chart: each method at a common setting on GPT-2 small and
- * LLaMA-7B (LoRA r = 8 on the attention projections — GPT-2's fused c_attn, LLaMA's q_proj and v_proj; adapters with bottleneck 64; 20 prompt
+ * LLaMA-7B (LoRA r = 8 on the attention projections — GPT-2's fused c_attn, LLaMA's q_proj and v_proj; Houlsby adapters at AdapterHub's default bottleneck d/16, as golden/README.md rule 5 reads the course's table; 20 prompt
  * or prefix tokens), computed with `account`.
  */
 export function reportShares(): Array<{ label: string; method: string; percent: number }> {
   const settings: Array<[string, string, PeftSpec]> = [
     ['full fine-tuning', 'full', {}],
     ['LoRA r=8 (q, v)', 'LoRA', {}],
-    ['adapters m=64', 'adapters', { adapter: { bottleneck: 64 } }],
+    ['adapters m=d/16', 'adapters', {}],
     ['prefix, 20 tokens', 'prefix', { prefixTokens: 20 }],
     ['prompt, 20 tokens', 'prompt', { promptTokens: 20 }],
   ];
@@ -576,7 +587,7 @@ export function reportShares(): Array<{ label: string; method: string; percent: 
   return (['gpt2', 'llama-7b'] as const).flatMap((model) =>
     settings.map(([label, method, peft]) => {
       const spec = registryModel(model);
-      const a = account(spec, method === 'LoRA' ? { lora: { r: 8, targets: loraTargets[model] } } : peft);
+      const a = account(spec, method === 'LoRA' ? { lora: { r: 8, targets: loraTargets[model] } } : method === 'adapters' ? { adapter: { bottleneck: spec.dModel / 16 } } : peft);
       const shown = method === 'LoRA' ? `LoRA r=8 on ${loraTargets[model].join(', ')}` : label;
       return { label: `${model}: ${shown}`, method, percent: a.percent };
     }),

@@ -92,6 +92,19 @@ export function printedTolerance(printed: string, floatSlack: number): Tolerance
   return tol(0.5 * 10 ** -k + floatSlack, 0, `printed with ${k} decimal${k === 1 ? '' : 's'}: the exact value must round to it`);
 }
 
+/**
+ * The values a round number stands for when a document writes "~", "about", "roughly" or just a
+ * round figure (golden/README.md, rule 2): the number read at its last significant digit, so
+ * 30,000 covers [25,000, 35,000), 200,000 [150,000, 250,000), 150 million [145, 155) million and
+ * 1 (as in "~1%") [0.5, 1.5). Positive integers only: a decimal is read by printedTolerance.
+ */
+export function approximateRange(round: number): [number, number] {
+  if (!Number.isSafeInteger(round) || round <= 0) throw new Error(`approximateRange reads positive integers, got ${round}`);
+  let unit = 1;
+  while (round % (unit * 10) === 0) unit *= 10;
+  return [round - unit / 2, round + unit / 2];
+}
+
 /** Does the exact value round to what the document printed? */
 export function matchesPrinted(exact: number, printed: string, floatSlack: number): boolean {
   return isClose(exact, Number(printed), printedTolerance(printed, floatSlack));
@@ -135,6 +148,22 @@ export const REFERENCE_VS_HIGH_PRECISION = tol(
  */
 export const TFJS_VS_REFERENCE = {
   default: tol(1e-6, 1e-5, 'float32 (unit 6e-8): STYLE.md default for short elementwise chains'),
+  exact: tol(0, 0, 'no arithmetic (boolean masks): both sides must agree entry for entry'),
+  linear: tol(
+    5e-6,
+    1e-5,
+    'one matmul (and a bias) with inner dimension ≤ 32 (FFN: 4·12 = 48) of |x| ≤ 4 by Glorot-range weights: each output sums ≤ 48 products of O(1) terms, ~√48·|term|·6e-8 in float32',
+  ),
+  normalisation: tol(
+    1e-5,
+    1e-5,
+    'mean, variance (or mean square) and one division per row, C ≤ 32, |x| ≤ 4 with a spread ≥ 0.5 (a smaller σ amplifies the float32 error of x − μ by 1/σ)',
+  ),
+  block: tol(
+    2e-5,
+    1e-4,
+    'a Transformer layer on one sequence: two normalisations, four projections, attention and a 4× FFN chained in float32; the PyTorch fixtures measure ≤ 7.2e-7 for the same chains',
+  ),
   softmax: tol(1e-6, 1e-5, 'exp of max-shifted logits then one division: a few float32 roundings per entry'),
   attention: tol(
     2e-5,

@@ -83,3 +83,33 @@ export function adamL2Step(params: readonly (readonly number[])[], grads: readon
   const coupled = grads.map((g, i) => g.map((x, j) => x + weightDecay * params[i][j]));
   return adamwStep(params, coupled, state, { ...rest, weightDecay: 0 });
 }
+
+/** The stateful form of adamwStep, with the tfjs optimiser's name and arguments (src/tfjs/adamw.ts). */
+export interface AdamW {
+  /** Steps taken so far. */
+  readonly step: number;
+  /** One step: the variables (flat vectors, one per tensor) are updated in place, as tf.Variable.assign does. */
+  apply(grads: readonly (readonly number[])[], lr?: number): void;
+  /** First and second moments, for inspection. */
+  moments(): { m: readonly number[][]; v: readonly number[][] };
+  dispose(): void;
+}
+
+export function createAdamW(variables: number[][], options: AdamWOptions = {}): AdamW {
+  const base = resolveAdamW(options);
+  let state = adamInit(variables);
+  return {
+    get step() {
+      return state.step;
+    },
+    apply(grads, lr) {
+      const next = adamwStep(variables, grads, state, lr === undefined ? base : { ...base, lr });
+      next.params.forEach((p, i) => variables[i].splice(0, p.length, ...p));
+      state = next.state;
+    },
+    moments: () => ({ m: state.m, v: state.v }),
+    dispose() {
+      state = adamInit(variables);
+    },
+  };
+}

@@ -54,4 +54,4 @@ export function initAdapter(rng: Rng, d: number, m: number): AdapterParams<numbe
 /** Trainable numbers of one adapter: 2·d·m + m + d. */
 export const adapterParameterCount = (d: number, m: number): number => 2 * d * m + m + d;
 
-export const adapter = (h: Matrix, p: AdapterParams<number>, activation?: Activation) => adapterWith(float64, h, p, activation);
+export const adapter = (h: Matrix, p: AdapterParams<number>, activation?: Activation, name = 'adapter') => adapterWith(float64, h, p, activation, name);

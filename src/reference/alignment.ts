@@ -122,6 +122,6 @@ export function dpoGradientWith<S>(F: Field<S>, lp: PreferenceLogProbs<S>, beta:
 }
 
 export const dpoLoss = (lp: PreferenceLogProbs<number>, beta: number) => dpoLossWith(float64, lp, beta);
-export const rankingLoss = (r: readonly number[]) => rankingLossWith(float64, r);
+export const rankingLoss = (rewardsBestFirst: readonly number[]) => rankingLossWith(float64, rewardsBestFirst);
 export const ppoClipObjective = (ratio: number, advantage: number, epsilon?: number) => ppoClipObjectiveWith(float64, ratio, advantage, epsilon);
 export const klDivergence = (p: readonly number[], q: readonly number[]) => klDivergenceWith(float64, p, q);

@@ -25,4 +25,4 @@ export function feedForwardWith<S>(F: Field<S>, x: Matrix<S>, p: FeedForwardPara
   return linearWith(F, hidden, p.net[2], `${name}.net.2`); // (n × d_model)
 }
 
-export const feedForward = (x: Matrix, p: FeedForwardParams<number>, activation: Activation): Matrix => feedForwardWith(float64, x, p, activation);
+export const feedForward = (x: Matrix, p: FeedForwardParams<number>, activation: Activation, name = 'ff'): Matrix => feedForwardWith(float64, x, p, activation, name);

@@ -42,25 +42,26 @@ import type { TinyModelParams } from './tiny-models.js';
 
 export interface KvCache<S> {
   readonly config: TinyConfig;
-  /** keys[ℓ][h]: one row per decoded position (t × hs). */
-  keys: Matrix<S>[][];
-  /** values[ℓ][h]: one row per decoded position (t × hs). */
-  values: Matrix<S>[][];
+  /** keys[b][ℓ][h]: sequence b's key rows, one per decoded position (t × hs). */
+  keys: Matrix<S>[][][];
+  /** values[b][ℓ][h]: sequence b's value rows (t × hs). */
+  values: Matrix<S>[][][];
   /** Positions decoded so far = the position the next step must have. */
   length: number;
+  /** Sequences per step, fixed by the first step (null before it), as in src/tfjs/kv-cache.ts. */
+  batch: number | null;
 }
 
 export function createKvCache<S = number>(config: TinyConfig): KvCache<S> {
-  const empty = () => Array.from({ length: config.n_layer }, () => Array.from({ length: config.n_head }, (): Matrix<S> => []));
-  return { config, keys: empty(), values: empty(), length: 0 };
+  return { config, keys: [], values: [], length: 0, batch: null };
 }
 
 /** Empties the cache (the tfjs version frees its tensors; here the rows are just dropped). */
 export function disposeKvCache<S>(cache: KvCache<S>): void {
-  const fresh = createKvCache<S>(cache.config);
-  cache.keys = fresh.keys;
-  cache.values = fresh.values;
+  cache.keys = [];
+  cache.values = [];
   cache.length = 0;
+  cache.batch = null;
 }
 
 /** The checks shared by both implementations (src/tfjs/kv-cache.ts uses them too). */
@@ -80,17 +81,36 @@ export function checkStep(config: TinyConfig, cacheLength: number, tokens: reado
 }
 
 /**
- * Decode position `position` of one sequence: append its keys/values to `cache` (per layer, per
- * head) and return its logits (V). `position` must equal cache.length.
+ * Decode position `position` of B sequences (one token each): append their keys/values to `cache`
+ * (per sequence, layer and head) and return their logits (B × V). `position` must equal
+ * cache.length; B is fixed by the first step. A step that throws leaves the cache unchanged.
  */
-export function tinyGptStepWith<S>(F: Field<S>, config: TinyConfig, params: TinyModelParams<S>, cache: KvCache<S>, token: number, position: number): S[] {
-  checkStep(config, cache.length, [token], position);
+export function tinyGptStepWith<S>(F: Field<S>, config: TinyConfig, params: TinyModelParams<S>, cache: KvCache<S>, tokens: readonly number[], position: number): Matrix<S> {
+  if (!Array.isArray(tokens) || tokens.length === 0) throw new ShapeError('tokens must be a non-empty array with one token id per sequence (B)');
+  checkStep(config, cache.length, tokens, position);
+  if (cache.batch !== null && tokens.length !== cache.batch) throw new ShapeError(`the cache holds ${cache.batch} sequences, but ${tokens.length} tokens were given`);
   if (!params.lm_head) throw new ShapeError('tinygpt parameters need lm_head.weight and .bias');
-  if (params.blocks.length !== cache.keys.length || params.blocks.some((b, l) => b.mh.heads.length !== cache.keys[l].length)) {
-    throw new ArgumentError(`the cache was made for ${cache.keys.length} layers × ${cache.keys[0]?.length ?? 0} heads, but the parameters have ${params.blocks.length} × ${params.blocks[0]?.mh.heads.length ?? 0}`);
+  if (params.blocks.length !== config.n_layer || params.blocks.some((b) => b.mh.heads.length !== config.n_head)) {
+    throw new ArgumentError(`the cache was made for ${config.n_layer} layers × ${config.n_head} heads, but the parameters have ${params.blocks.length} × ${params.blocks[0]?.mh.heads.length ?? 0}`);
   }
-  const newKeys: Matrix<S>[] = []; // newKeys[ℓ][h]: this position's key row (hs)
-  const newValues: Matrix<S>[] = [];
+  const empty = (): Matrix<S>[][] => Array.from({ length: config.n_layer }, () => Array.from({ length: config.n_head }, (): Matrix<S> => []));
+  const steps = tokens.map((token, b) => stepOne(F, params, cache.keys[b] ?? empty(), cache.values[b] ?? empty(), token, position));
+  // Commit only now, so a step that threw above left the cache as it was.
+  steps.forEach((st, b) => {
+    cache.keys[b] ??= empty();
+    cache.values[b] ??= empty();
+    st.newKeys.forEach((rows, l) => rows.forEach((k, hi) => cache.keys[b][l][hi].push(k)));
+    st.newValues.forEach((rows, l) => rows.forEach((v, hi) => cache.values[b][l][hi].push(v)));
+  });
+  cache.batch = tokens.length;
+  cache.length += 1;
+  return steps.map((st) => st.logits); // (B × V)
+}
+
+/** One sequence's step: its logits (V) and the key/value rows to append, per layer and head. */
+function stepOne<S>(F: Field<S>, params: TinyModelParams<S>, keys: Matrix<S>[][], values: Matrix<S>[][], token: number, position: number): { logits: S[]; newKeys: S[][][]; newValues: S[][][] } {
+  const newKeys: S[][][] = []; // newKeys[ℓ][h]: this position's key row (hs)
+  const newValues: S[][][] = [];
   let x: Matrix<S> = [params.token_embed.weight[token].map((v, c) => F.add(v, params.pos_embed.weight[position][c]))]; // (1 × C)
   params.blocks.forEach((p, l) => {
     const a = layerNormWith(F, x, p.ln1, 1e-5, 'ln1'); // (1 × C)
@@ -102,8 +122,8 @@ export function tinyGptStepWith<S>(F: Field<S>, config: TinyConfig, params: Tiny
       const v = linearWith(F, a, h.value, `heads.${hi}.value`)[0]; // (hs)
       kRows.push(k);
       vRows.push(v);
-      const K = [...cache.keys[l][hi], k]; // (t+1 × hs): the past and the present
-      const V = [...cache.values[l][hi], v]; // (t+1 × hs)
+      const K = [...keys[l][hi], k]; // (t+1 × hs): the past and the present
+      const V = [...values[l][hi], v]; // (t+1 × hs)
       return scaledDotProductAttentionWith(F, q, K, V); // (1 × t+1)(t+1 × hs) → (1 × hs), scaled by 1/√hs
     });
     newKeys.push(kRows);
@@ -112,21 +132,21 @@ export function tinyGptStepWith<S>(F: Field<S>, config: TinyConfig, params: Tiny
     const h = addWith(F, x, attended, ['x', 'mh(ln1(x))']); // (1 × C)
     x = addWith(F, h, feedForwardWith(F, layerNormWith(F, h, p.ln2, 1e-5, 'ln2'), p.ff, 'gelu'), ['x', 'ff(ln2(x))']); // (1 × C)
   });
-  const logits = linearWith(F, layerNormWith(F, x, params.ln_f, 1e-5, 'ln_f'), params.lm_head, 'lm_head')[0]; // (V)
-  // Commit only now, so a step that threw above left the cache as it was.
-  newKeys.forEach((rows, l) => rows.forEach((k, hi) => cache.keys[l][hi].push(k)));
-  newValues.forEach((rows, l) => rows.forEach((v, hi) => cache.values[l][hi].push(v)));
-  cache.length += 1;
-  return logits;
+  const logits = linearWith(F, layerNormWith(F, x, params.ln_f, 1e-5, 'ln_f'), params.lm_head!, 'lm_head')[0]; // (V)
+  return { logits, newKeys, newValues };
 }
 
-export const tinyGptStep = (config: TinyConfig, params: TinyModelParams<number>, cache: KvCache<number>, token: number, position: number): number[] =>
-  tinyGptStepWith(float64, config, params, cache, token, position);
+export const tinyGptStep = (config: TinyConfig, params: TinyModelParams<number>, cache: KvCache<number>, tokens: readonly number[], position: number): Matrix =>
+  tinyGptStepWith(float64, config, params, cache, tokens, position);
 
-/** Decode a whole sequence step by step from an empty cache: logits (T × V), as tinyModel's row. */
-export function tinyGptDecodeWith<S>(F: Field<S>, config: TinyConfig, params: TinyModelParams<S>, tokens: readonly number[]): Matrix<S> {
+/** Decode a batch of sequences step by step from an empty cache: logits (B × T × V), as tinyModel's. */
+export function tinyGptDecodeWith<S>(F: Field<S>, config: TinyConfig, params: TinyModelParams<S>, idx: readonly (readonly number[])[]): Matrix<S>[] {
+  if (!Array.isArray(idx) || idx.length === 0 || !Array.isArray(idx[0])) throw new ShapeError('idx must be a non-empty batch of token sequences (B × T)');
+  const T = idx[0].length;
+  if (T < 1 || idx.some((seq) => seq.length !== T)) throw new ShapeError('sequences in a batch must have equal length ≥ 1');
   const cache = createKvCache<S>(config);
-  return tokens.map((tok, t) => tinyGptStepWith(F, config, params, cache, tok, t)); // (T × V)
+  const steps = Array.from({ length: T }, (_, t) => tinyGptStepWith(F, config, params, cache, idx.map((seq) => seq[t]), t)); // (T × B × V)
+  return idx.map((_, b) => steps.map((row) => row[b])); // (B × T × V)
 }
 
-export const tinyGptDecode = (config: TinyConfig, params: TinyModelParams<number>, tokens: readonly number[]): Matrix => tinyGptDecodeWith(float64, config, params, tokens);
+export const tinyGptDecode = (config: TinyConfig, params: TinyModelParams<number>, idx: readonly (readonly number[])[]): Matrix[] => tinyGptDecodeWith(float64, config, params, idx);

@@ -46,7 +46,7 @@ export function layerNormWith<S>(F: Field<S>, x: Matrix<S>, p: LayerNormParams<S
   });
 }
 
-export const layerNorm = (x: Matrix, p: LayerNormParams<number> | null, eps = 1e-5): Matrix => layerNormWith(float64, x, p, eps);
+export const layerNorm = (x: Matrix, p: LayerNormParams<number> | null, eps = 1e-5, name = 'layerNorm'): Matrix => layerNormWith(float64, x, p, eps, name);
 
 /** The interview deck's x̂ = (x − μ)/σ: no ε, no γ, no β. A row with σ = 0 has no normalised form. */
 export function layerNormSimplified(x: Matrix): Matrix {

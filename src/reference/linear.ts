@@ -24,4 +24,4 @@ export function linearWith<S>(F: Field<S>, x: Matrix<S>, p: LinearParams<S>, nam
   return p.bias ? y.map((row) => row.map((v, j) => F.add(v, p.bias![j]))) : y;
 }
 
-export const linear = (x: Matrix, p: LinearParams<number>): Matrix => linearWith(float64, x, p);
+export const linear = (x: Matrix, p: LinearParams<number>, name = 'linear'): Matrix => linearWith(float64, x, p, name);

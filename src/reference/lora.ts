@@ -75,18 +75,28 @@ export function loraDeltaWith<S>(F: Field<S>, f: LoraFactors<S>, o: LoraOptions)
   return matMulWith(F, f.B, f.A, ['lora_B.weight', 'lora_A.weight']).map((row) => row.map((v) => F.mul(s, v))); // (d_out × r)(r × d_in) → (d_out × d_in)
 }
 
+/** Training options of loraLinear: dropout on the branch input, drawn from a seed or given as a mask. */
+export interface LoraDropoutOptions {
+  dropout?: { p: number; seed: number };
+  dropoutMask?: Matrix<number>;
+}
+
 /**
- * The LoRA-wrapped layer: base path plus the scaled low-rank branch. `dropoutMask`, when given
- * (training), multiplies the branch input element-wise: entries 0 or 1/(1 − p), e.g. from loraDropoutMask.
+ * The LoRA-wrapped layer: base path plus the scaled low-rank branch. In training the branch input
+ * is multiplied element-wise by an inverted-dropout mask (entries 0 or 1/(1 − p)): `dropout`
+ * {p, seed} draws loraDropoutMask(seed, …), the mask tfjs draws for the same seed; `dropoutMask`
+ * gives one explicitly.
  */
-export function loraLinearWith<S>(F: Field<S>, x: Matrix<S>, p: LoraParams<S>, o: LoraOptions & { dropoutMask?: Matrix<number> }, name = 'lora'): Matrix<S> {
+export function loraLinearWith<S>(F: Field<S>, x: Matrix<S>, p: LoraParams<S>, o: LoraOptions & LoraDropoutOptions, name = 'lora'): Matrix<S> {
   const { scaling } = checkLora(p, o.alpha, p.base);
   const [n, dIn] = assertMatrix(x, `${name} input`, { finite: false });
+  if (o.dropout && o.dropoutMask) throw new ArgumentError(`${name}: give either dropout {p, seed} or an explicit dropoutMask, not both`);
   let xd = x;
-  if (o.dropoutMask) {
-    const [mr, mc] = assertMatrix(o.dropoutMask, `${name} dropout mask`);
+  const mask = o.dropout && o.dropout.p > 0 ? loraDropoutMask(o.dropout.seed, n, dIn, o.dropout.p) : o.dropoutMask;
+  if (mask) {
+    const [mr, mc] = assertMatrix(mask, `${name} dropout mask`);
     if (mr !== n || mc !== dIn) throw new ShapeError(`${name}: the dropout mask is ${mr}×${mc} but the input is ${n}×${dIn}`);
-    xd = x.map((row, i) => row.map((v, j) => F.mul(v, F.from(o.dropoutMask![i][j]))));
+    xd = x.map((row, i) => row.map((v, j) => F.mul(v, F.from(mask[i][j]))));
   }
   const base = linearWith(F, x, p.base, `${name}.base_layer`); // x W₀ᵀ + b   (n × d_out)
   const down = matMulWith(F, xd, transpose(p.A), [`${name} input`, 'lora_A.weightᵀ']); // (n × d_in)(d_in × r) → (n × r)
@@ -182,7 +192,10 @@ export function deltaBaWith<S>(F: Field<S>, f: LoraFactors<S>): Matrix<S> {
   return matMulWith(F, f.B, f.A, ['B', 'A']); // (d_out × r)(r × d_in) → (d_out × d_in)
 }
 
-export const loraLinear = (x: Matrix, p: LoraParams<number>, o: LoraOptions & { dropoutMask?: Matrix<number> }) => loraLinearWith(float64, x, p, o);
+export const loraLinear = (x: Matrix, p: LoraParams<number>, o: LoraOptions & LoraDropoutOptions, name = 'lora') => loraLinearWith(float64, x, p, o, name);
+/** The tfjs name and arguments: ΔW = A·Bᵀ in the (A d×r, B d×r) convention of the course (see toAbtConvention). */
+export const deltaAbt = (A: Matrix, B: Matrix): Matrix => deltaAbtWith(float64, { A, B });
+export const deltaBa = (f: LoraFactors<number>): Matrix => deltaBaWith(float64, f);
 export const loraDelta = (f: LoraFactors<number>, o: LoraOptions) => loraDeltaWith(float64, f, o);
 export const mergeLora = (p: LoraParams<number>, o: LoraOptions) => mergeLoraWith(float64, p, o);
 export const mergeLoraConv1d = (conv: LinearParams<number>, f: LoraFactors<number>, o: LoraOptions) => mergeLoraConv1dWith(float64, conv, f, o);

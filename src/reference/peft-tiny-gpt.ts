@@ -224,8 +224,8 @@ export function initPeftTinyGpt(config: TinyConfig, spec: PeftTinyGptInit, rng: 
 export function prefixFromKvCacheWith<S>(F: Field<S>, config: TinyConfig, base: TinyModelParams<S>, tokenIds: readonly number[]): PrefixParams<S> {
   if (tokenIds.length === 0) throw new RangeArgumentError('a prefix needs at least one token');
   const cache = createKvCache<S>(config);
-  tokenIds.forEach((tok, t) => tinyGptStepWith(F, config, base, cache, tok, t));
-  return { keys: cache.keys.map((heads) => concatColumns(heads)), values: cache.values.map((heads) => concatColumns(heads)) }; // per layer (P × H·hs)
+  tokenIds.forEach((tok, t) => tinyGptStepWith(F, config, base, cache, [tok], t)); // one sequence
+  return { keys: cache.keys[0].map((heads) => concatColumns(heads)), values: cache.values[0].map((heads) => concatColumns(heads)) }; // per layer (P × H·hs)
 }
 
 export const peftTinyGpt = (config: TinyConfig, base: TinyModelParams<number>, peft: PeftTinyGptParams<number>, idx: number[][], targets?: number[][]) =>

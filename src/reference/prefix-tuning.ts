@@ -22,7 +22,7 @@
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import type { Rng } from '../core/random.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
-import type { Field } from './field.js';
+import { float64, type Field } from './field.js';
 import { columns } from './linear-algebra.js';
 import { scaledDotProductAttentionWith } from './scaled-dot-product-attention.js';
 
@@ -59,6 +59,23 @@ export function prefixHeadAttentionWith<S>(F: Field<S>, q: Matrix<S>, k: Matrix<
   // 'causal' with n_k = P + T keys for n_q = T queries lets query i see keys j ≤ i + P.
   return scaledDotProductAttentionWith(F, q, K, V, { mask: 'causal' }); // (T × hs), scaled by 1/√hs
 }
+
+/**
+ * All heads of one sequence with the layer's prefix, the tfjs function's name and arguments:
+ * q, k, v (H × T × hs), prefix keys/values (P × H·hs) → (H × T × hs). Head h reads its slice
+ * (P × hs) of the prefix; see prefixHeadAttentionWith.
+ */
+export function prefixAttentionWith<S>(F: Field<S>, q: Matrix<S>[], k: Matrix<S>[], v: Matrix<S>[], prefixKeys: Matrix<S>, prefixValues: Matrix<S>): Matrix<S>[] {
+  const H = q.length;
+  const hs = q[0]?.[0]?.length ?? 0;
+  if (H === 0 || k.length !== H || v.length !== H) throw new ShapeError(`prefix attention: q, k, v need the same number ≥ 1 of heads, got ${q.length}, ${k.length}, ${v.length}`);
+  const [, cols] = assertMatrix(prefixKeys, 'prefix keys', { finite: false });
+  const [, colsV] = assertMatrix(prefixValues, 'prefix values', { finite: false });
+  if (cols !== H * hs || colsV !== H * hs || prefixKeys.length !== prefixValues.length) throw new ShapeError(`prefix keys and values must both be (P × ${H * hs}), got ${prefixKeys.length}×${cols} and ${prefixValues.length}×${colsV}`);
+  return q.map((qh, h) => prefixHeadAttentionWith(F, qh, k[h], v[h], prefixHeadSlice(prefixKeys, h, hs), prefixHeadSlice(prefixValues, h, hs))); // (H × T × hs)
+}
+
+export const prefixAttention = (q: Matrix[], k: Matrix[], v: Matrix[], prefixKeys: Matrix, prefixValues: Matrix): Matrix[] => prefixAttentionWith(float64, q, k, v, prefixKeys, prefixValues);
 
 /** Head h's columns of a layer's prefix (P × hs). */
 export const prefixHeadSlice = <S>(m: Matrix<S>, h: number, hs: number): Matrix<S> => columns(m, h * hs, (h + 1) * hs);

@@ -51,4 +51,4 @@ export function rmsNormWith<S>(F: Field<S>, x: Matrix<S>, p: RmsNormParams<S>, e
   });
 }
 
-export const rmsNorm = (x: Matrix, p: RmsNormParams<number>, eps = RMS_NORM_EPS): Matrix => rmsNormWith(float64, x, p, eps);
+export const rmsNorm = (x: Matrix, p: RmsNormParams<number>, eps = RMS_NORM_EPS, name = 'rmsNorm'): Matrix => rmsNormWith(float64, x, p, eps, name);

@@ -6,7 +6,7 @@
  *   logits = lm_head(ln_f(x))  (TinyBERT: mlm_head)          (B × T × V)
  *   loss = cross-entropy(logits, targets)                    TinyBERT: ignore_index −100
  *
- * Parameters come as the nested tree of a PyTorch state_dict (src/reference/state-dict.ts).
+ * Parameters come as the nested tree of a PyTorch state_dict (src/core/state-dict.ts).
  */
 import { RangeArgumentError, ShapeError } from '../core/errors.js';
 import { checkFloat32Result } from '../core/numeric-conventions.js';
@@ -74,3 +74,21 @@ function checkTargets(targets: number[][], idx: number[][], config: TinyConfig, 
 
 export const tinyModel = (kind: TinyKind, config: TinyConfig, params: TinyModelParams<number>, idx: number[][], targets?: number[][]) =>
   tinyModelWith(float64, kind, config, params, idx, targets);
+
+/** The ids of an embedding lookup: a non-empty batch of equal-length sequences of row numbers 0…rows−1 (both implementations check with this). */
+export function checkRowIds(idx: readonly (readonly number[])[], rows: number): void {
+  if (!Array.isArray(idx) || idx.length === 0 || !Array.isArray(idx[0]) || idx[0].length === 0 || idx.some((s) => !Array.isArray(s) || s.length !== idx[0].length)) {
+    throw new ShapeError('idx must be a non-empty batch of equal-length, non-empty sequences (B × T)');
+  }
+  idx.forEach((seq, b) =>
+    seq.forEach((t: number, i: number) => {
+      if (!Number.isInteger(t) || t < 0 || t >= rows) throw new RangeArgumentError(`idx[${b}][${i}] = ${t} is not a row of the ${rows}-row table`);
+    }),
+  );
+}
+
+/** Rows of an embedding table by token id, (B × T) ids → (B × T × C): the tfjs function's name and arguments (there it is a one-hot product, for its gradient). */
+export function embeddingLookup<S>(table: Matrix<S>, idx: number[][]): Matrix<S>[] {
+  checkRowIds(idx, table.length);
+  return idx.map((seq) => seq.map((t) => [...table[t]])); // (B × T × C)
+}

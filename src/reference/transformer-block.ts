@@ -96,7 +96,7 @@ export function decoderLayerWith<S>(F: Field<S>, x: Matrix<S>, memory: Matrix<S>
   return layerNormWith(F, addWith(F, h2, feedForwardWith(F, h2, p.ff, activation)), p.ln3, 1e-5, 'ln3');
 }
 
-export const multiHeadModule = (x: Matrix, p: MultiHeadModuleParams<number>, o?: { causal?: boolean; memory?: Matrix }) => multiHeadModuleWith(float64, x, p, o);
-export const block = (x: Matrix, p: BlockParams<number>, o?: { causal?: boolean; activation?: Activation }) => blockWith(float64, x, p, o);
-export const encoderLayer = (x: Matrix, p: EncoderLayerParams<number>, a?: Activation) => encoderLayerWith(float64, x, p, a);
-export const decoderLayer = (x: Matrix, m: Matrix, p: DecoderLayerParams<number>, a?: Activation) => decoderLayerWith(float64, x, m, p, a);
+export const multiHeadModule = (x: Matrix, p: MultiHeadModuleParams<number>, options?: { causal?: boolean; memory?: Matrix }) => multiHeadModuleWith(float64, x, p, options);
+export const block = (x: Matrix, p: BlockParams<number>, options?: { causal?: boolean; activation?: Activation }) => blockWith(float64, x, p, options);
+export const encoderLayer = (x: Matrix, p: EncoderLayerParams<number>, activation?: Activation) => encoderLayerWith(float64, x, p, activation);
+export const decoderLayer = (x: Matrix, memory: Matrix, p: DecoderLayerParams<number>, activation?: Activation) => decoderLayerWith(float64, x, memory, p, activation);

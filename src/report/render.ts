@@ -3,9 +3,9 @@
  * network) and as Markdown. Every claim has a stable anchor equal to its id, so a course or a
  * review can link to `report/index.html#course.attention.i-love-cats.weights`.
  */
-import type { VerifyReport, ClaimReport } from '../cli/verify.js';
+import type { ClaimReport, RecordedCheck, VerifyReport } from './types.js';
 import { DOCUMENTS } from '../core/documents.js';
-import type { ClaimOutcome } from '../core/verdict.js';
+import type { ClaimOutcome } from '../claims/verdict.js';
 import type { Coverage } from './coverage.js';
 import type { Figure } from './figures.js';
 
@@ -34,6 +34,12 @@ nav a{margin-right:14px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .holds{background:#dafbe1;color:#116329}.holds-under-assumption{background:#fff8c5;color:#7d4e00}.erratum{background:#ffebe9;color:#a40e26}
 .unconfirmed{background:#a40e26;color:#fff}
+.derived{background:#eaeef2;color:#57606a;font-weight:500}
+.notjudged-badge{background:#eaeef2;color:#24292f}
+.notjudged{background:#f6f8fa;border-left:4px solid #8c959f;padding:6px 10px}
+.assumptions{background:#fff8c5;border-left:4px solid #d4a72c;padding:4px 10px;margin:8px 0}
+.assumptions ul,.worked ol{margin:4px 0 4px 18px;padding:0}
+.worked{background:#f6f8fa;border-left:4px solid #0969da;padding:4px 10px;margin:8px 0}
 .claim{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 16px;margin:12px 0}
 .claim:target{outline:3px solid #0969da}
 .cite{color:#57606a;font-size:13px}
@@ -47,18 +53,27 @@ figcaption{font-size:13px;color:#57606a;max-width:520px}
 .ok{color:#116329}.bad{color:#a40e26}
 `;
 
+/** The check outcome whose "what the document says" and criterion the report shows (they come from the record, the same on every implementation). */
+const recordSide = (c: ClaimReport): RecordedCheck[] => c.checks;
+const derivedTag = '<span class="badge derived" title="the document printed no value for this check: the project derived it">derived</span>';
+
+/** "the document says" cell: the document's printed value or restatement, or "—" for a derived check. */
+const saysCell = (k: RecordedCheck) => (k.document !== null ? `<td>${esc(k.document)}</td>` : '<td class="cite">— (not printed by the document)</td>');
+/** The criterion applied and why, plus the tolerance the judge used on the first implementation. */
+const criterionCell = (k: RecordedCheck) => `<td><code>${esc(k.criterion)}</code><br><span class="cite">${esc(k.why)}</span></td>`;
+
 function checksTable(c: ClaimReport): string {
-  const head = `<tr><th>check</th><th>the document says</th>${c.verdict === 'erratum' ? '<th>what holds</th>' : ''}${c.outcomes.map((o) => `<th>computed — ${esc(implLabel(o))}</th>`).join('')}<th>tolerance rule</th></tr>`;
-  const labels = c.outcomes[0]?.checks.map((k) => k.label) ?? [];
-  const rows = labels.map((label) => {
-    const first = c.outcomes[0].checks.find((k) => k.label === label)!;
+  const erratum = c.verdict === 'erratum';
+  const head = `<tr><th>check</th><th>the document says</th><th>criterion (and why)</th>${erratum ? '<th>what holds</th>' : ''}${c.outcomes.map((o) => `<th>computed — ${esc(implLabel(o))}</th>`).join('')}</tr>`;
+  const rows = recordSide(c).map((first) => {
     const cells = c.outcomes.map((o) => {
-      const k = o.checks.find((x) => x.label === label);
+      const k = o.checks.find((x) => x.label === first.label);
       if (!k) return '<td>—</td>';
-      const good = c.verdict === 'erratum' && k.correct ? k.correct.result.ok : k.result.ok;
-      return `<td><code>${esc(k.computed)}</code> <span class="${good ? 'ok' : 'bad'}">${good ? '✓' : '✗'}</span>${k.result.maxError !== null ? `<br><span class="cite">max |Δ| ${fmtErr(k.result.maxError)}</span>` : ''}</td>`;
+      const good = erratum && k.correct ? k.correct.result.ok : k.result.ok;
+      return `<td><code>${esc(k.computed)}</code> <span class="${good ? 'ok' : 'bad'}">${good ? '✓' : '✗'}</span>${k.result.maxError !== null ? `<br><span class="cite">max |Δ| ${fmtErr(k.result.maxError)}</span>` : ''}<br><span class="cite">${esc(k.result.rule)}</span></td>`;
     });
-    return `<tr><td><code>${esc(label)}</code></td><td><code>${esc(first.expected)}</code></td>${c.verdict === 'erratum' ? `<td><code>${esc(first.correct?.expected ?? '—')}</code></td>` : ''}${cells.join('')}<td class="cite">${esc(first.result.rule)}</td></tr>`;
+    const label = `<td><code>${esc(first.label)}</code>${first.document === null ? ` ${derivedTag}` : ''}${first.note ? `<br><span class="cite">${esc(first.note)}</span>` : ''}</td>`;
+    return `<tr>${label}${saysCell(first)}${criterionCell(first)}${erratum ? `<td>${first.correct ? `<code>${esc(first.correct.criterion)}</code>` : '—'}</td>` : ''}${cells.join('')}</tr>`;
   });
   return `<table>${head}${rows.join('')}</table>`;
 }
@@ -67,18 +82,52 @@ function citation(c: ClaimReport): string {
   return c.citation.map((x) => `<i>${esc(x.title)}</i> — ${esc(x.section)}`).join('; also in ');
 }
 
+function assumptionsBlock(c: ClaimReport): string {
+  if (!c.assumptions.length) return '';
+  return `<div class="assumptions"><b>Assumption${c.assumptions.length > 1 ? 's' : ''}</b> (the verdict holds only with ${c.assumptions.length > 1 ? 'these' : 'this'}):<ul>${c.assumptions.map((a) => `<li>${esc(a)}</li>`).join('')}</ul></div>`;
+}
+
+/** Where a reproduction claim's evidence comes from, or that it is absent. */
+function evidenceBlock(c: ClaimReport): string {
+  const e = c.evidence;
+  if (!e) return '';
+  if (!e.present) return `<p class="notjudged"><b>Not judged:</b> no recorded run (<code>${esc(e.file)}</code> is absent). Record one with <code>${esc(e.command)}</code>; until then this verdict is neither confirmed nor refuted.</p>`;
+  const why = c.notJudged ? c.outcomes.find((o) => o.notJudged)?.notJudged : undefined;
+  return `<p class="${why ? 'notjudged' : 'cite'}"><b>Evidence:</b> <code>${esc(e.file)}</code> — seed ${esc(e.seed ?? '?')}, ${esc(e.steps ?? '?')} steps, backend ${esc(e.backend ?? '?')}, recorded ${esc(e.recordedAt ?? '?')}${e.trainingSeconds !== undefined ? `, ${esc(e.trainingSeconds.toFixed(0))} s of training` : ''}.${why ? ` <b>Not judged:</b> ${esc(why)}` : ''}</p>`;
+}
+
+function workedBlock(c: ClaimReport): string {
+  return c.erratum?.worked?.length ? `<div class="worked"><b>Worked calculation</b><ol>${c.erratum.worked.map((l) => `<li>${esc(l)}</li>`).join('')}</ol></div>` : '';
+}
+
+function badge(c: ClaimReport): string {
+  if (c.notJudged) return ' <span class="badge notjudged-badge">not judged (no recorded run)</span>';
+  return c.confirmed ? '' : ' <span class="badge unconfirmed">verdict NOT confirmed</span>';
+}
+
 function claimSection(c: ClaimReport): string {
-  const confirmed = c.confirmed ? '' : ' <span class="badge unconfirmed">verdict NOT confirmed</span>';
   return `<section class="claim" id="${esc(c.id)}">
-<h3><a href="#${esc(c.id)}">${esc(c.id)}</a> <span class="badge ${c.verdict}">${verdictText[c.verdict]}</span>${confirmed}</h3>
+<h3><a href="#${esc(c.id)}">${esc(c.id)}</a> <span class="badge ${c.verdict}">${verdictText[c.verdict]}</span>${badge(c)}</h3>
 <div><b>${esc(c.title)}</b></div>
 <div class="cite">${citation(c)} · CLAIMS.md ${esc(c.inventory)} · ${esc(c.kind)}</div>
 <p>${esc(c.statement)}</p>
-${c.assumptions.length ? `<p><b>Assumption${c.assumptions.length > 1 ? 's' : ''}:</b> ${c.assumptions.map(esc).join('; ')}</p>` : ''}
+${assumptionsBlock(c)}
+${evidenceBlock(c)}
 ${checksTable(c)}
-${c.erratum ? `<p><b>Why this is an erratum:</b> ${esc(c.erratum.explanation)}</p>` : ''}
-<div class="cite">ran on: ${c.outcomes.map((o) => `${esc(implLabel(o))} ${o.confirmed ? '✓' : '✗ ' + esc(o.derived)}${o.error ? ` (${esc(o.error)})` : ''}`).join(' · ')}</div>
+${c.erratum ? `<p><b>What holds:</b> ${esc(c.erratum.correction)}</p><p><b>Why this is an erratum:</b> ${esc(c.erratum.explanation)}</p>${workedBlock(c)}` : ''}
+<div class="cite">ran on: ${c.outcomes.map((o) => `${esc(implLabel(o))} ${o.confirmed ? '✓' : o.derived === 'not-judged' ? '○ not judged' : '✗ ' + esc(o.derived)}${o.error ? ` (${esc(o.error)})` : ''}`).join(' · ')}</div>
 </section>`;
+}
+
+/** An erratum in the errata list: what the document printed, what holds, and the calculation. */
+function erratumSection(c: ClaimReport): string {
+  const refuted = recordSide(c).filter((k) => k.correct);
+  const computed = (label: string) => c.outcomes.find((o) => o.impl === 'reference')?.checks.find((k) => k.label === label)?.computed ?? c.outcomes[0]?.checks.find((k) => k.label === label)?.computed ?? '—';
+  return `<div class="claim"><h3><a href="#${esc(c.id)}">${esc(c.id)}</a></h3><div class="cite">${citation(c)}</div><p>${esc(c.statement)}</p>
+<p><b>What holds:</b> ${esc(c.erratum?.correction ?? '')}</p>
+<table><tr><th>check</th><th>the document says</th><th>what holds</th><th>computed</th></tr>${refuted.map((k) => `<tr><td><code>${esc(k.label)}</code></td><td>${esc(k.document ?? '—')}<br><span class="cite">criterion: <code>${esc(k.criterion)}</code></span></td><td><code>${esc(k.correct!.criterion)}</code></td><td><code>${esc(computed(k.label))}</code></td></tr>`).join('')}</table>
+${workedBlock(c)}
+<p>${esc(c.erratum?.explanation ?? '')}</p>${assumptionsBlock(c)}</div>`;
 }
 
 export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Coverage): string {
@@ -86,12 +135,13 @@ export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Co
   const topics = [...new Set(report.claims.map((c) => c.topic))];
   const errata = report.claims.filter((c) => c.verdict === 'erratum');
   const backends = [...new Set(report.claims.flatMap((c) => c.outcomes.map(implLabel)))];
+  const judged = t.claims - t.notJudged;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>transformer-spec — verification report</title><style>${CSS}</style></head>
 <body><header>
 <h1>transformer-spec — verification report</h1>
-<div class="cite">Generated ${esc(report.generatedAt)} · TensorFlow.js backend: ${esc(report.backend.summary)}</div>
+<div class="cite">Generated ${esc(report.generatedAt)}</div>
 ${scopeNote(report) ? `<p class="badge unconfirmed">${esc(scopeNote(report))}</p>` : ''}
 <nav><a href="#summary">Summary</a><a href="#figures">Figures</a><a href="#errata">Errata (${errata.length})</a><a href="#claims">Claims (${t.claims})</a><a href="#coverage">Coverage</a></nav>
 </header><main>
@@ -101,52 +151,78 @@ ${scopeNote(report) ? `<p class="badge unconfirmed">${esc(scopeNote(report))}</p
 <div class="card"><b>${t.holds}</b><span class="badge holds">hold</span></div>
 <div class="card"><b>${t.holdsUnderAssumption}</b><span class="badge holds-under-assumption">hold under an assumption</span></div>
 <div class="card"><b>${t.errata}</b><span class="badge erratum">errata</span></div>
-<div class="card"><b>${t.confirmed}/${t.claims}</b>verdicts confirmed</div>
+<div class="card"><b>${t.confirmed}/${judged}</b>${t.notJudged ? 'judged ' : ''}verdicts confirmed</div>
+${t.notJudged ? `<div class="card"><b>${t.notJudged}</b><span class="badge notjudged-badge">not judged</span> (no recorded run)</div>` : ''}
 <div class="card"><b>${t.runs}</b>implementation runs</div>
 </div>
-<p>Each claim is a statement of one of five teaching documents (${Object.values(DOCUMENTS).map((d) => `<i>${esc(d.title)}</i>`).join('; ')}), checked on ${backends.map(esc).join(', ')}. A printed number holds when the exact value rounds to it at its printed precision; computed values are compared under the tolerance rule shown beside them (src/core/tolerance.ts).</p>
+<p class="cite">TensorFlow.js backend: ${esc(report.backend.summary)}</p>
+<p>Each claim is a statement of one of five teaching documents (${Object.values(DOCUMENTS).map((d) => `<i>${esc(d.title)}</i>`).join('; ')}), checked on ${backends.map(esc).join(', ')}. In every table, <b>the document says</b> shows only what the document printed or stated (its values, or a short restatement); <b>criterion</b> is the comparison the project applies, with its reason; a check marked ${derivedTag} has a value the document did not print. A printed number holds when the exact value rounds to it at its printed precision; how "≈", "roughly", "slightly", ranges and bounds are read is written once in golden/README.md.${t.notJudged ? ` A reproduction claim is judged from a recorded training run; without one it is <b>not judged</b> — neither confirmed nor refuted.` : ''}</p>
 </section>
 <section id="figures"><h2>Figures</h2>
 ${figures.map((f) => `<figure id="${esc(f.id)}" data-figure="${esc(f.id)}">${f.svg}<figcaption><b>${esc(f.title)}.</b> ${esc(f.caption)}${f.claims.length ? ` Claims: ${f.claims.map((id) => `<a href="#${esc(id)}">${esc(id)}</a>`).join(', ')}.` : ''}</figcaption></figure>`).join('\n')}
 </section>
 <section id="errata"><h2>Errata</h2>
-${errata.map((c) => `<div class="claim"><h3><a href="#${esc(c.id)}">${esc(c.id)}</a></h3><div class="cite">${citation(c)}</div><p>${esc(c.statement)}</p>
-<table><tr><th>check</th><th>the document says</th><th>what holds</th><th>computed (reference)</th></tr>${(c.outcomes[0]?.checks ?? []).filter((k) => k.correct).map((k) => `<tr><td><code>${esc(k.label)}</code></td><td><code>${esc(k.expected)}</code></td><td><code>${esc(k.correct!.expected)}</code></td><td><code>${esc(k.computed)}</code></td></tr>`).join('')}</table>
-<p>${esc(c.erratum?.explanation ?? '')}</p></div>`).join('\n')}
+${errata.map(erratumSection).join('\n')}
 </section>
 <section id="claims"><h2>Claims</h2>
 ${topics.map((topic) => `<h2 id="topic-${esc(topic)}">${esc(topic)}</h2>${report.claims.filter((c) => c.topic === topic).map(claimSection).join('\n')}`).join('\n')}
 </section>
-<section id="coverage"><h2>Coverage of CLAIMS.md</h2>
-<p>${coverage.items.filter((i) => i.claims.length).length} of ${coverage.items.length} inventory items are encoded by at least one claim${coverage.source ? ` (read from ${esc(coverage.source)})` : ''}.</p>
-<table><tr><th>§</th><th>inventory item</th><th>claims</th><th>implementations run</th></tr>
-${coverage.items.map((i) => `<tr><td>${esc(i.section)}</td><td>${esc(i.text)}</td><td>${i.claims.length ? i.claims.map((id) => `<a href="#${esc(id)}">${esc(id)}</a>`).join('<br>') : '<span class="bad">not encoded yet</span>'}</td><td>${esc(i.implementations.join(', ') || '—')}</td></tr>`).join('\n')}
-</table></section>
+<section id="coverage"><h2>Coverage of the inventories</h2>
+${coverageHtml(coverage)}
+</section>
 </main></body></html>
 `;
 }
 
+function coverageHtml(coverage: Coverage): string {
+  const encoded = coverage.items.filter((i) => i.claims.length).length;
+  const reasoned = coverage.items.filter((i) => !i.claims.length && i.reason).length;
+  return `<p>${encoded} of ${coverage.items.length} inventory items are encoded by at least one claim${reasoned ? `; ${reasoned} ${reasoned === 1 ? 'has' : 'have'} a recorded reason for having none` : ''} (read from ${coverage.sources.map(esc).join(' and ') || 'golden/coverage.json only'}).</p>
+<table><tr><th>inventory</th><th>§</th><th>item</th><th>claims</th><th>implementations run</th></tr>
+${coverage.items.map((i) => `<tr><td>${esc(i.inventory)}</td><td>${esc(i.section)}</td><td>${esc(i.text)}</td><td>${i.claims.length ? i.claims.map((id) => `<a href="#${esc(id)}">${esc(id)}</a>`).join('<br>') : i.reason ? `<span class="cite">no claim: ${esc(i.reason)}</span>` : '<span class="bad">not encoded yet</span>'}</td><td>${esc(i.implementations.join(', ') || '—')}</td></tr>`).join('\n')}
+</table>`;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
 export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage: Coverage): string {
   const t = report.totals;
+  const judged = t.claims - t.notJudged;
   const lines: string[] = [];
-  lines.push('# transformer-spec — verification report', '', `Generated ${report.generatedAt}; TensorFlow.js backend: ${report.backend.summary}.`, '');
+  lines.push('# transformer-spec — verification report', '', `Generated ${report.generatedAt}.`, '');
   if (scopeNote(report)) lines.push(`**${scopeNote(report)}**`, '');
-  lines.push(`**${t.claims} claims**: ${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata; ${t.confirmed}/${t.claims} verdicts confirmed over ${t.runs} implementation runs.`, '');
+  lines.push(`**${t.claims} claims**: ${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata; ${t.confirmed}/${judged} ${t.notJudged ? 'judged ' : ''}verdicts confirmed over ${t.runs} implementation runs${t.notJudged ? `; ${t.notJudged} not judged (no recorded run)` : ''}.`, '');
+  lines.push(`TensorFlow.js backend: ${report.backend.summary}.`, '');
+  lines.push('"The document says" shows only what a document printed or stated; "criterion" is the comparison the project applies, with its reason; *derived* marks a value the document did not print. The reading rules ("≈", "roughly", "slightly", ranges, bounds, model scale, recorded runs) are in golden/README.md.', '');
   lines.push('## Figures', '', ...figures.map((f) => `- **${f.title}** — ${f.caption} (rendered in index.html#${f.id})`), '');
   lines.push('## Errata', '');
   for (const c of report.claims.filter((x) => x.verdict === 'erratum')) {
     lines.push(`### ${c.id}`, '', `${c.citation.map((x) => `*${x.title}* — ${x.section}`).join('; ')}`, '', c.statement, '');
-    for (const k of (c.outcomes[0]?.checks ?? []).filter((x) => x.correct)) lines.push(`- \`${k.label}\`: the document says \`${k.expected}\`; what holds: \`${k.correct!.expected}\` (computed \`${k.computed}\`)`);
+    for (const k of recordSide(c).filter((x) => x.correct)) lines.push(`- \`${k.label}\`: the document says ${k.document ?? '—'} (criterion \`${k.criterion}\`); what holds: \`${k.correct!.criterion}\`${computedOf(c, k.label) ? ` (computed \`${computedOf(c, k.label)}\`)` : ''}`);
+    lines.push('', `What holds: ${c.erratum?.correction ?? ''}`);
+    if (c.erratum?.worked?.length) lines.push('', 'Worked calculation:', '', ...c.erratum.worked.map((l, i) => `${i + 1}. ${l}`));
     lines.push('', c.erratum?.explanation ?? '', '');
+    if (c.assumptions.length) lines.push(...c.assumptions.map((a) => `- Assumption: ${a}`), '');
   }
-  lines.push('## Claims', '', '| claim | verdict | source | first check: document ⇢ computed | implementations |', '|---|---|---|---|---|');
+  lines.push('## Claims', '');
   for (const c of report.claims) {
-    const k = c.outcomes[0]?.checks[0];
-    const cell = (s: string) => s.replace(/\|/g, '\\|');
-    lines.push(`| \`${c.id}\` | ${verdictText[c.verdict]}${c.confirmed ? '' : ' (NOT confirmed)'} | ${cell(`${c.citation[0].document}: ${c.citation[0].section}`)} | ${k ? cell(`${k.label}: ${k.expected} ⇢ ${k.computed}`) : ''} | ${c.outcomes.map((o) => `${implLabel(o)} ${o.confirmed ? '✓' : '✗'}`).join(', ')} |`);
+    const status = c.notJudged ? ' — not judged (no recorded run)' : c.confirmed ? '' : ' — NOT confirmed';
+    lines.push(`### ${c.id}`, '', `**${verdictText[c.verdict]}**${status} · ${c.citation.map((x) => `*${x.title}* — ${x.section}`).join('; also in ')} · CLAIMS.md ${c.inventory}`, '', c.statement, '');
+    if (c.assumptions.length) lines.push(`Assumption${c.assumptions.length > 1 ? 's' : ''}:`, '', ...c.assumptions.map((a) => `- ${a}`), '');
+    if (c.evidence) lines.push(c.evidence.present ? `Evidence: \`${c.evidence.file}\` — seed ${c.evidence.seed ?? '?'}, ${c.evidence.steps ?? '?'} steps, backend ${c.evidence.backend ?? '?'}, recorded ${c.evidence.recordedAt ?? '?'}.` : `Not judged: \`${c.evidence.file}\` is absent; record it with \`${c.evidence.command}\`.`, '');
+    const rows = recordSide(c);
+    if (rows.length) {
+      lines.push('| check | the document says | criterion (why) | computed |', '|---|---|---|---|');
+      for (const k of rows) lines.push(`| \`${k.label}\`${k.document === null ? ' *derived*' : ''} | ${cell(k.document ?? '—')} | \`${cell(k.criterion)}\`${c.verdict === 'erratum' && k.correct ? ` → holds: \`${cell(k.correct.criterion)}\`` : ''} — ${cell(k.why)} | ${c.outcomes.map((o) => `${implLabel(o)}: \`${cell(o.checks.find((x) => x.label === k.label)?.computed ?? '—')}\` ${o.confirmed ? '✓' : '✗'}`).join('; ')} |`);
+      lines.push('');
+    }
   }
-  lines.push('', '## Coverage of CLAIMS.md', '', '| § | item | claims |', '|---|---|---|');
-  for (const i of coverage.items) lines.push(`| ${i.section} | ${i.text.replace(/\|/g, '\\|')} | ${i.claims.map((x) => `\`${x}\``).join(', ') || 'not encoded yet'} |`);
+  lines.push('## Coverage of the inventories', '', '| inventory | § | item | claims (or why none) |', '|---|---|---|---|');
+  for (const i of coverage.items) lines.push(`| ${i.inventory} | ${i.section} | ${cell(i.text)} | ${i.claims.map((x) => `\`${x}\``).join(', ') || (i.reason ? `no claim: ${cell(i.reason)}` : 'not encoded yet')} |`);
   lines.push('');
   return lines.join('\n');
+}
+
+function computedOf(c: ClaimReport, label: string): string | undefined {
+  return (c.outcomes.find((o) => o.impl === 'reference') ?? c.outcomes[0])?.checks.find((k) => k.label === label)?.computed;
 }

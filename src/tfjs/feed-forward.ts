@@ -6,14 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
 import type { Activation } from '../reference/activations.js';
-import { activation } from './activations.js';
+import { activation as act } from './activations.js';
 import { linear, type TfLinearParams } from './linear.js';
 
 export interface TfFeedForwardParams {
   net: TfLinearParams[];
 }
 
-export function feedForward(x: tf.Tensor, p: TfFeedForwardParams, kind: Activation, name = 'ff'): tf.Tensor {
+export function feedForward(x: tf.Tensor, p: TfFeedForwardParams, activation: Activation, name = 'ff'): tf.Tensor {
   if (!p.net?.[0] || !p.net?.[2]) throw new ShapeError(`${name} needs parameters net.0 and net.2 (the two Linear layers)`);
-  return tf.tidy(() => linear(activation(linear(x, p.net[0], `${name}.net.0`), kind), p.net[2], `${name}.net.2`)); // (… × d_ff) → (… × d_model)
+  return tf.tidy(() => linear(act(linear(x, p.net[0], `${name}.net.0`), activation), p.net[2], `${name}.net.2`)); // (… × d_ff) → (… × d_model)
 }

@@ -20,6 +20,7 @@ import { adapter, type TfAdapterParams } from './adapter.js';
 import { activation } from './activations.js';
 import { layerNorm } from './layer-norm.js';
 import { linear, type TfLinearParams } from './linear.js';
+import { createAdamW } from './adamw.js';
 import { dropout as dropoutLayer } from './dropout.js';
 import { loraLinear, mergeLora, type TfLoraFactors } from './lora.js';
 import { causalMask } from './masks.js';
@@ -204,40 +205,32 @@ export interface TrainOptions {
 }
 
 /**
- * Adam (Kingma & Ba 2015; β₁ 0.9, β₂ 0.999, ε 1e-8) on the given tensors, which stay as they were
- * (owned by the caller); returns the trained copies and the loss of every step, measured before
- * that step's update. `loss(xs, step)` must build the scalar from `xs` only through tf ops.
+ * `steps` steps of Adam (createAdamW of src/tfjs/adamw.ts with weight decay 0: β₁ 0.9, β₂ 0.999,
+ * ε 1e-8) on copies of the given tensors, which stay as they were (owned by the caller); returns
+ * the trained copies and the loss of every step, measured before that step's update.
+ * `loss(xs, step)` must build the scalar from `xs` only through tf ops. Losses are read back
+ * asynchronously (no synchronous read-back: see src/tfjs/index.ts).
  */
-export function adamTrain(initial: readonly tf.Tensor[], loss: (xs: tf.Tensor[], step: number) => tf.Scalar, steps: number, learningRate: number): { trained: tf.Tensor[]; losses: number[] } {
-  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-  let xs = initial.map((t) => t.clone());
-  let m = xs.map((t) => tf.zerosLike(t));
-  let v = xs.map((t) => tf.zerosLike(t));
+export async function minimiseWithAdam(initial: readonly tf.Tensor[], loss: (xs: tf.Tensor[], step: number) => tf.Scalar, steps: number, learningRate: number): Promise<{ trained: tf.Tensor[]; losses: number[] }> {
+  const variables = initial.map((t) => tf.tidy(() => tf.variable(t.clone(), true))); // the clone is freed by tidy, the variable keeps its data
+  const optimizer = createAdamW(variables, { lr: learningRate, weightDecay: 0 });
   const losses: number[] = [];
-  for (let s = 1; s <= steps; s++) {
-    const current = xs;
-    const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(ts, s - 1))(current);
-    losses.push(value.dataSync()[0]);
-    const next = tf.tidy(() => {
-      const m2 = grads.map((g, i) => tf.add(tf.mul(m[i], b1), tf.mul(g, 1 - b1)));
-      const v2 = grads.map((g, i) => tf.add(tf.mul(v[i], b2), tf.mul(tf.square(g), 1 - b2)));
-      const lr = (learningRate * Math.sqrt(1 - b2 ** s)) / (1 - b1 ** s); // bias corrections folded into the step size
-      const x2 = current.map((x, i) => tf.sub(x, tf.div(tf.mul(m2[i], lr), tf.add(tf.sqrt(v2[i]), eps))));
-      return { m2, v2, x2 };
-    });
-    tf.dispose([value, ...grads, ...m, ...v, ...current]);
-    [m, v, xs] = [next.m2, next.v2, next.x2];
+  try {
+    for (let s = 0; s < steps; s++) {
+      const { value, grads } = tf.variableGrads(() => loss(variables, s), variables);
+      optimizer.apply(variables.map((v) => grads[v.name]));
+      losses.push((await value.data())[0]);
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    return { trained: variables.map((v) => v.clone()), losses };
+  } finally {
+    optimizer.dispose();
+    tf.dispose(variables);
   }
-  tf.dispose([...m, ...v]);
-  return { trained: xs, losses };
 }
 
-/**
- * Trains the PEFT tensors only (the base tensors are constants of the loss, so no update can
- * reach them). Returns new PEFT tensors — the given ones are left as they were — and the losses.
- */
-export function trainPeft(config: TinyConfig, base: TfTinyModelParams, peft: TfPeftTinyGptParams, o: TrainOptions): { peft: TfPeftTinyGptParams; losses: number[] } {
-  const { trained, losses } = adamTrain(
+export async function trainPeft(config: TinyConfig, base: TfTinyModelParams, peft: TfPeftTinyGptParams, o: TrainOptions): Promise<{ peft: TfPeftTinyGptParams; losses: number[] }> {
+  const { trained, losses } = await minimiseWithAdam(
     leavesOf(peft),
     (ts, step) => {
       const batch = o.batch(step);

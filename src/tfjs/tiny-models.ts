@@ -1,18 +1,17 @@
 /**
  * TinyGPT / TinyBERT in TensorFlow.js (float32); same formula and parameter tree as
  * src/reference/tiny-models.ts, batched: idx (B × T) int32 → logits (B × T × V), loss (scalar).
- * Evaluation mode (dropout = identity) by default, the mode the PyTorch fixtures are exported in;
- * `options.training` switches dropout on where the tutorial's modules apply it (see
- * src/tfjs/transformer-block.ts), for the training loop of src/training/.
+ * Evaluation ops (dropout = identity) by default, the mode the PyTorch fixtures are exported in;
+ * a trainer passes its op set (`options.ops`, src/tfjs/training/training-op-set.ts), chosen once.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { checkTokens } from '../reference/tiny-models.js';
-import { layerNorm, type TfLayerNormParams } from './layer-norm.js';
-import { linear, type TfLinearParams } from './linear.js';
-import { embeddingForTraining, layerNormForTraining, linearForTraining } from './training/training-ops.js';
-import { block, type TfBlockParams, type TfTrainingMode } from './transformer-block.js';
+import type { TfLayerNormParams } from './layer-norm.js';
+import type { TfLinearParams } from './linear.js';
+import { EVALUATION_OPS, type TfOpSet } from './op-set.js';
+import { block, type TfBlockParams } from './transformer-block.js';
 
 export interface TfTinyModelParams {
   token_embed: { weight: tf.Tensor };
@@ -49,16 +48,7 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, ignoreIndex 
   });
 }
 
-/**
- * Rows of an embedding table by token id, as a one-hot matrix product: (B·T × V)(V × C). Same
- * values as tf.gather, but its gradient needs only matMul — the wasm backend has no kernel for
- * gather's gradient (UnsortedSegmentSum).
- */
-export function embeddingLookup(table: tf.Tensor, idx: number[][]): tf.Tensor {
-  const [V, C] = table.shape as [number, number];
-  const [B, T] = [idx.length, idx[0].length];
-  return tf.tidy(() => tf.reshape(tf.matMul(tf.oneHot(tf.tensor1d(idx.flat(), 'int32'), V), table), [B, T, C])); // (B·T × V)(V × C) → (B × T × C)
-}
+export { embeddingLookup } from './op-set.js';
 
 export function tinyModel(
   kind: TinyKind,
@@ -66,7 +56,7 @@ export function tinyModel(
   params: TfTinyModelParams,
   idx: number[][],
   targets?: number[][],
-  options: { training?: TfTrainingMode } = {},
+  options: { ops?: TfOpSet } = {},
 ): { logits: tf.Tensor; loss?: tf.Scalar } {
   checkTokens(idx, config);
   const head = kind === 'tinygpt' ? params.lm_head : params.mlm_head;
@@ -76,11 +66,12 @@ export function tinyModel(
   }
   const [B, T] = [idx.length, idx[0].length];
   return tf.tidy(() => {
-    const tok = options.training ? embeddingForTraining(params.token_embed.weight, idx) : embeddingLookup(params.token_embed.weight, idx); // (B × T × C)
+    const ops = options.ops ?? EVALUATION_OPS;
+    const tok = ops.embedding(params.token_embed.weight, idx); // (B × T × C)
     const pos = tf.slice(params.pos_embed.weight, [0, 0], [T, -1]); // rows 0…T−1 (T × C), broadcast over B
     let x = tf.add(tok, pos);
-    for (const b of params.blocks) x = block(x, b, { causal: kind === 'tinygpt', training: options.training }); // (B × T × C)
-    const logits = (options.training ? linearForTraining : linear)((options.training ? layerNormForTraining : layerNorm)(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
+    for (const b of params.blocks) x = block(x, b, { causal: kind === 'tinygpt', ops }); // (B × T × C)
+    const logits = ops.linear(ops.layerNorm(x, params.ln_f, 1e-5, 'ln_f'), head, kind === 'tinygpt' ? 'lm_head' : 'mlm_head'); // (B × T × V)
     if (!targets) return { logits };
     const V = config.vocab_size;
     if (kind === 'tinygpt' && targets.flat().some((t) => t === -100)) throw new RangeArgumentError('TinyGPT targets must be token ids; −100 is only an ignore index for TinyBERT');

@@ -27,7 +27,7 @@ import type { TinyConfig } from '../core/tiny-config.js';
 import { argmax, bitsPerCharacterFromLoss, perplexityFromLoss } from '../reference/metrics.js';
 import { maskTokens } from '../reference/mlm-masking.js';
 import { tinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
-import type { TfTrainingMode } from '../tfjs/transformer-block.js';
+import { trainingOps } from '../tfjs/training/training-op-set.js';
 
 const perplexity = perplexityFromLoss;
 const bitsPerCharacter = bitsPerCharacterFromLoss;
@@ -38,9 +38,9 @@ const bitsPerCharacter = bitsPerCharacterFromLoss;
  * identity), but its matrix products avoid the transposed-operand kernels that are slow on WASM
  * (src/tfjs/training/training-ops.ts), which makes evaluating the whole text several times faster.
  */
-const EVALUATION: TfTrainingMode = { p: 0, nextSeed: () => 0 };
+const EVALUATION_ON_FAST_KERNELS = trainingOps({ p: 0, nextSeed: () => 0 });
 function logProbs(kind: 'tinygpt' | 'tinybert', config: TinyConfig, params: TfTinyModelParams, idx: number[][]): number[][][] {
-  return tf.tidy(() => tf.logSoftmax(tinyModel(kind, config, params, idx, undefined, { training: EVALUATION }).logits, 2).arraySync() as number[][][]);
+  return tf.tidy(() => tf.logSoftmax(tinyModel(kind, config, params, idx, undefined, { ops: EVALUATION_ON_FAST_KERNELS }).logits, 2).arraySync() as number[][][]);
 }
 
 

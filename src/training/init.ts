@@ -9,11 +9,11 @@
  *   tril buffers  torch.tril(torch.ones(T, T))
  *
  * Returned in the same form as weights read from a safetensors file (LoadedTinyWeights), so the
- * tfjs and reference parameter builders of src/core/tiny-weights.ts apply unchanged.
+ * tfjs and reference parameter builders of src/ops/tiny-weights.ts apply unchanged.
  */
 import type { Rng } from '../core/random.js';
 import { tinyStateDictLayout, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
-import type { LoadedTensor, LoadedTinyWeights } from '../core/tiny-weights.js';
+import type { LoadedTensor, LoadedTinyWeights } from '../ops/tiny-weights.js';
 
 export function initTinyWeights(kind: TinyKind, config: TinyConfig, rng: Rng, source = 'initialisation'): LoadedTinyWeights {
   const layout = tinyStateDictLayout(kind, config);

@@ -36,7 +36,7 @@ import { distributionOf, tinyGptNextLogits } from '../tfjs/sampling.js';
 import { distinctN } from '../reference/metrics.js';
 import { evaluateBert, evaluateGpt } from './evaluate.js';
 import { createTrainer, type StepReport } from './train.js';
-import { readPrintedLogs, readTutorialTexts, TUTORIAL_PATH, type PrintedLogLine } from './tutorial-texts.js';
+import { readPrintedLogs, readTutorialTexts, TUTORIAL_PATH, type PrintedLogLine } from '../core/tutorial.js';
 import { charVocabulary, wordVocabulary, type Vocabulary } from './vocab.js';
 
 export interface ReproduceOptions {
@@ -105,6 +105,8 @@ export interface ReproductionReport {
   tutorial: string;
   seed: number;
   backend: string;
+  /** When the run finished (ISO 8601). */
+  recordedAt: string;
   /** wasm: XNNPACK threads (src/core/wasm-threads.ts). */
   wasmThreads?: number;
   steps: number;
@@ -226,6 +228,7 @@ export async function runReproduction(o: ReproduceOptions, io: ReproduceIo): Pro
       tutorial: relative(PROJECT_ROOT, tutorialPath),
       seed,
       backend: report.choice,
+      recordedAt: new Date().toISOString(),
       ...(report.wasmThreads ? { wasmThreads: report.wasmThreads.threads } : {}),
       steps,
       wallTimeSeconds: (performance.now() - started) / 1000,

@@ -19,14 +19,14 @@ import '../tfjs/index.js'; // registers the gradients tf.variableGrads needs
 import { RangeArgumentError } from '../core/errors.js';
 import { seededRng, type Rng } from '../core/random.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
-import type { LoadedTinyWeights } from '../core/tiny-weights.js';
+import type { LoadedTinyWeights } from '../ops/tiny-weights.js';
 import { type AdamWOptions } from '../reference/adamw.js';
 import { warmupCosineLr, type WarmupCosineOptions } from '../reference/lr-schedule.js';
-import { unflatten } from '../reference/state-dict.js';
+import { unflatten } from '../core/state-dict.js';
 import { createAdamW, type TfAdamW } from '../tfjs/adamw.js';
 import { clipGradNorm } from '../tfjs/grad-clip.js';
 import { tinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
-import type { TfTrainingMode } from '../tfjs/transformer-block.js';
+import { trainingOps } from '../tfjs/training/training-op-set.js';
 import { nextTokenBatch, tutorialBertBatch } from './batches.js';
 import { initTinyWeights } from './init.js';
 
@@ -87,7 +87,7 @@ export function createTrainer(options: TrainOptions): Trainer {
   const initial = options.initial ?? initTinyWeights(kind, config, seededRng(seed), `initialisation (seed ${seed})`);
   const batchRng: Rng = seededRng((seed ^ 0x5bd1e995) >>> 0);
   const dropoutRng: Rng = seededRng((seed ^ 0x27d4eb2f) >>> 0);
-  const training: TfTrainingMode = { p: config.dropout, nextSeed: () => dropoutRng.int(0, 2 ** 31 - 1) };
+  const ops = trainingOps({ p: config.dropout, nextSeed: () => dropoutRng.int(0, 2 ** 31 - 1) }); // the trainer's op set, chosen once
 
   const runId = `trainer${++trainerCount}`;
   const names = initial.names.filter((n) => !n.endsWith('.tril'));
@@ -115,7 +115,7 @@ export function createTrainer(options: TrainOptions): Trainer {
     }
     let accuracy: number | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const out = tinyModel(kind, config, params, inputs, targets, { training });
+      const out = tinyModel(kind, config, params, inputs, targets, { ops });
       if (withAccuracy && kind === 'tinybert') {
         const preds = tf.argMax(out.logits, -1).dataSync(); // (B·T) row-major
         const flat = targets.flat();

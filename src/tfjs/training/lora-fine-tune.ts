@@ -18,8 +18,8 @@ import { account, tinyModelSpec } from '../../core/parameter-accounting.js';
 import { seededRng, type Rng } from '../../core/random.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig } from '../../core/tiny-config.js';
 import { initPeftTinyGpt } from '../../reference/peft-tiny-gpt.js';
-import { unflatten } from '../../reference/state-dict.js';
-import { adamTrain, leavesOf, mergeLoraIntoTinyGpt, peftTinyGpt, trainPeft, type Batch, type TfPeftTinyGptParams } from '../peft-tiny-gpt.js';
+import { unflatten } from '../../core/state-dict.js';
+import { minimiseWithAdam, leavesOf, mergeLoraIntoTinyGpt, peftTinyGpt, trainPeft, type Batch, type TfPeftTinyGptParams } from '../peft-tiny-gpt.js';
 import { tinyModel, type TfTinyModelParams } from '../tiny-models.js';
 
 export const PRETRAIN_TEXT =
@@ -111,9 +111,16 @@ function initialTinyGpt(config: TinyConfig, rng: Rng): { names: string[]; tensor
   return { names, tensors };
 }
 
+/** The value of a scalar tensor, read asynchronously; the tensor is disposed. */
+async function readScalar(t: tf.Tensor): Promise<number> {
+  const [v] = await t.data();
+  t.dispose();
+  return v;
+}
+
 const treeOf = (names: string[], tensors: tf.Tensor[]) => unflatten(names.map((n, i) => [n, tensors[i]])) as unknown as TfTinyModelParams;
 
-export function loraFineTuneTinyGpt(options: Partial<FineTuneOptions> = {}): FineTuneReport {
+export async function loraFineTuneTinyGpt(options: Partial<FineTuneOptions> = {}): Promise<FineTuneReport> {
   const o = { ...DEFAULT_FINE_TUNE, ...options };
   const vocab = vocabulary();
   const config = validateTinyConfig({ vocab_size: vocab.length, block_size: BLOCK, n_embed: 32, n_head: 4, n_layer: 2, dropout: 0.1 });
@@ -126,13 +133,13 @@ export function loraFineTuneTinyGpt(options: Partial<FineTuneOptions> = {}): Fin
     // 1. pre-train every parameter on the first text
     const init = initialTinyGpt(config, rng);
     owned.push(...init.tensors);
-    const pre = adamTrain(init.tensors, (ts) => {
+    const pre = await minimiseWithAdam(init.tensors, (ts) => {
       const b = windows(text1, rng, BATCH, T);
       return tinyModel('tinygpt', config, treeOf(init.names, ts), b.idx, b.targets).loss!;
     }, o.pretrainSteps, o.learningRate);
     owned.push(...pre.trained);
     const base = treeOf(init.names, pre.trained);
-    const baseBefore = pre.trained.map((t) => t.dataSync().slice());
+    const baseBefore = await Promise.all(pre.trained.map((t) => t.data() as Promise<Float32Array>));
 
     // 2. LoRA on the frozen base (PEFT init: B = 0)
     const peftInit = initPeftTinyGpt(config, { lora: { r: o.r, alpha: o.alpha, targets: o.targets } }, seededRng(o.seed + 1));
@@ -140,27 +147,27 @@ export function loraFineTuneTinyGpt(options: Partial<FineTuneOptions> = {}): Fin
     owned.push(...leavesOf(lora));
     const accounting = account(tinyModelSpec('tinygpt', config), { lora: { r: o.r, alpha: o.alpha, targets: o.targets } });
     const evalBatch = evaluationWindows(text2, BATCH, T);
-    const evalLoss = (p: TfPeftTinyGptParams) => tf.tidy(() => peftTinyGpt(config, base, p, evalBatch.idx, evalBatch.targets).loss!.dataSync()[0]);
-    const before = evalLoss(lora);
+    const evalLoss = (p: TfPeftTinyGptParams) => readScalar(tf.tidy(() => peftTinyGpt(config, base, p, evalBatch.idx, evalBatch.targets).loss!));
+    const before = await evalLoss(lora);
 
     // 3. train A and B only, with LoRA dropout
     const ftRng = seededRng(o.seed + 2);
-    const tuned = trainPeft(config, base, lora, { steps: o.fineTuneSteps, learningRate: o.learningRate, batch: () => windows(text2, ftRng, BATCH, T), loraDropout: o.loraDropout, seed: o.seed });
+    const tuned = await trainPeft(config, base, lora, { steps: o.fineTuneSteps, learningRate: o.learningRate, batch: () => windows(text2, ftRng, BATCH, T), loraDropout: o.loraDropout, seed: o.seed });
     owned.push(...leavesOf(tuned.peft));
-    const after = evalLoss(tuned.peft);
-    const baseMaxChange = pre.trained.reduce((m, t, i) => {
-      const now = Array.from(t.dataSync() as Float32Array);
-      return now.reduce((mm, v, j) => Math.max(mm, Math.abs(v - (baseBefore[i] as Float32Array)[j])), m);
-    }, 0);
+    const after = await evalLoss(tuned.peft);
+    const baseAfter = await Promise.all(pre.trained.map((t) => t.data() as Promise<Float32Array>));
+    const baseMaxChange = baseAfter.reduce((m, now, i) => now.reduce((mm, v, j) => Math.max(mm, Math.abs(v - baseBefore[i][j])), m), 0);
 
     // 4. merge and compare logits
     const merged = mergeLoraIntoTinyGpt(base, tuned.peft.lora!);
     owned.push(...merged.created);
-    const mergedVsUnmerged = tf.tidy(() => {
-      const a = peftTinyGpt(config, base, tuned.peft, evalBatch.idx).logits;
-      const b = tinyModel('tinygpt', config, merged.params, evalBatch.idx).logits;
-      return tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
-    });
+    const mergedVsUnmerged = await readScalar(
+      tf.tidy(() => {
+        const a = peftTinyGpt(config, base, tuned.peft, evalBatch.idx).logits;
+        const b = tinyModel('tinygpt', config, merged.params, evalBatch.idx).logits;
+        return tf.max(tf.abs(tf.sub(a, b)));
+      }),
+    );
     const loraTensorEntries = leavesOf(tuned.peft).reduce((s, t) => s + t.size, 0);
     return {
       config,

@@ -51,6 +51,7 @@ import { causalBias } from '../masks.js';
 import { fusedAttention, fusedColumnSum, fusedConcatRows, fusedDropoutMask, fusedGelu, fusedKernelsActive, fusedLayerNorm, fusedPackedAttention, fusedTranspose } from './kernels/training-kernels.js';
 import type { TfLayerNormParams } from '../layer-norm.js';
 import type { TfLinearParams } from '../linear.js';
+import { oneHotRows } from '../op-set.js';
 
 /**
  * Σ over rows of a (N × C) matrix, as the product 1ᵀ t: (1 × N)(N × C) → (C). Asked with
@@ -121,7 +122,7 @@ export function embeddingForTraining(table: tf.Tensor, idx: number[][]): tf.Tens
   const [V, C] = table.shape as [number, number];
   const [B, T] = [idx.length, idx[0].length];
   return tf.tidy(() => {
-    const onehot = tf.oneHot(tf.tensor1d(idx.flat(), 'int32'), V); // (B·T × V)
+    const onehot = oneHotRows(idx.flat(), V); // (B·T × V)
     const lookup = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [e, save] = args as [tf.Tensor, tf.GradSaveFunc];
       save([onehot]); // kept alive for the backward pass (a closure alone would be disposed by tidy)

@@ -23,13 +23,13 @@
  * checkpoint that does not fit is as often a wrong --config as a wrong file.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { leafFromFlat, unflatten } from '../reference/state-dict.js';
+import { leafFromFlat, unflatten } from '../core/state-dict.js';
 import type { TinyModelParams } from '../reference/tiny-models.js';
 import type { TfTinyModelParams } from '../tfjs/tiny-models.js';
-import { MalformedInputError } from './errors.js';
-import { checkStateDict, readSafetensors, toFloat32, type ExpectedTensor, type SafeDType, type SafeTensor } from './safetensors.js';
-import { checkCount } from './limits.js';
-import { tinyStateDictLayout, tinyStateDictSize, type TinyConfig, type TinyKind } from './tiny-config.js';
+import { MalformedInputError } from '../core/errors.js';
+import { checkCount } from '../core/limits.js';
+import { checkStateDict, readSafetensors, toFloat32, type ExpectedTensor, type SafeDType, type SafeTensor } from '../core/safetensors.js';
+import { tinyStateDictLayout, tinyStateDictSize, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
 
 /** The dtypes a weight may be stored in; all are read as float32. */
 export const WEIGHT_DTYPES: readonly SafeDType[] = ['F32', 'F64', 'F16', 'BF16'];

@@ -3,7 +3,7 @@
  * nested objects and arrays (params.blocks[0].mh.heads[1].key.weight), numeric path segments
  * becoming array indices; 2-D entries become matrices, 1-D vectors, 0-D scalars.
  */
-import { ArgumentError } from '../core/errors.js';
+import { ArgumentError } from './errors.js';
 
 export interface FlatTensor<S = number> {
   shape: number[];

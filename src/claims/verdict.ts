@@ -6,15 +6,23 @@
  *   a check fails but its
  *   "correct" value passes         → erratum (the document is wrong; the correct value holds)
  *   anything else                  → mismatch: the implementation agrees with neither — a bug to fix
+ *   a reproduction claim whose
+ *   recorded run is absent         → not-judged (the evaluator throws EvidenceAbsentError): neither
+ *                                    confirmed nor refuted; see src/cli/verify.ts for how it counts
  *
  * A claim is confirmed when the derived verdict equals the verdict recorded in golden/.
+ * Each check outcome also says who said what (src/core/check-text.ts): what the document printed
+ * (null for a derived check), the criterion applied and why.
  */
 import type { BigNumber } from 'mathjs';
-import type { Check, Expectation, GoldenClaim, ImplName, Verdict } from './claims.js';
-import { EXACT, PRINTED_SLACK, printedTolerance, isClose } from './tolerance.js';
+import type { Check, Expectation, GoldenClaim, ImplName, Verdict } from '../core/claims.js';
+import { criterionReason, criterionText, documentSays, expectationText } from '../core/check-text.js';
+import { EXACT, PRINTED_SLACK, printedTolerance, isClose } from '../core/tolerance.js';
+
+export { expectationText };
 import { bigMath, evaluateClosedForm, type Field } from '../reference/field.js';
 
-export type DerivedVerdict = Verdict | 'mismatch' | 'error';
+export type DerivedVerdict = Verdict | 'mismatch' | 'error' | 'not-judged';
 
 export interface ExpectationResult {
   ok: boolean;
@@ -28,11 +36,19 @@ export interface ExpectationResult {
 
 export interface CheckOutcome {
   label: string;
+  /** What the document printed or stated; null when the document printed nothing for it (derived). */
+  document: string | null;
+  /** The comparison applied ("rounds to 0.42 at the printed precision", "≤ 1e-12", "= 24 exactly"). */
+  criterion: string;
+  /** Why that criterion (src/core/check-text.ts criterionReason). */
+  why: string;
+  note?: string;
+  /** The expected value or bound as text. */
   expected: string;
   computed: string;
   result: ExpectationResult;
   /** Present for errata: how the computed value fares against the correct value. */
-  correct?: { expected: string; result: ExpectationResult };
+  correct?: { expected: string; criterion: string; result: ExpectationResult };
 }
 
 export interface ClaimOutcome {
@@ -45,6 +61,8 @@ export interface ClaimOutcome {
   checks: CheckOutcome[];
   maxError: number | null;
   error?: string;
+  /** derived 'not-judged': why (the recorded run that is missing, and the command that writes it). */
+  notJudged?: string;
   millis: number;
 }
 
@@ -144,20 +162,22 @@ export function evaluateExpectation<S>(exp: Expectation, computedRaw: Nested, im
   return { ok, maxError: null, rule: 'equal as JSON', detail: ok ? '' : `computed ${JSON.stringify(computed)}, expected ${JSON.stringify(exp.equals)}` };
 }
 
-export function expectationText(exp: Expectation): string {
-  if ('printed' in exp) return display(exp.printed).replace(/"/g, '');
-  if ('exact' in exp) return display(exp.exact);
-  if ('closedForm' in exp) return display(exp.closedForm).replace(/"/g, '');
-  if ('shape' in exp) return display(exp.shape);
-  if ('atMost' in exp) return `≤ ${exp.atMost}${exp.float32 !== undefined ? ` (float32: ≤ ${exp.float32})` : ''}`;
-  if ('atLeast' in exp) return `≥ ${exp.atLeast}`;
-  return JSON.stringify(exp.equals);
+/** The parts of a check outcome that come from the record alone: who said what, and the criterion. */
+export function describeCheck(check: Check): Pick<CheckOutcome, 'label' | 'document' | 'criterion' | 'why' | 'note' | 'expected'> {
+  return {
+    label: check.label,
+    document: documentSays(check),
+    criterion: criterionText(check.expect),
+    why: criterionReason(check) ?? '',
+    ...(check.note ? { note: check.note } : {}),
+    expected: expectationText(check.expect),
+  };
 }
 
 export function judgeCheck<S>(check: Check, computed: Nested, impl: ImplName, F: Field<S>): CheckOutcome {
   const result = evaluateExpectation(check.expect, computed, impl, F);
-  const out: CheckOutcome = { label: check.label, expected: expectationText(check.expect), computed: display(toPlain(computed, F)), result };
-  if (check.correct) out.correct = { expected: expectationText(check.correct), result: evaluateExpectation(check.correct, computed, impl, F) };
+  const out: CheckOutcome = { ...describeCheck(check), computed: display(toPlain(computed, F)), result };
+  if (check.correct) out.correct = { expected: expectationText(check.correct), criterion: criterionText(check.correct), result: evaluateExpectation(check.correct, computed, impl, F) };
   return out;
 }
 
@@ -173,8 +193,7 @@ export function judgeClaim<S>(claim: GoldenClaim, computed: Record<string, unkno
   const checks = claim.checks.map((check) => {
     if (!(check.label in computed)) {
       return {
-        label: check.label,
-        expected: expectationText(check.expect),
+        ...describeCheck(check),
         computed: '(not computed)',
         result: { ok: false, maxError: null, rule: '', detail: `the evaluator did not compute "${check.label}"` },
       } satisfies CheckOutcome;
