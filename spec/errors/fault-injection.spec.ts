@@ -200,7 +200,7 @@ describe('outputs and sizes are checked before long work starts', () => {
     mkdirSync(out);
     io.lines = [];
     await expect(runReproduction({ model: 'tinygpt', steps: 1, out }, io)).rejects.toThrow(new FileAccessError(`${out}: cannot write the file (a directory is in the way)`));
-    await expect(runReproduction({ model: 'tinygpt', steps: 1, out: join(d, 'r.json'), saveWeights: true, tutorialPath: join(d, 'absent.txt') }, io)).rejects.toThrow(/the tutorial \(scratch\) is not at/);
+    await expect(runReproduction({ model: 'tinygpt', steps: 1, out: join(d, 'r.json'), saveWeights: true, tutorialPath: join(d, 'absent.txt') }, io)).rejects.toThrow(/^the tutorial "LLMs From Scratch" .*not found/);
     mkdirSync(join(d, 'r.safetensors'));
     await expect(runReproduction({ model: 'tinygpt', steps: 1, out: join(d, 'r.json'), saveWeights: true }, io)).rejects.toThrow(/r\.safetensors: cannot write the file \(a directory is in the way\)/);
     expect(io.lines).toEqual([]); // nothing trained, nothing printed

@@ -41,9 +41,9 @@
  *    (e) Model logits and losses: a value beyond the range — a 3e38 weight makes some — is a
  *        Float32RangeError on the reference (checked on its float64 values) and on tfjs (rule 4),
  *        instead of two different argmaxes.
- *    (f) Temperature T → 0: tfjs divides (z − max z) by T, the max entries exactly 0, so a T that
- *        float32 rounds to 0 (T = 1e-300) gives the limit — argmax, ties shared — as the float64
- *        reference does; softmax makes the shift invisible.
+ *    (f) Temperature T → 0: where z/T has no float32 value (T = 1e-300 rounds to 0), tfjs divides
+ *        (z − max z) by T, the max entries exactly 0, which gives the limit — argmax, ties shared —
+ *        as the float64 reference does; softmax makes the shift invisible.
  *
  * 4. Read-back: a tfjs result that holds NaN or ±∞ (other than −∞ where the operation defines it,
  *    such as the masked scores) came from finite inputs, so float32 overflowed on the device: it is

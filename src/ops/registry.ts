@@ -573,6 +573,7 @@ function samplingRow(reference: Fn, tfjs: Fn): OpRow {
     highPrecision: { none: 'decoding filters act on float64 logit vectors; their conventions (ties at the boundary, −∞) are checked exactly in spec/sampling' },
     tfjs,
     args: ['tensor', 'value'],
+    masked: { inputs: true, results: true }, // −∞ logits are masked tokens; filtering makes more
     tolerance: TFJS_VS_REFERENCE.softmax,
     // distinct logits, so no float32 rounding moves a token across a top-k or top-p boundary
     arbitrary: ({ fc, size }) =>

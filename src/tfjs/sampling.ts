@@ -3,10 +3,11 @@
  * formulas, conventions (ties kept at the top-k and top-p boundaries, order temperature → top-k →
  * top-p) and argument checks are those of src/reference/sampling.ts:
  *
- *   temperature   (z − max z) / T, the max entries exactly 0: softmax gives z / T's distribution (it is
- *                 shift-invariant) and top-k/top-p keep the same tokens, while a T that float32
- *                 rounds to 0 (T = 1e-300) gives the limit T → 0 — the argmax, ties shared — as the
- *                 float64 reference does, instead of 0/0 (src/core/numeric-conventions.ts, rule 3f)
+ *   temperature   z / T; a row float32 cannot hold that way (T = 1e-300 rounds to 0, or z/T passes
+ *                 float32's range) is scaled as (z − max z)/T with the max entries exactly 0 instead:
+ *                 softmax gives the same distribution (it is shift-invariant), top-k/top-p keep the
+ *                 same tokens, and T → 0 is the limit — the argmax, ties shared — as the float64
+ *                 reference gives, not 0/0 (src/core/numeric-conventions.ts, rule 3f)
  *   top-k         z_i ↦ −∞ where z_i < z_(k), z_(k) = the k-th largest (tf.topk); k ≥ V: unchanged
  *   top-p         π = softmax(z), π_(1) ≥ π_(2) ≥ … (tf.topk over all V), before_j = Σ_{i<j} π_(i)
  *                 (exclusive cumsum); the nucleus is every j with before_j < p and π_(j) > 0; its
@@ -49,12 +50,20 @@ export function filterLogits(logits: tf.Tensor, o: SamplingOptions = {}): tf.Ten
   });
 }
 
-/** (z − max z)/T with the max entries exactly 0 (see the module header); −∞ stays −∞. */
+/**
+ * z / T, as the reference computes it, for every row float32 can hold; a row where float32 cannot
+ * (T rounds to 0, or the largest z/T passes float32's range: NaN or +∞ appear) becomes
+ * (z − max z)/T with the max entries exactly 0 — the same distribution, and the limit T → 0 (see
+ * the module header). −∞ (masked) stays −∞.
+ */
 function temperatureScaled(z: tf.Tensor, temperature: number): tf.Tensor {
   return tf.tidy(() => {
+    const plain = tf.div(z, temperature); // (… × V)
     const m = tf.max(z, -1, true); // (… × 1)
     const shifted = tf.sub(z, m); // ≤ 0; −∞ for masked entries
-    return tf.where(tf.greaterEqual(shifted, 0), tf.zerosLike(z), tf.div(shifted, temperature)); // (… × V)
+    const limit = tf.where(tf.greaterEqual(shifted, 0), tf.zerosLike(z), tf.div(shifted, temperature)); // (… × V)
+    const broken = tf.any(tf.logicalOr(tf.isNaN(plain), tf.isInf(tf.relu(plain))), -1, true); // NaN or +∞ in the row, (… × 1)
+    return tf.where(tf.broadcastTo(broken, z.shape), limit, plain);
   });
 }
 
