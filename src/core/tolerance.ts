@@ -9,6 +9,7 @@
  * Printed document numbers are a separate rule (CLAIMS.md): a number printed with k decimals
  * holds when the exact value rounds to it, i.e. |exact − printed| ≤ 0.5·10^−k (+ float slack).
  */
+import type { ImplName } from './claims.js';
 
 export interface Tolerance {
   readonly atol: number;
@@ -113,7 +114,7 @@ export function matchesPrinted(exact: number, printed: string, floatSlack: numbe
 // ---------------------------------------------------------------------------------------------
 // The policy table (per implementation, per operation)
 
-export type ImplName = 'reference' | 'high-precision' | 'tfjs';
+export type { ImplName };
 
 /** Extra slack when comparing a computed value against a printed number, per implementation. */
 export const PRINTED_SLACK: Record<ImplName, number> = {
