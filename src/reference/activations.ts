@@ -9,6 +9,7 @@
  * The two GELUs are different functions (they differ by up to 4.7e-4, at |x| ≈ 2.7) and have
  * different names on purpose; the discrimination specs prove the tolerances tell them apart.
  */
+import { ArgumentError } from '../core/errors.js';
 import type { Matrix } from '../core/shape.js';
 import { float64, type Field } from './field.js';
 
@@ -26,7 +27,7 @@ export function activationWith<S>(F: Field<S>, kind: Activation): (x: S) => S {
     const c = F.from('0.044715');
     return (x) => F.mul(F.mul(half, x), F.add(F.one, F.tanh(F.mul(k, F.add(x, F.mul(c, F.mul(x, F.mul(x, x))))))));
   }
-  throw new Error(`unknown activation ${String(kind)}`);
+  throw new ArgumentError(`unknown activation ${String(kind)}; use relu, gelu or gelu-tanh`);
 }
 
 /** π to 70 digits, exact in both fields (float64 rounds it to Math.PI). */
