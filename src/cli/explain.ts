@@ -56,7 +56,6 @@ import {
 export const EXPLAIN_TOPICS = ['attention', 'positional-encoding', 'i-love-cats', 'i-am-a-robot'] as const;
 export type ExplainTopic = (typeof EXPLAIN_TOPICS)[number];
 export const BACKENDS = ['reference', 'tfjs'] as const;
-export type CliBackend = (typeof BACKENDS)[number];
 
 export async function runExplain(argv: readonly string[], io: Io): Promise<number> {
   const [topic, ...rest] = argv;
