@@ -21,9 +21,21 @@ const IMPLS: Record<ImplName, () => ArrayImpl<any>> = {
 
 const label = (impl: ImplName) => (impl === 'tfjs' ? `tfjs[${backendReport.choice}]` : impl === 'high-precision' ? 'bignumber-64' : 'reference-f64');
 
-export function describeGoldenClaims(topic: string): void {
-  const claims = claimsByTopic(topic);
-  describe(`golden claims: ${topic}`, () => {
+/**
+ * Claims of a topic that a concept's own spec folder runs instead of the topic's (a spec topic gets
+ * its own folder when a concept has its own golden, property or parity specs; CONTRIBUTING.md).
+ */
+export const CONCEPT_FOLDERS: Record<string, { topic: string; claims: readonly string[] }> = {
+  'layer-norm': { topic: 'blocks', claims: ['interview.blocks.layernorm-simplified', 'interview.blocks.layernorm-vs-batchnorm'] },
+};
+
+/** The golden claims of `topic` (all but those a concept folder runs), or, with `folder`, exactly that folder's claims. */
+export function describeGoldenClaims(topic: string, folder?: string): void {
+  const elsewhere = new Set(Object.values(CONCEPT_FOLDERS).filter((c) => c.topic === topic).flatMap((c) => c.claims));
+  const mine = folder ? new Set(CONCEPT_FOLDERS[folder]?.claims ?? []) : null;
+  const claims = claimsByTopic(topic).filter((c) => (mine ? mine.has(c.id) : !elsewhere.has(c.id)));
+  if (mine && claims.length !== mine.size) throw new Error(`CONCEPT_FOLDERS['${folder}'] names claims that are not in golden/${topic}/`);
+  describe(`golden claims: ${topic}${folder ? ` (${folder})` : ''}`, () => {
     it(`the topic has golden records`, () => {
       expect(claims.length).toBeGreaterThan(0);
     });

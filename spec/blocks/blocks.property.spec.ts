@@ -16,10 +16,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { RangeArgumentError } from '../../src/core/errors.js';
-import { randomMatrix, seededRng, type Rng } from '../../src/core/random.js';
+import { seededRng } from '../../src/core/random.js';
 import { tinyStateDictLayout, validateTinyConfig, type TinyConfig } from '../../src/core/tiny-config.js';
 import { compareNested, EXACT, PYTORCH_PARITY, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
-import { batchNorm } from '../../src/reference/batch-norm.js';
 import { dropout } from '../../src/reference/dropout.js';
 import { feedForward, type FeedForwardParams } from '../../src/reference/feed-forward.js';
 import { createKvCache, tinyGptDecode, tinyGptStep } from '../../src/reference/kv-cache.js';
@@ -31,165 +30,18 @@ import * as TK from '../../src/tfjs/kv-cache.js';
 import * as L from '../../src/tfjs/index.js';
 import { tinyModel as tfTinyModel, type TfTinyModelParams } from '../../src/tfjs/tiny-models.js';
 import * as TB from '../../src/tfjs/transformer-block.js';
-import { type Matrix, type Value, matrixOf } from '../_helpers/arbitraries.js';
-import { loadFixture, nested, referenceParams, tfjsParams, type FixtureTensor } from '../_helpers/fixtures.js';
+import { type Matrix, type Value } from '../_helpers/arbitraries.js';
+import { loadFixture, nested, referenceParams } from '../_helpers/fixtures.js';
 import { checkProperty, fc } from '../_helpers/property.js';
+import { blockLayout, decoderLayout, encoderLayout, ffLayout, range, seededParams, seqOf, tfArray, tfTree, type Layout, type Params } from '../_helpers/seeded-params.js';
 import { backendReport } from '../_helpers/setup.js';
-
-// ---------------------------------------------------------------------------------------------
-// Seeded parameters by state_dict name, shared by both implementations
-
-type Layout = Array<[string, number[]]>;
-type Params = Map<string, FixtureTensor>;
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-/**
- * Values by role, rounded to float32 so that tfjs and the reference see the same numbers:
- * `tril` buffers lower-triangular ones; LayerNorm γ = 1 + 0.1·N(0,1), biases 0.1·N(0,1);
- * embeddings N(0,1); Linear weights N(0,1)/√fan_in (the scale that keeps activations O(1)).
- */
-function seededParams(layout: Layout, rng: Rng): Params {
-  const m: Params = new Map();
-  for (const [name, shape] of layout) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const draw = (i: number): number => {
-      if (name.endsWith('.tril')) return i % shape[1] <= Math.floor(i / shape[1]) ? 1 : 0; // row ≥ column
-      if (/(^|\.)ln(\d|_f)\.weight$/.test(name)) return 1 + 0.1 * rng.normal();
-      if (shape.length === 1) return 0.1 * rng.normal();
-      if (/^(token|pos)_embed\./.test(name)) return rng.normal();
-      return rng.normal() / Math.sqrt(shape[1]);
-    };
-    m.set(name, { shape, values: range(size).map((i) => Math.fround(draw(i))), integer: false });
-  }
-  return m;
-}
-
-/** Tensors of a seeded parameter map, and a function that frees them. */
-function tfTree<P>(params: Params): { tree: P; dispose: () => void } {
-  const t = tfjsParams(params);
-  return { tree: t.tree as unknown as P, dispose: () => tf.dispose(t.tensors) };
-}
-
-const lnLayout = (p: string, C: number): Layout => [[`${p}.weight`, [C]], [`${p}.bias`, [C]]];
-const mhLayout = (p: string, C: number, H: number): Layout => [
-  ...range(H).flatMap((h): Layout => ['query', 'key', 'value'].map((r) => [`${p}.heads.${h}.${r}.weight`, [C / H, C]])),
-  [`${p}.proj.weight`, [C, C]],
-  [`${p}.proj.bias`, [C]],
-];
-const ffLayout = (p: string, C: number): Layout => [[`${p}.net.0.weight`, [4 * C, C]], [`${p}.net.0.bias`, [4 * C]], [`${p}.net.2.weight`, [C, 4 * C]], [`${p}.net.2.bias`, [C]]];
-const blockLayout = (C: number, H: number): Layout => [...lnLayout('ln1', C), ...mhLayout('mh', C, H), ...lnLayout('ln2', C), ...ffLayout('ff', C)];
-const encoderLayout = (C: number, H: number): Layout => [...mhLayout('self_attn', C, H), ...lnLayout('ln1', C), ...ffLayout('ff', C), ...lnLayout('ln2', C)];
-const decoderLayout = (C: number, H: number): Layout => [...encoderLayout(C, H), ...mhLayout('cross_attn', C, H), ...lnLayout('ln3', C)];
 
 /** A layer's dimensions: C = H·hs ≤ 12. */
 const dims = fc.record({ H: fc.integer({ min: 1, max: 3 }), hs: fc.integer({ min: 1, max: 4 }), T: fc.integer({ min: 2, max: 6 }), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }) });
 type Dims = Value<typeof dims>;
 
-const f32 = (m: Matrix): Matrix => m.map((r) => r.map(Math.fround));
-const seqOf = (rng: Rng, T: number, C: number): Matrix => f32(randomMatrix(rng, T, C)); // (T × C), N(0, 1)
-const tfArray = <A>(f: () => tf.Tensor): A => tf.tidy(() => f().arraySync() as unknown as tf.TensorContainer) as unknown as A;
-const row = (m: Matrix, t: number): number[] => m[t];
 
 // ---------------------------------------------------------------------------------------------
-
-describe('LayerNorm normalises each token by itself; BatchNorm does not', () => {
-  const EPS = 1e-5;
-  const stats = (r: number[]) => {
-    const mean = r.reduce((s, v) => s + v, 0) / r.length;
-    return { mean, variance: r.reduce((s, v) => s + (v - mean) ** 2, 0) / r.length }; // biased, as LayerNorm
-  };
-
-  /*
-   * Without γ, β: y = (x − μ)/√(σ² + ε), so mean(y) = 0 and the biased variance of y is exactly
-   * σ²/(σ² + ε), i.e. 1 − ε/(σ² + ε): variance 1 up to ε/σ² (≤ 1e-5 once σ² ≥ 1; a row with
-   * σ² ≪ ε = 1e-5 is barely rescaled at all). The specs compare with that exact value.
-   */
-  it('reference: every token has mean 0 and biased variance σ²/(σ²+ε) = 1 − ε/(σ²+ε), ε = 1e-5, on any input', () => {
-    const xs = fc.record({ n: fc.integer({ min: 1, max: 6 }), C: fc.integer({ min: 2, max: 32 }) }).chain(({ n, C }) => matrixOf(n, C));
-    checkProperty<[Value<typeof xs>]>('reference LayerNorm: mean 0, variance σ²/(σ²+ε)', xs, (x) => {
-      const y = layerNorm(x, null, EPS); // (n × C)
-      y.forEach((r, t) => {
-        const { variance: s2 } = stats(x[t]);
-        const got = stats(r);
-        // float64: C ≤ 32 terms of size ≤ |x|/√(σ²+ε); the bound EXACT.reference covers it
-        const c = compareNested([got.mean, got.variance], [0, s2 / (s2 + EPS)], EXACT.reference);
-        expect(c.ok, `token ${t}: ${c.message}`).toBe(true);
-        expect(Math.abs(got.variance - 1)).toBeLessThanOrEqual(EPS / (s2 + EPS) + EXACT.reference.atol);
-      });
-    });
-  });
-
-  it(`tfjs (${backendReport.choice}): every token has mean 0 and biased variance σ²/(σ²+ε), ε = 1e-5, for spreads σ from 1e-3 (variance ≈ 0.09) to 4`, () => {
-    // Rows x = μ + σ·z with z exactly standardised and |μ| ≤ σ: float32 then rounds x to 6e-8·|x|,
-    // which is ≤ 6e-8·(1 + √C)·σ, small against √(σ²+ε) — the well-conditioned inputs the float32
-    // bound is for (a row like 4 + 1e-4·z would lose its spread to rounding before LN sees it).
-    const rows = fc.record({
-      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-      n: fc.integer({ min: 1, max: 6 }),
-      C: fc.integer({ min: 2, max: 32 }),
-      logSigma: fc.double({ min: Math.log(1e-3), max: Math.log(4), noNaN: true }),
-      muOverSigma: fc.double({ min: -1, max: 1, noNaN: true }),
-    });
-    checkProperty<[Value<typeof rows>]>('tfjs LayerNorm: mean 0, variance σ²/(σ²+ε)', rows, ({ seed, n, C, logSigma, muOverSigma }) => {
-      const rng = seededRng(seed);
-      const sigma = Math.exp(logSigma);
-      const x = randomMatrix(rng, n, C).map((z) => {
-        const { mean, variance } = stats(z);
-        const sd = Math.sqrt(variance) || 1;
-        return z.map((v) => Math.fround(muOverSigma * sigma + (sigma * (v - mean)) / sd)); // (C)
-      });
-      const y = tfArray<Matrix>(() => L.layerNorm(tf.tensor2d(x), null, EPS)); // (n × C)
-      y.forEach((r, t) => {
-        const { variance: s2 } = stats(x[t]); // of the float32 values tfjs received
-        const got = stats(r);
-        // float32: a handful of roundings per entry of an O(1) result
-        const c = compareNested([got.mean, got.variance], [0, s2 / (s2 + EPS)], EXACT.tfjs);
-        expect(c.ok, `token ${t} (σ = ${sigma}): ${c.message}`).toBe(true);
-      });
-    });
-  });
-
-  it('LayerNorm of a token ignores the other tokens and the other sequences of the batch: changing them leaves it bit-identical (reference and tfjs)', () => {
-    const args = fc.record({ B: fc.integer({ min: 1, max: 3 }), T: fc.integer({ min: 1, max: 5 }), C: fc.integer({ min: 2, max: 16 }), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }) });
-    checkProperty<[Value<typeof args>]>('LayerNorm ignores other tokens and sequences', args, ({ B, T, C, seed }) => {
-      const rng = seededRng(seed);
-      const p = referenceParams(seededParams(lnLayout('ln', C), rng)).ln as { weight: number[]; bias: number[] };
-      const x = range(B).map(() => seqOf(rng, T, C)); // (B × T × C)
-      const [b0, t0] = [rng.int(0, B), rng.int(0, T)];
-      const y = range(B).map(() => seqOf(rng, T, C)); // everything else replaced…
-      y[b0][t0] = x[b0][t0]; // …except token (b0, t0)
-      const ref = (z: Matrix[]) => z.map((s) => layerNorm(s, p))[b0][t0]; // (C)
-      expect(ref(y)).toEqual(ref(x));
-      const tfOut = (z: Matrix[]) =>
-        tf.tidy(() => {
-          const w = { weight: tf.tensor1d(p.weight), bias: tf.tensor1d(p.bias) };
-          return (L.layerNorm(tf.tensor3d(z), w).arraySync() as Matrix[])[b0][t0];
-        });
-      expect(tfOut(y)).toEqual(tfOut(x)); // per-row reductions: bit-identical on a deterministic backend
-    });
-  });
-
-  it('BatchNorm does not: changing another sample changes a sample\'s output beyond float32 error, while LayerNorm of that sample stays bit-identical (reference and tfjs)', () => {
-    const args = fc.record({ N: fc.integer({ min: 3, max: 8 }), C: fc.integer({ min: 2, max: 16 }), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }) });
-    checkProperty<[Value<typeof args>]>('BatchNorm mixes samples, LayerNorm does not', args, ({ N, C, seed }) => {
-      const rng = seededRng(seed);
-      const x = seqOf(rng, N, C); // (N × C): N samples
-      const i = rng.int(0, N);
-      const j = (i + 1 + rng.int(0, N - 1)) % N; // another sample
-      const changed = x.map((r, k) => (k === j ? r.map((v) => Math.fround(v + 0.5 + rng.uniform(0, 1))) : r)); // shift sample j by 0.5…1.5 per feature
-      // BatchNorm: μ_c moves by ≥ 0.5/N and σ_c with it, so every feature of sample i changes
-      const [bn, bnChanged] = [batchNorm(x, null), batchNorm(changed, null)];
-      expect(compareNested(row(bnChanged, i), row(bn, i), TFJS_VS_REFERENCE.default).ok, 'reference BatchNorm ignored sample j').toBe(false);
-      const tfBn = (m: Matrix) => tfArray<Matrix>(() => L.batchNorm(tf.tensor2d(m), null))[i];
-      expect(compareNested(tfBn(changed), tfBn(x), TFJS_VS_REFERENCE.default).ok, 'tfjs BatchNorm ignored sample j').toBe(false);
-      // LayerNorm on the same rows (samples as tokens): sample i's output is untouched
-      expect(row(layerNorm(changed, null), i)).toEqual(row(layerNorm(x, null), i));
-      const tfLn = (m: Matrix) => tfArray<Matrix>(() => L.layerNorm(tf.tensor2d(m), null))[i];
-      expect(tfLn(changed)).toEqual(tfLn(x));
-    });
-  });
-});
 
 // ---------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
  * Evaluators for the scaled dot-product attention claims (CLAIMS.md §2, and the complexity claim
  * of §1). Each computes its values with the implementation it is handed.
  */
+import { ArgumentError, InternalError } from '../core/errors.js';
 import { randomMatrix, seededRng } from '../core/random.js';
 import { shapeOf } from '../core/shape.js';
 import { glorotUniform } from '../reference/initialisation.js';
@@ -131,7 +132,7 @@ export const attentionEvaluators: Record<string, Evaluator> = {
   'scratch.attention.encoder-scale-factor': (impl, claim) => scaleFactor(impl, claim, null),
   'scratch.attention.decoder-scale-factor': (impl, claim) => scaleFactor(impl, claim, 'causal'),
   'interview.attention.gradients-differ': async (impl, claim) => {
-    if (!impl.attentionGradients) throw new Error(`${impl.name} offers no gradients`);
+    if (!impl.attentionGradients) throw new ArgumentError(`${impl.name} offers no gradients`);
     const rng = seededRng(3);
     const [n, d] = input<number[]>(claim, 'nAndD');
     const x = randomMatrix(rng, n, d);
@@ -158,7 +159,7 @@ export const attentionEvaluators: Record<string, Evaluator> = {
     const heads = async (H: number, dHead: number) => {
       const p = { wQ: randomMatrix(rng, d, H * dHead), wK: randomMatrix(rng, d, H * dHead), wV: randomMatrix(rng, d, H * dHead), wO: randomMatrix(rng, H * dHead, d) }; // (d × H·d_head), W_O (H·d_head × d)
       const r = await impl.multiHeadAttention(x, x, { wQ: impl.lift(p.wQ), wK: impl.lift(p.wK), wV: impl.lift(p.wV), wO: impl.lift(p.wO) }, { nHeads: H });
-      if (r.dK !== dHead) throw new Error(`expected heads of width ${dHead}, the implementation made ${r.dK}`);
+      if (r.dK !== dHead) throw new InternalError(`expected heads of width ${dHead}, the implementation made ${r.dK}`);
       return { parameters: entries(p), outputShape: shapeOf(r.output) };
     };
     const Hs = input<number[]>(claim, 'heads');

@@ -4,6 +4,7 @@
  * with that same implementation's standard attention (`impl.scaledDotProductAttention`); the
  * backward pass by recomputation is differentiated with tf.grads, on tfjs only.
  */
+import { ArgumentError } from '../core/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomMatrix, seededRng } from '../core/random.js';
 import type { Matrix } from '../core/shape.js';
@@ -73,7 +74,7 @@ export const efficientAttentionEvaluators: Record<string, Evaluator> = {
   },
 
   'notes.efficient-attention.recompute-backward': async (impl, claim) => {
-    if (impl.name !== 'tfjs') throw new Error('the backward pass by recomputation is implemented in tfjs only');
+    if (impl.name !== 'tfjs') throw new ArgumentError('the backward pass by recomputation is implemented in tfjs only');
     const [n, d] = input<number[]>(claim, 'nAndD');
     const block = input<number>(claim, 'block');
     const rng = seededRng(107);

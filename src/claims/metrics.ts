@@ -9,6 +9,7 @@
  * `impl.accuracy`, …): src/tfjs/metrics.ts on tfjs, src/reference/ on the float64 reference and the
  * BigNumber oracle.
  */
+import { InternalError } from '../core/errors.js';
 import { loadFixture, nested } from '../core/fixtures.js';
 import { randomMatrix, seededRng } from '../core/random.js';
 import { isClose, printedDecimals, printedTolerance } from '../core/tolerance.js';
@@ -315,7 +316,7 @@ export const metricEvaluators: Record<string, Evaluator> = {
     const vocab = (k: PublishedModelKey) => PUBLISHED_MODELS[k].vocabSize;
     const named = (['bert-base', 'gpt1', 'gpt2', 't5-base', 'bart-base', 'llama-7b'] as const).map(vocab);
     const gpt3 = vocab('gpt3');
-    if (gpt3 !== vocab('gpt2')) throw new Error('GPT-3 uses GPT-2\'s tokeniser');
+    if (gpt3 !== vocab('gpt2')) throw new InternalError('GPT-3 uses GPT-2\'s tokeniser');
     // "~30k–200k": each round endpoint read at its last significant digit (golden/README.md, rule 2)
     const [lo, hi] = [approximateRange(30_000)[0], approximateRange(200_000)[1]];
     const rows = (k: string) => modulesOf(registryModel(k)).find((m) => m.kind === 'embedding')!.dIn; // the token embedding comes first

@@ -13,6 +13,7 @@
  * Counting claims run on the reference: their arithmetic is exact integers, the same on every
  * implementation.
  */
+import { ShapeError } from '../core/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { PeftTargetError, LORA_CONFIG_FIELDS, account, adaptableNames, loraModuleParameters, macsPerToken, modulesOf, registryModel, selectLoraModules, type PeftSpec } from '../core/parameter-accounting.js';
 import { memoryAccounting, type StorageDtype } from '../core/memory-accounting.js';
@@ -62,7 +63,7 @@ function maxDiff(impl: Impl, a: unknown, b: unknown): number {
   const F = impl.F;
   const flatS = (x: unknown): unknown[] => (Array.isArray(x) ? x.flatMap(flatS) : [x]);
   const [fa, fb] = [flatS(a), flatS(b)];
-  if (fa.length !== fb.length) throw new Error(`cannot compare ${fa.length} and ${fb.length} entries`);
+  if (fa.length !== fb.length) throw new ShapeError(`cannot compare ${fa.length} and ${fb.length} entries`);
   return fa.reduce((m: number, x, i) => Math.max(m, Math.abs(F.toNumber(F.sub(x, fb[i])))), 0);
 }
 
@@ -240,7 +241,7 @@ export const peftEvaluators: Record<string, Evaluator> = {
     const count = async (r: number) => {
       const f = initLora(seededRng(140 + r), d, d, r);
       const delta = await impl.deltaBa({ A: f.A, B: randomMatrix(seededRng(150 + r), d, r) }); // the d × d update the factors stand for
-      if (shapeOf(delta).join() !== `${d},${d}`) throw new Error('ΔW has the wrong shape');
+      if (shapeOf(delta).join() !== `${d},${d}`) throw new ShapeError('ΔW has the wrong shape');
       return entries(f.A) + entries(f.B);
     };
     return { rank1Parameters: await count(1), rank2Parameters: await count(2), fullMatrixParameters: d * d };

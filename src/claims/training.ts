@@ -20,7 +20,7 @@ import { seededRng } from '../core/random.js';
 import { readSafetensors, toNumbers } from '../core/safetensors.js';
 import { validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
 import { withoutLeaks } from '../ops/convert.js';
-import { MalformedInputError } from '../core/errors.js';
+import { InternalError, MalformedInputError } from '../core/errors.js';
 import { TINY_REGISTRY } from '../core/parameter-accounting.js';
 import { referenceTinyParams } from '../ops/tiny-weights.js';
 import { tinyModel } from '../reference/tiny-models.js';
@@ -129,7 +129,7 @@ export function loadOptimCase(file: string): OptimCase {
   const cfg = JSON.parse(metadata.config) as { lr: number; betas: [number, number]; eps: number; weight_decay: number; steps: number; clip_grad_norm?: { max_norm: number }; schedule?: { warmup: number; total: number } };
   const get = (n: string) => {
     const t = tensors.get(n);
-    if (!t) throw new Error(`fixtures/optim/${file} has no tensor ${n}`);
+    if (!t) throw new MalformedInputError(`fixtures/optim/${file} has no tensor ${n}`);
     return toNumbers(t);
   };
   const names = [...tensors.keys()].filter((n) => n.startsWith('param.')).map((n) => n.slice('param.'.length)).sort();
@@ -431,7 +431,7 @@ export const trainingEvaluators: Record<string, Evaluator> = {
   'scratch.training.bert-first-loss-above-uniform': async (impl, claim) => {
     const V = input<number>(claim, 'vocabulary');
     const vocab = wordVocabulary(readTutorialTexts().bert);
-    if (vocab.symbols.length !== V) throw new Error(`the TinyBERT vocabulary has ${vocab.symbols.length} ids, the record says ${V}`);
+    if (vocab.symbols.length !== V) throw new InternalError(`the TinyBERT vocabulary has ${vocab.symbols.length} ids, the record says ${V}`);
     const { F } = impl;
     const printed = readPrintedLogs().tinybert[0].printed.loss;
     const uniform = F.log(F.from(V)); // cross-entropy of predicting every id with probability 1/V

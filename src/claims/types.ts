@@ -1,4 +1,5 @@
 import type { GoldenClaim } from '../core/claims.js';
+import { MalformedInputError, ShapeError } from '../core/errors.js';
 import type { ArrayImpl } from '../ops/implementations.js';
 
 /**
@@ -14,7 +15,7 @@ export type Evaluator = (impl: ArrayImpl<any>, claim: GoldenClaim) => Promise<Re
 /** Golden inputs are plain JSON; this reads one with a clear error if the record lacks it. */
 export function input<T>(claim: GoldenClaim, key: string): T {
   const v = claim.inputs?.[key];
-  if (v === undefined) throw new Error(`golden record ${claim.id} has no inputs.${key}`);
+  if (v === undefined) throw new MalformedInputError(`golden record ${claim.id} has no inputs.${key}`);
   return v as T;
 }
 
@@ -22,7 +23,7 @@ export const maxAbs = (xs: number[]): number => xs.reduce((m, x) => Math.max(m, 
 export const flat = (m: unknown): number[] => (Array.isArray(m) ? m.flatMap(flat) : [m as number]);
 export const maxAbsDiff = (a: unknown, b: unknown): number => {
   const [fa, fb] = [flat(a), flat(b)];
-  if (fa.length !== fb.length) throw new Error(`cannot compare arrays of ${fa.length} and ${fb.length} entries`);
+  if (fa.length !== fb.length) throw new ShapeError(`cannot compare arrays of ${fa.length} and ${fb.length} entries`);
   return fa.reduce((m, x, i) => Math.max(m, Math.abs(x - fb[i])), 0);
 };
 export const variance = (xs: number[]): number => {

@@ -19,8 +19,10 @@ import { explainClaim, isClaimId } from './explain-claim.js';
 import { getClaim, loadClaims, type Check, type Expectation, type GoldenClaim } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
 import { ArgumentError, SpecError } from '../core/errors.js';
-import { EXACT, PRINTED_SLACK, isClose, matchesPrinted, printedDecimals } from '../core/tolerance.js';
-import { bignumber, evaluateClosedForm } from '../reference/field.js';
+import { printedDecimals } from '../core/tolerance.js';
+import { evaluateExpectation } from '../claims/verdict.js';
+import { shapeOf } from '../core/shape.js';
+import { bignumber, evaluateClosedForm, float64 } from '../reference/field.js';
 import * as hp from '../reference/high-precision.js';
 import { matMul } from '../reference/linear-algebra.js';
 import { checkAttentionRange, checkAttentionShapes, resolveScale, scaledDotProductAttention, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
@@ -56,7 +58,6 @@ import {
 export const EXPLAIN_TOPICS = ['attention', 'positional-encoding', 'i-love-cats', 'i-am-a-robot'] as const;
 export type ExplainTopic = (typeof EXPLAIN_TOPICS)[number];
 export const BACKENDS = ['reference', 'tfjs'] as const;
-export type CliBackend = (typeof BACKENDS)[number];
 
 export async function runExplain(argv: readonly string[], io: Io): Promise<number> {
   const [topic, ...rest] = argv;
@@ -354,10 +355,6 @@ type Match = 'exact' | 'rounds' | 'truncates' | 'differs' | 'not-compared';
 const MATCH_RANK: Record<Match, number> = { exact: 0, rounds: 1, truncates: 2, differs: 3, 'not-compared': 4 };
 const worse = (a: Match, b: Match): Match => (MATCH_RANK[a] >= MATCH_RANK[b] ? a : b);
 
-function nestedShape(v: unknown): number[] {
-  return Array.isArray(v) ? [v.length, ...(v.length ? nestedShape(v[0]) : [])] : [];
-}
-
 /** Truncation (toward zero) to the printed decimals: how "6.436" can come from 6.43656. */
 function truncatesTo(x: number, printed: string): boolean {
   const k = printedDecimals(printed);
@@ -365,16 +362,18 @@ function truncatesTo(x: number, printed: string): boolean {
   return Math.abs(t - Number(printed)) < 0.5 * 10 ** -(k + 3);
 }
 
+/**
+ * One scalar against the record, judged by the project's judge (src/claims/verdict.ts) exactly as
+ * `npm start` judges it; only the explanation of a miss ("truncates": how 6.436 can come from
+ * 6.43656) is this command's own.
+ */
 function compareScalar(kind: 'printed' | 'exact' | 'closedForm', expected: unknown, f64: number, big: BigNumber | undefined): Match {
-  if (kind === 'closedForm') {
-    const exact = evaluateClosedForm(String(expected));
-    if (big !== undefined) return exact.minus(big).abs().lte(EXACT['high-precision'].atol) ? 'exact' : 'differs';
-    return isClose(f64, exact.toNumber(), EXACT.reference) ? 'exact' : 'differs';
-  }
-  if (typeof expected === 'number') return isClose(f64, expected, EXACT.reference) ? 'exact' : 'differs';
+  const judge = (exp: Expectation) => (big !== undefined ? evaluateExpectation(exp, big as never, 'high-precision', bignumber) : evaluateExpectation(exp, f64, 'reference', float64)).ok;
+  if (kind === 'closedForm') return judge({ closedForm: String(expected) }) ? 'exact' : 'differs';
+  if (typeof expected === 'number') return evaluateExpectation({ exact: expected }, f64, 'reference', float64).ok ? 'exact' : 'differs';
   if (kind === 'printed' && typeof expected === 'string') {
     if (!/^[-+]?\d*(\.\d+)?$/.test(expected.trim())) return 'not-compared';
-    if (matchesPrinted(f64, expected, PRINTED_SLACK.reference)) return 'rounds';
+    if (evaluateExpectation({ printed: expected }, f64, 'reference', float64).ok) return 'rounds';
     return truncatesTo(f64, expected) ? 'truncates' : 'differs';
   }
   return 'not-compared';
@@ -405,10 +404,10 @@ function compare(expectation: Expectation, candidates: Computed[]): Compared {
     mark: match === 'exact' && kind === 'closedForm' && candidates.some((c) => c.big !== undefined) ? '✓ equal to 50 digits (BigNumber oracle)' : MARK[match],
   });
   if (kind !== 'printed' && kind !== 'exact' && kind !== 'closedForm') return result('not-compared');
-  const want = nestedShape(value).join('×');
-  const computed = candidates.find((c) => nestedShape(c.f64).join('×') === want);
+  const want = shapeOf(value).join('×');
+  const computed = candidates.find((c) => shapeOf(c.f64).join('×') === want);
   if (!computed) {
-    return result('differs', text, `the record has shape [${want}], the computed values have shape ${candidates.map((c) => `[${nestedShape(c.f64).join('×')}]`).join(' or ')}`);
+    return result('differs', text, `the record has shape [${want}], the computed values have shape ${candidates.map((c) => `[${shapeOf(c.f64).join('×')}]`).join(' or ')}`);
   }
   let match: Match = 'exact';
   const walk = (e: unknown, f: NestedOf<number>, b: NestedOf<BigNumber> | undefined): void => {
@@ -672,7 +671,7 @@ function explainIAmARobot(argv: readonly string[], io: Io): number {
   const divisors = Array.from({ length: d / 2 }, (_, i) => Math.pow(base, (2 * i) / d)); // base^(2i/d), one per pair
 
   const printed = (check.expect as { printed?: unknown }).printed;
-  if (!Array.isArray(printed) || nestedShape(printed).join('×') !== `${n}×${d}`) {
+  if (!Array.isArray(printed) || shapeOf(printed).join('×') !== `${n}×${d}`) {
     throw new ClaimRecordError(`golden record ${ROBOT}: check "pe" should hold expect.printed as a ${n}×${d} table, got ${JSON.stringify(check.expect).slice(0, 120)}`);
   }
   const printedRows = printed as unknown[][];

@@ -8,6 +8,7 @@
  * - JSON output writes the non-finite numbers as the strings "-Infinity", "Infinity" and "NaN"
  *   (plain JSON has no such numbers and JSON.stringify would silently turn them into null).
  */
+import { MalformedInputError } from '../core/errors.js';
 
 /** Where a command writes; main.ts binds it to stdout/stderr, the specs to buffers. */
 export interface Io {
@@ -153,5 +154,5 @@ export function toJson(value: unknown, indent?: number): string {
 export function fromJsonNumber(v: unknown): Nested {
   if (Array.isArray(v)) return v.map((x) => fromJsonNumber(x));
   if (typeof v === 'string' || typeof v === 'number') return Number(v);
-  throw new TypeError(`expected a number or one of "-Infinity", "Infinity", "NaN", got ${JSON.stringify(v)}`);
+  throw new MalformedInputError(`expected a number or one of "-Infinity", "Infinity", "NaN", got ${JSON.stringify(v)}`);
 }

@@ -17,7 +17,6 @@ import { readOptionText } from './files.js';
 import { formatNumber, formatTable, toJson, type Io } from './format.js';
 
 export const METRICS = ['bleu', 'rouge'] as const;
-export type MetricName = (typeof METRICS)[number];
 
 const OPTIONS = {
   candidates: { type: 'string', valueName: 'FILE' },

@@ -3,6 +3,7 @@
  * Inside a fixture file: input.*, param.<state_dict key>, output.*, cotangent.*, grad.input.*,
  * grad.param.*; __metadata__.config holds the module's constructor arguments.
  */
+import { MalformedInputError } from './errors.js';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './claims.js';
 import { readSafetensors, toNumbers, type SafeTensor } from './safetensors.js';
@@ -36,7 +37,7 @@ export function loadFixture(relPath: string): Fixture {
     const key = rest.join('.');
     if (kind === 'grad') (rest[0] === 'input' ? f.gradInput : f.gradParam).set(rest.slice(1).join('.'), ft);
     else if (kind === 'input' || kind === 'param' || kind === 'output' || kind === 'cotangent') f[kind].set(key, ft);
-    else throw new Error(`${relPath}: unexpected tensor name ${name}`);
+    else throw new MalformedInputError(`${relPath}: unexpected tensor name ${name}`);
   }
   return f;
 }

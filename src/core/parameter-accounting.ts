@@ -88,7 +88,6 @@ export interface ModelSpec {
 }
 
 export const REGISTRY_NAMES = ['gpt2', 'bert-base', 'gpt3', 'llama-7b', 'qwen2.5-0.5b', 'tinygpt', 'tinybert'] as const;
-export type RegistryName = (typeof REGISTRY_NAMES)[number];
 
 /** The tutorial's TinyGPT/TinyBERT as scripts/export-fixtures.py records them (GPT_TUTORIAL, BERT_TUTORIAL). */
 export const TINY_REGISTRY: Record<TinyKind, TinyConfig> = {

@@ -100,7 +100,3 @@ export const PUBLISHED_MODELS = {
 
 export type PublishedModelKey = keyof typeof PUBLISHED_MODELS;
 
-/** The published models a document names, in the table's order. */
-export function modelsNamedIn(doc: DocumentId): PublishedModelKey[] {
-  return (Object.keys(PUBLISHED_MODELS) as PublishedModelKey[]).filter((k) => (PUBLISHED_MODELS[k].namedIn as readonly DocumentId[]).includes(doc));
-}

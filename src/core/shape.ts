@@ -3,7 +3,7 @@
  * A `Matrix<S>` is a list of rows over a scalar type S (number for float64, BigNumber for high
  * precision). Validation helpers here are the single place that turns bad arrays into named errors.
  */
-import { ArgumentError, NonFiniteError, RangeArgumentError, ShapeError } from './errors.js';
+import { ArgumentError, NonFiniteError, ShapeError } from './errors.js';
 
 export type Matrix<S = number> = S[][];
 export type Shape = readonly number[];
@@ -55,10 +55,3 @@ export function assertMatrix(m: unknown, name: string, opts: { finite?: boolean 
   return [s[0], s[1]];
 }
 
-export function assertInteger(x: unknown, name: string, min = -Infinity): number {
-  if (typeof x !== 'number' || !Number.isInteger(x)) {
-    throw new ArgumentError(`${name} must be an integer, got ${JSON.stringify(x)}`);
-  }
-  if (x < min) throw new RangeArgumentError(`${name} must be ≥ ${min}, got ${x}`);
-  return x;
-}

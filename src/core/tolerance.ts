@@ -9,6 +9,8 @@
  * Printed document numbers are a separate rule (CLAIMS.md): a number printed with k decimals
  * holds when the exact value rounds to it, i.e. |exact − printed| ≤ 0.5·10^−k (+ float slack).
  */
+import { MalformedInputError, RangeArgumentError } from './errors.js';
+import type { ImplName } from './claims.js';
 
 export interface Tolerance {
   readonly atol: number;
@@ -82,7 +84,7 @@ export function compareNested(actual: Nested, expected: Nested, t: Pick<Toleranc
 /** Number of decimals a document printed ("0.42" → 2, "1.0" → 1, "6.436" → 3, "1" → 0). */
 export function printedDecimals(printed: string): number {
   const m = /^[-+]?(?=\.?\d)\d*(?:\.(\d+))?$/.exec(printed.trim()); // at least one digit: "", "-" are not numbers
-  if (!m) throw new Error(`not a printed decimal number: ${JSON.stringify(printed)}`);
+  if (!m) throw new MalformedInputError(`not a printed decimal number: ${JSON.stringify(printed)}`);
   return m[1]?.length ?? 0;
 }
 
@@ -99,7 +101,7 @@ export function printedTolerance(printed: string, floatSlack: number): Tolerance
  * 1 (as in "~1%") [0.5, 1.5). Positive integers only: a decimal is read by printedTolerance.
  */
 export function approximateRange(round: number): [number, number] {
-  if (!Number.isSafeInteger(round) || round <= 0) throw new Error(`approximateRange reads positive integers, got ${round}`);
+  if (!Number.isSafeInteger(round) || round <= 0) throw new RangeArgumentError(`approximateRange reads positive integers, got ${round}`);
   let unit = 1;
   while (round % (unit * 10) === 0) unit *= 10;
   return [round - unit / 2, round + unit / 2];
@@ -113,7 +115,7 @@ export function matchesPrinted(exact: number, printed: string, floatSlack: numbe
 // ---------------------------------------------------------------------------------------------
 // The policy table (per implementation, per operation)
 
-export type ImplName = 'reference' | 'high-precision' | 'tfjs';
+export type { ImplName };
 
 /** Extra slack when comparing a computed value against a printed number, per implementation. */
 export const PRINTED_SLACK: Record<ImplName, number> = {

@@ -91,7 +91,7 @@ function writeWorkerScript(): string {
   const moduleFile = join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js');
   const { wasmWorkerContents } = require(join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents?: string };
   if (typeof wasmWorkerContents !== 'string' || !wasmWorkerContents.includes(LOAD_SENT_SCRIPT)) {
-    throw new Error('the installed tfjs-backend-wasm worker script does not have the expected shape (package version changed?)');
+    throw new SpecError('BACKEND_UNAVAILABLE', 'the installed tfjs-backend-wasm worker script does not have the expected shape (package version changed?)');
   }
   // As tfjs does before making its Blob: the template literal turned "\n" escapes into newlines.
   const script = wasmWorkerContents.replace(/\n/g, '\\n').replace(LOAD_SENT_SCRIPT, `if(true){importScripts(${JSON.stringify(moduleFile)})}`);
@@ -128,7 +128,7 @@ export async function setWasmBackendThreaded(threads: number): Promise<number> {
   if (threads === 1) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // tfjs's own answer in Node
     const ok = await tf.setBackend('wasm');
-    if (!ok) throw new Error("tf.setBackend('wasm') returned false");
+    if (!ok) throw new SpecError('BACKEND_UNAVAILABLE', "tf.setBackend('wasm') returned false");
     return wasm.getThreadsCount();
   }
   const workerFile = writeWorkerScript();
@@ -147,8 +147,8 @@ export async function setWasmBackendThreaded(threads: number): Promise<number> {
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), START_TIMEOUT_MS)));
     const ok = await Promise.race([tf.setBackend('wasm'), timeout]);
     clearTimeout(timer);
-    if (ok === 'timeout') throw new Error(`the threaded build did not start within ${START_TIMEOUT_MS / 1000} s`);
-    if (!ok) throw new Error("tf.setBackend('wasm') returned false for the threaded build");
+    if (ok === 'timeout') throw new SpecError('BACKEND_UNAVAILABLE', `the threaded build did not start within ${START_TIMEOUT_MS / 1000} s`);
+    if (!ok) throw new SpecError('BACKEND_UNAVAILABLE', "tf.setBackend('wasm') returned false for the threaded build");
   } finally {
     os.cpus = realCpus;
     URL.createObjectURL = realCreateObjectURL;

@@ -13,6 +13,7 @@
  * softmax (src/core/numeric-conventions.ts, rule 1). Over that range every implementation agrees
  * (for x ≫ 1, GELU(x) = x; tanh-GELU's x³ overflows float32 into tanh(∞) = 1, the same limit).
  */
+import { ArgumentError } from '../core/errors.js';
 import type { Matrix } from '../core/shape.js';
 import { checkInputValues } from '../core/numeric-conventions.js';
 import { asNumbers, float64, type Field } from './field.js';
@@ -31,7 +32,7 @@ export function activationWith<S>(F: Field<S>, kind: Activation): (x: S) => S {
     const c = F.from('0.044715');
     return (x) => F.mul(F.mul(half, x), F.add(F.one, F.tanh(F.mul(k, F.add(x, F.mul(c, F.mul(x, F.mul(x, x))))))));
   }
-  throw new Error(`unknown activation ${String(kind)}`);
+  throw new ArgumentError(`unknown activation ${String(kind)}; use relu, gelu or gelu-tanh`);
 }
 
 /** π to 70 digits, exact in both fields (float64 rounds it to Math.PI). */

@@ -7,6 +7,7 @@
  * error far below anything a float can see, so float64 can be checked against it (1e-12) and the
  * documents' exact forms such as 1/(1+2e) can be checked to 50 digits.
  */
+import { MalformedInputError } from '../core/errors.js';
 import { all, create, type BigNumber } from 'mathjs';
 
 export interface Field<S> {
@@ -140,7 +141,7 @@ export const bignumber: Field<BigNumber> = {
 export function evaluateClosedForm(expr: string): BigNumber {
   const v = bigMath.evaluate(expr) as unknown;
   if (typeof v !== 'object' || v === null || !('isBigNumber' in v)) {
-    throw new Error(`closed form ${JSON.stringify(expr)} did not evaluate to a number`);
+    throw new MalformedInputError(`closed form ${JSON.stringify(expr)} did not evaluate to a number`);
   }
   return v as unknown as BigNumber;
 }

@@ -48,10 +48,6 @@ export function addWith<S>(F: Field<S>, a: Matrix<S>, b: Matrix<S>, names: [stri
   return a.map((row, i) => row.map((x, j) => F.add(x, b[i][j])));
 }
 
-export function mapMatrix<S, T>(a: Matrix<S>, f: (x: S, i: number, j: number) => T): Matrix<T> {
-  return a.map((row, i) => row.map((x, j) => f(x, i, j)));
-}
-
 /** Columns [from, to) of a matrix: how one head's slice of W_Q is taken. */
 export function columns<S>(a: Matrix<S>, from: number, to: number): Matrix<S> {
   return a.map((row) => row.slice(from, to));

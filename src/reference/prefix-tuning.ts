@@ -19,7 +19,7 @@
  *
  * Shapes: keys[ℓ], values[ℓ]: (P × d_kv), d_kv = H · hs. Trainable numbers: P · L · 2 · d_kv.
  */
-import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
+import { RangeArgumentError, ShapeError } from '../core/errors.js';
 import type { Rng } from '../core/random.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
 import { float64, type Field } from './field.js';
@@ -31,22 +31,6 @@ export interface PrefixParams<S> {
   keys: Matrix<S>[];
   /** values[ℓ]: P value vectors for layer ℓ (P × d_kv). */
   values: Matrix<S>[];
-}
-
-/** Checks the per-layer shapes; returns the prefix length P. */
-export function checkPrefix(p: PrefixParams<unknown>, layers: number, dKv: number): number {
-  if (!Array.isArray(p?.keys) || !Array.isArray(p?.values)) throw new ArgumentError('a prefix needs keys[ℓ] and values[ℓ], one (P × d_kv) matrix per layer');
-  if (p.keys.length !== layers || p.values.length !== layers) throw new ShapeError(`the prefix has ${p.keys.length} key and ${p.values.length} value matrices, but the model has ${layers} layers`);
-  let P = -1;
-  for (const [role, list] of [['keys', p.keys], ['values', p.values]] as const) {
-    list.forEach((m, l) => {
-      const [rows, cols] = assertMatrix(m, `prefix ${role}[${l}]`, { finite: false });
-      if (cols !== dKv) throw new ShapeError(`prefix ${role}[${l}] is ${rows}×${cols}, expected P × ${dKv}`);
-      if (P === -1) P = rows;
-      else if (rows !== P) throw new ShapeError(`prefix ${role}[${l}] has ${rows} rows but other layers have ${P}: one length P for every layer`);
-    });
-  }
-  return P;
 }
 
 /**

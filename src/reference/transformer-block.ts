@@ -57,12 +57,6 @@ export interface DecoderLayerParams<S> extends EncoderLayerParams<S> {
   ln3: LayerNormParams<S>;
 }
 
-export interface ModuleOptions {
-  causal?: boolean;
-  /** Keys/values for cross-attention (the encoder output); self-attention when absent. */
-  memory?: unknown;
-}
-
 /** The tutorial's MultiHead: per-head Linear layers, concatenation, output projection. */
 export function multiHeadModuleWith<S>(F: Field<S>, x: Matrix<S>, p: MultiHeadModuleParams<S>, options: { causal?: boolean; memory?: Matrix<S> } = {}): Matrix<S> {
   if (!Array.isArray(p.heads) || p.heads.length === 0) throw new ShapeError('multi-head module needs at least one head (heads.0.…)');

@@ -30,6 +30,7 @@
  * formula in spec/blocks/fused-kernels.spec.ts; the training path as a whole to PyTorch's
  * gradients in spec/training/training-run.spec.ts.
  */
+import { ArgumentError, ShapeError, SpecError } from '../../../core/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { TRAINING_KERNELS_PLAIN, TRAINING_KERNELS_SHARED } from './training-kernels.wasm.js';
@@ -70,7 +71,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 function memoryOf(backend: BackendWasm): WebAssembly.Memory {
   const mod = backend.wasm as unknown as WasmModuleInternals;
   const memory = mod.wasmMemory ?? mod.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('the wasm backend does not expose its WebAssembly.Memory (tfjs-backend-wasm version changed?)');
+  if (!(memory instanceof WebAssembly.Memory)) throw new SpecError('BACKEND_UNAVAILABLE', 'the wasm backend does not expose its WebAssembly.Memory (tfjs-backend-wasm version changed?)');
   return memory;
 }
 
@@ -185,9 +186,9 @@ function register(name: string, body: KernelBody): string {
         const b = backend as BackendWasm;
         const k = kernelsFor(b);
         if (k instanceof Error) throw k;
-        for (const [key, t] of Object.entries(inputs)) if (t && t.dtype !== 'float32') throw new TypeError(`${kernelName}: input ${key} must be float32, got ${t.dtype}`);
+        for (const [key, t] of Object.entries(inputs)) if (t && t.dtype !== 'float32') throw new ArgumentError(`${kernelName}: input ${key} must be float32, got ${t.dtype}`);
         const off = (t: tf.TensorInfo | undefined) => {
-          if (!t) throw new TypeError(`${kernelName}: missing input`);
+          if (!t) throw new ArgumentError(`${kernelName}: missing input`);
           return b.getMemoryOffset(t.dataId);
         };
         return body(k, b, off, inputs as Record<string, tf.TensorInfo>, attrs as unknown as Attrs);
@@ -283,7 +284,7 @@ const TRANSPOSE = register('Transpose2D', (k, b, off, { x }) => {
 const CONCAT_ROWS = register('ConcatRows', (_k, b, off, inputs) => {
   const parts = Array.from({ length: Object.keys(inputs).length }, (_, i) => inputs[`t${i}`]);
   const cols = parts[0].shape[1];
-  if (parts.some((t) => t.shape.length !== 2 || t.shape[1] !== cols)) throw new TypeError(`${PREFIX}ConcatRows: parts must be 2-D with ${cols} columns, got ${parts.map((t) => `[${t.shape}]`).join(', ')}`);
+  if (parts.some((t) => t.shape.length !== 2 || t.shape[1] !== cols)) throw new ShapeError(`${PREFIX}ConcatRows: parts must be 2-D with ${cols} columns, got ${parts.map((t) => `[${t.shape}]`).join(', ')}`);
   const y = b.makeOutput([parts.reduce((n, t) => n + t.shape[0], 0), cols], 'float32');
   const heap = new Uint8Array(memoryOf(b).buffer); // after makeOutput, which may grow the memory
   let dst = off(y);
@@ -299,7 +300,7 @@ const CONCAT_ROWS = register('ConcatRows', (_k, b, off, inputs) => {
 const SPLIT = register('SplitFlat', (_k, b, off, { x }, a) => {
   const shapes = JSON.parse(a.shapes as string) as number[][];
   const sizes = shapes.map((s) => tf.util.sizeFromShape(s));
-  if (sizes.reduce((n, r) => n + r, 0) !== tf.util.sizeFromShape(x.shape)) throw new TypeError(`${PREFIX}SplitFlat: pieces of ${sizes.join(' + ')} entries do not add up to ${tf.util.sizeFromShape(x.shape)}`);
+  if (sizes.reduce((n, r) => n + r, 0) !== tf.util.sizeFromShape(x.shape)) throw new ShapeError(`${PREFIX}SplitFlat: pieces of ${sizes.join(' + ')} entries do not add up to ${tf.util.sizeFromShape(x.shape)}`);
   const outputs = shapes.map((s) => b.makeOutput(s, 'float32')); // the pieces' own shapes: the backend records them (tfjs's fused product reads a bias's recorded rank)
   const heap = new Uint8Array(memoryOf(b).buffer); // after makeOutput, which may grow the memory
   let src = off(x);
