@@ -78,8 +78,26 @@ export interface ScaffoldPlan {
   names: LayerNames;
   /** Files to create, paths relative to the project root. */
   files: Array<{ path: string; content: string }>;
-  /** scripts/export-fixtures.py with the stub inserted. */
-  fixtureScript: { path: string; content: string };
+  /**
+   * Existing files changed, each at its marker line: the two indexes and the BigNumber module
+   * export the layer, the op registry gets its row, scripts/export-fixtures.py its fixture stub.
+   */
+  edits: Array<{ path: string; content: string; what: string }>;
+}
+
+/** The marker line of each file the scaffolder edits; the insertion goes right above it. */
+export const EDIT_MARKERS = {
+  'src/reference/index.ts': '// new-layer: exports are inserted above this line (keep it)',
+  'src/tfjs/index.ts': '// new-layer: exports are inserted above this line (keep it)',
+  'src/reference/high-precision.ts': '// new-layer: exports are inserted above this line (keep it)',
+  'src/ops/registry.ts': '  // new-layer: rows are inserted above this line (keep it)',
+} as const;
+
+/** `text` with `insertion` placed right above its one marker line, or an error naming the file. */
+function insertAboveMarker(path: string, text: string, marker: string, insertion: string): string {
+  const at = text.indexOf(`\n${marker}\n`);
+  if (at < 0 || text.indexOf(`\n${marker}\n`, at + 1) >= 0) throw new ScaffoldError(`${path} must contain the marker line "${marker.trim()}" exactly once (the scaffold inserts above it)`);
+  return text.slice(0, at + 1) + insertion + text.slice(at + 1);
 }
 
 /** Everything the scaffolder would write, after checking that none of it exists yet. */
@@ -111,7 +129,40 @@ export function planLayer(root: string, name: string): ScaffoldPlan {
     throw new ScaffoldError(`${FIXTURE_SCRIPT} must contain the marker line "${FIXTURE_MARKER}" exactly once (the stub goes above it)`);
   }
   const content = script.slice(0, at + 1) + fixtureStubTemplate(names) + '\n' + script.slice(at + 1);
-  return { names, files, fixtureScript: { path: FIXTURE_SCRIPT, content } };
+  const edits = [
+    { path: FIXTURE_SCRIPT, content, what: `stub "${kebab}" above the new-layer marker; skipped by --out/--check until build= is set` },
+    ...(Object.entries(EDIT_MARKERS) as Array<[keyof typeof EDIT_MARKERS, string]>).map(([path, marker]) => {
+      const file = join(root, path);
+      if (!existsSync(file)) throw new ScaffoldError(`${path} not found under ${root}`);
+      return { path, content: insertAboveMarker(path, readFileSync(file, 'utf8'), marker, insertionFor(path, names)), what: path === 'src/ops/registry.ts' ? `the registry row "${camel}" (differential and parity specs now run it)` : `export { ${camel} }` };
+    }),
+  ];
+  return { names, files, edits };
+}
+
+/** What goes above the marker of each edited file. */
+function insertionFor(path: keyof typeof EDIT_MARKERS, { kebab, camel, pascal }: LayerNames): string {
+  switch (path) {
+    case 'src/reference/index.ts':
+    case 'src/tfjs/index.ts':
+      return `export { ${camel} } from './${kebab}.js';\n`;
+    case 'src/reference/high-precision.ts':
+      return `export { ${camel}HighPrecision as ${camel} } from './${kebab}.js';\n`;
+    case 'src/ops/registry.ts':
+      return `  ${camel}: {
+    concept: '${kebab}',
+    reference: R.${camel},
+    highPrecision: HP.${camel},
+    tfjs: T.${camel},
+    args: ['tensor', 'params', 'value'], // how each argument crosses to tensors (src/ops/convert.ts); TODO(${kebab}): one kind per parameter
+    tolerance: TFJS_VS_REFERENCE.default, // TODO(${kebab}): keep, or add the op's own entry to src/core/tolerance.ts with its measured reason
+    // TODO(${kebab}): the inputs of the differential spec (arguments as the reference takes them)
+    arbitrary: ({ fc, size, matrixOf, vectorOf }) => fc.tuple(size(1, 8), size(1, 16)).chain(([n, C]) => fc.tuple(matrixOf(n, C), fc.record({ weight: vectorOf(C) }))),
+    fixtures: [{ file: '${kebab}', reference: (i, p) => perBatch((x) => R.${camel}(x as Matrix, p))(i.x), tfjs: (i, p) => T.${camel}(i.x, p) }],
+  },
+  // ${pascal}: scaffolded by npm run new-layer -- ${kebab}
+`;
+  }
 }
 
 /** The file operations scaffoldLayer uses (a spec replaces them to inject faults). */
@@ -139,9 +190,8 @@ const NODE_FS: ScaffoldFs = {
 export function scaffoldLayer(root: string, name: string, fs: ScaffoldFs = NODE_FS): ScaffoldPlan {
   const plan = planLayer(root, name);
   const created: string[] = [];
-  const scriptPath = join(root, plan.fixtureScript.path);
-  const originalScript = readFileSync(scriptPath, 'utf8');
-  let scriptChanged = false;
+  const originals = plan.edits.map((e) => ({ path: e.path, content: readFileSync(join(root, e.path), 'utf8') }));
+  const replaced: typeof originals = [];
   try {
     for (const f of plan.files) {
       const path = join(root, f.path);
@@ -154,8 +204,10 @@ export function scaffoldLayer(root: string, name: string, fs: ScaffoldFs = NODE_
       fs.createFile(path, f.content);
       created.push(path);
     }
-    scriptChanged = true; // from here on the script may have changed: restore it on failure
-    fs.replaceFile(scriptPath, plan.fixtureScript.content);
+    plan.edits.forEach((e, i) => {
+      replaced.push(originals[i]); // from here on this file may have changed: restore it on failure
+      fs.replaceFile(join(root, e.path), e.content);
+    });
   } catch (e) {
     const cleanup: string[] = [];
     for (const p of created.reverse()) {
@@ -165,15 +217,15 @@ export function scaffoldLayer(root: string, name: string, fs: ScaffoldFs = NODE_
         cleanup.push(`could not remove ${p} (${(r as Error).message})`);
       }
     }
-    if (scriptChanged) {
+    for (const o of replaced.reverse()) {
       try {
-        fs.replaceFile(scriptPath, originalScript);
+        fs.replaceFile(join(root, o.path), o.content);
       } catch (r) {
-        cleanup.push(`could not restore ${plan.fixtureScript.path} (${(r as Error).message})`);
+        cleanup.push(`could not restore ${o.path} (${(r as Error).message})`);
       }
     }
     if (cleanup.length === 0) throw e;
-    const original = e instanceof Error ? e : new Error(String(e));
+    const original = e instanceof Error ? e : new ScaffoldError(String(e));
     throw new ScaffoldError(`${original.message}; then the clean-up failed too — ${cleanup.join('; ')}: remove or restore by hand`);
   }
   return plan;
@@ -181,15 +233,11 @@ export function scaffoldLayer(root: string, name: string, fs: ScaffoldFs = NODE_
 
 export function nextSteps({ kebab, camel }: LayerNames): string[] {
   return [
-    `npx vitest run spec/${kebab}                 # red: all three spec files fail ("not implemented yet", no fixture)`,
-    `src/reference/${kebab}.ts: formula, source and shapes in the header; implement ${camel}With(F, …) and its argument checks`,
-    `src/reference/index.ts: export { ${camel} } from './${kebab}.js';`,
-    `src/tfjs/${kebab}.ts: the same formula from tfjs-core ops inside tf.tidy, reusing the reference's argument checks`,
-    `src/tfjs/index.ts: export { ${camel} } from './${kebab}.js';`,
-    `spec/${kebab}/${kebab}.golden.spec.ts: the hand-computed expected values; ${kebab}.property.spec.ts: the layer's own invariants`,
-    `${FIXTURE_SCRIPT}: fill in the "${kebab}" stub (module, build=, description, config), then npm run fixtures:export && npm run fixtures:check`,
-    `src/claims/parity-cases.ts: a LAYER_CASES row { file: '${kebab}', reference: …, tfjs: … }`,
-    `npx vitest run spec/${kebab} && npm run typecheck && npm run parity   # green, and the parity numbers`,
+    `npx vitest run spec/${kebab} spec/differential spec/registry   # red: the layer's specs and its registry row fail ("not implemented yet", no fixture)`,
+    `src/reference/${kebab}.ts: formula, source and shapes in the header; ${camel}With(F, …) once for any field, with its argument checks`,
+    `src/tfjs/${kebab}.ts: the same formula from tfjs-core ops inside tf.tidy, reusing the reference's argument checks (no synchronous read-back)`,
+    `src/ops/registry.ts: the "${camel}" row's argument kinds, tolerance and arbitrary; ${FIXTURE_SCRIPT}: the "${kebab}" stub, then npm run fixtures:export && npm run fixtures:check`,
+    `spec/${kebab}/: the hand-computed golden values and the layer's own invariants; then npx vitest run spec/${kebab} spec/differential && npm run typecheck && npm run parity   # green`,
   ];
 }
 
@@ -210,8 +258,10 @@ function referenceTemplate({ kebab, camel, pascal }: LayerNames): string {
  *
  * Scaffolded by \`npm run new-layer -- ${kebab}\`; CONTRIBUTING.md ("Adding a layer") walks through it.
  */
+import type { BigNumber } from 'mathjs';
+import { InternalError } from '../core/errors.js';
 import type { Matrix } from '../core/shape.js';
-import { float64, type Field } from './field.js';
+import { bignumber, float64, type Field } from './field.js';
 
 /** Parameters, named as the PyTorch module's state_dict keys. TODO: adjust to the layer's own. */
 export interface ${pascal}Params<S> {
@@ -224,10 +274,12 @@ export interface ${pascal}Params<S> {
  * src/core/errors.ts (ShapeError, ArgumentError, …) — never return NaN for bad input.
  */
 export function ${camel}With<S>(F: Field<S>, x: Matrix<S>, p: ${pascal}Params<S>, name = '${camel}'): Matrix<S> {
-  throw new Error(\`\${name} is not implemented yet: write it in src/reference/${kebab}.ts (npm run new-layer scaffolded it; see CONTRIBUTING.md)\`);
+  throw new InternalError(\`\${name} is not implemented yet: write it in src/reference/${kebab}.ts (npm run new-layer scaffolded it; see CONTRIBUTING.md)\`);
 }
 
-export const ${camel} = (x: Matrix, p: ${pascal}Params<number>): Matrix => ${camel}With(float64, x, p);
+export const ${camel} = (x: Matrix, p: ${pascal}Params<number>, name = '${camel}'): Matrix => ${camel}With(float64, x, p, name);
+/** The 64-digit BigNumber oracle's ${camel} (exported as ${camel} by src/reference/high-precision.ts). */
+export const ${camel}HighPrecision = (x: Matrix<BigNumber>, p: ${pascal}Params<BigNumber>, name = '${camel}'): Matrix<BigNumber> => ${camel}With(bignumber, x, p, name);
 `;
 }
 
@@ -241,6 +293,7 @@ function tfjsTemplate({ kebab, camel, pascal }: LayerNames): string {
  * Scaffolded by \`npm run new-layer -- ${kebab}\`.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { InternalError } from '../core/errors.js';
 
 /** The reference's ${pascal}Params, as tensors. TODO: keep the two in step. */
 export interface Tf${pascal}Params {
@@ -252,7 +305,7 @@ export interface Tf${pascal}Params {
  * run the reference's argument checks first, so both implementations raise the same errors.
  */
 export function ${camel}(x: tf.Tensor, p: Tf${pascal}Params, name = '${camel}'): tf.Tensor {
-  throw new Error(\`\${name} (tfjs) is not implemented yet: write it in src/tfjs/${kebab}.ts (npm run new-layer scaffolded it; see CONTRIBUTING.md)\`);
+  throw new InternalError(\`\${name} (tfjs) is not implemented yet: write it in src/tfjs/${kebab}.ts (npm run new-layer scaffolded it; see CONTRIBUTING.md)\`);
 }
 `;
 }
@@ -386,12 +439,12 @@ function parityTemplate({ kebab, pascal }: LayerNames): string {
  * ${kebab}: parity with PyTorch on fixtures/layers/${kebab}.safetensors, which only
  * scripts/export-fixtures.py writes. First the fixture's conventions (the module and its
  * constructor arguments are the ones the implementation assumes), then — through the shared
- * runner of src/claims/parity-cases.ts, as \`npm run parity\` — output shape, forward values, and
+ * runner of src/ops/parity.ts, as \`npm run parity\` — output shape, forward values, and
  * every gradient (tfjs by tf.grads; the float64 reference by central differences).
  * Tolerances: PYTORCH_PARITY and FINITE_DIFFERENCE (src/core/tolerance.ts).
  *
  * Red until: the stub in scripts/export-fixtures.py builds a module and \`npm run fixtures:export\`
- * has written the fixture; LAYER_CASES has a row for '${kebab}'; both implementations exist.
+ * has written the fixture (the registry row in src/ops/registry.ts names it); both implementations exist.
  */
 import { describe, expect, it } from 'vitest';
 import { describeLayerParity, layerFixture } from '../_helpers/layer-parity.js';
@@ -443,7 +496,7 @@ export function main(argv: string[], root = PROJECT_ROOT, out: (s: string) => vo
     out('created:');
     for (const f of plan.files) out(`  ${f.path}`);
     out('changed:');
-    out(`  ${plan.fixtureScript.path}   (stub "${plan.names.kebab}" above the new-layer marker; skipped by --out/--check until build= is set)`);
+    for (const e of plan.edits) out(`  ${e.path}   (${e.what})`);
     out('');
     out('next steps (CONTRIBUTING.md walks through them on RMSNorm):');
     nextSteps(plan.names).forEach((s, i) => out(`  ${i + 1}. ${s}`));

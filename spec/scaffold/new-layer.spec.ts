@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
-import { FIXTURE_MARKER, FIXTURE_SCRIPT, layerNames, planLayer, ScaffoldError, scaffoldLayer } from '../../scripts/new-layer.js';
+import { EDIT_MARKERS, FIXTURE_MARKER, FIXTURE_SCRIPT, layerNames, planLayer, ScaffoldError, scaffoldLayer } from '../../scripts/new-layer.js';
 
 const NAME = 'scaffold-probe';
 const temps: string[] = [];
@@ -108,6 +108,14 @@ describe('npm run new-layer: names and refusals', () => {
     expect(stub).toMatch(/^\s+build=None,/m); // registered but skipped by --out/--check until filled in
     expect(after.indexOf(`# new-layer: stubs are inserted above`)).toBeGreaterThan(after.indexOf(`"layer", "${NAME}"`));
 
+    // the indexes, the BigNumber module and the op registry: one line (or one row) above each marker, nothing else changed
+    expect(plan.edits.map((e) => e.path)).toEqual([FIXTURE_SCRIPT, ...Object.keys(EDIT_MARKERS)]);
+    for (const [path, marker] of Object.entries(EDIT_MARKERS)) {
+      const text = readFileSync(join(dir, path), 'utf8');
+      expect(text.split('\n').filter((l) => l === marker), `${path} keeps its marker once`).toHaveLength(1);
+      expect(text.slice(0, text.indexOf(`\n${marker}\n`)), `${path} names the layer above its marker`).toMatch(path.endsWith('registry.ts') ? /scaffoldProbe: \{[\s\S]*fixtures: \[\{ file: 'scaffold-probe'/ : /scaffoldProbe/);
+    }
+
     expect(() => scaffoldLayer(dir, NAME)).toThrow(/refusing to overwrite/);
     expect(readFileSync(join(dir, FIXTURE_SCRIPT), 'utf8')).toBe(after); // no second stub
     expect(() => planLayer(dir, 'another-probe')).not.toThrow(); // the marker is still there for the next one
@@ -154,7 +162,8 @@ describe('npm run new-layer: the generated specs are red and the generated code 
     }
 
     const report = join(dir, 'vitest.json');
-    const files = [`src/reference/${NAME}.ts`, `src/tfjs/${NAME}.ts`, ...['golden', 'property', 'parity'].map((k) => `spec/${NAME}/${NAME}.${k}.spec.ts`)];
+    // the new files, and the registry (which imports both indexes and the BigNumber module): the whole op path type-checks
+    const files = [`src/reference/${NAME}.ts`, `src/tfjs/${NAME}.ts`, ...['golden', 'property', 'parity'].map((k) => `spec/${NAME}/${NAME}.${k}.spec.ts`), 'src/ops/registry.ts'];
     writeFileSync(join(dir, 'tsconfig.scaffold.json'), JSON.stringify({ extends: './tsconfig.json', include: [], files }));
     // vitest and tsc side by side: together they take about as long as the slower one
     const [vitest, tsc] = await Promise.all([

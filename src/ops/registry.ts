@@ -497,6 +497,7 @@ export const OP_REGISTRY = {
     tolerance: TFJS_VS_REFERENCE.default,
     stateful: 'an optimiser object holding moments and updating variables in place: spec/training/optimiser.parity.spec.ts runs both against PyTorch',
   },
+  // new-layer: rows are inserted above this line (keep it)
 } satisfies { [K in keyof typeof R]?: OpRow };
 
 export type OpName = keyof typeof OP_REGISTRY;

@@ -102,3 +102,4 @@ export const bitsPerCharacter = (logits: M, targets: readonly number[], ignoreIn
 export const accuracy = (logits: M, targets: readonly number[], ignoreIndex?: number) => accuracyWith(B, logits, targets, ignoreIndex);
 export const perplexityFromLoss = (ce: Big) => perplexityFromLossWith(B, ce);
 export const bitsPerCharacterFromLoss = (ce: Big) => bitsPerCharacterFromLossWith(B, ce);
+// new-layer: exports are inserted above this line (keep it)

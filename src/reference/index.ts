@@ -39,3 +39,4 @@ export { responseLoss, perplexity, bitsPerCharacter, accuracy, perplexityFromLos
 export { filterLogits, samplingDistribution } from './sampling.js';
 export { clipGradNorm } from './grad-clip.js';
 export { createAdamW } from './adamw.js';
+// new-layer: exports are inserted above this line (keep it)
