@@ -25,16 +25,31 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
   const rest = (hasOptions ? args.slice(0, -1) : args) as unknown[];
   const predicate = rest[rest.length - 1] as (...v: unknown[]) => boolean | void;
   const arbs = rest.slice(0, -1) as fc.Arbitrary<unknown>[];
-  const { seed, numRuns } = propertyConfig();
-  const runs = options.numRuns ?? numRuns;
   // fc.property's typing is variadic; the tuple above guarantees arbs and predicate line up.
   const prop = (fc.property as unknown as (...a: unknown[]) => fc.IProperty<unknown[]>)(...arbs, predicate);
+  const { seed, runs } = settings(options);
   try {
     fc.assert(prop, { seed, numRuns: runs });
   } catch (e) {
-    (e as Error).message = `[property "${name}", seed ${seed}, runs ${runs}] ${(e as Error).message}`;
-    throw e;
+    throw labelled(e, name, seed, runs);
   }
+  record(name, runs);
+}
+
+/** The seed and this property's run count. */
+function settings(options: PropertyOptions): { seed: number; runs: number } {
+  const { seed, numRuns } = propertyConfig();
+  return { seed, runs: options.numRuns ?? numRuns };
+}
+
+/** The failure, its message prefixed with what replays it. */
+function labelled(e: unknown, name: string, seed: number, runs: number): unknown {
+  (e as Error).message = `[property "${name}", seed ${seed}, runs ${runs}] ${(e as Error).message}`;
+  return e;
+}
+
+/** One line per completed property, summed by global-setup's teardown. */
+function record(name: string, runs: number): void {
   const dir = propertyLogDir();
   mkdirSync(dir, { recursive: true });
   appendFileSync(`${dir}/${process.pid}.log`, `${name}\t${runs}\n`);
@@ -46,15 +61,11 @@ export function checkProperty<Ts extends [unknown, ...unknown[]]>(
  * bookkeeping; one argument (a tuple arbitrary when the op takes several).
  */
 export async function checkPropertyAsync<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<boolean | void>, options: PropertyOptions = {}): Promise<void> {
-  const { seed, numRuns } = propertyConfig();
-  const runs = options.numRuns ?? numRuns;
+  const { seed, runs } = settings(options);
   try {
     await fc.assert(fc.asyncProperty(arbitrary, predicate), { seed, numRuns: runs });
   } catch (e) {
-    (e as Error).message = `[property "${name}", seed ${seed}, runs ${runs}] ${(e as Error).message}`;
-    throw e;
+    throw labelled(e, name, seed, runs);
   }
-  const dir = propertyLogDir();
-  mkdirSync(dir, { recursive: true });
-  appendFileSync(`${dir}/${process.pid}.log`, `${name}\t${runs}\n`);
+  record(name, runs);
 }
