@@ -23,6 +23,7 @@
  * 2^53 for readers that keep integers exact (Python's json does; JavaScript's JSON.parse rounds
  * above 2^53 — compare the text, or parse with a BigInt-aware reader).
  */
+import { checkDropout } from '../core/random.js';
 import { FileAccessError } from '../core/errors.js';
 import { readRegularText } from '../core/files.js';
 import { DTYPES, OPTIMIZERS, memoryAccounting, type MemoryAccounting, type MemoryOptions } from '../core/memory-accounting.js';
@@ -175,7 +176,11 @@ export function parseLora(text: string): NonNullable<PeftSpec['lora']> {
   if (alpha !== undefined && !(alpha > 0)) throw new UsageError(`--lora alpha must be a positive number, got "${fields.alpha[0]}"`);
   if (fields.dropout) {
     const p = parseDecimal(fields.dropout[0], '--lora dropout');
-    if (!(p >= 0 && p < 1)) throw new UsageError(`--lora dropout must be in [0, 1), got "${fields.dropout[0]}"`);
+    try {
+      checkDropout(p); // the project's one dropout check
+    } catch (e) {
+      throw new UsageError(`--lora dropout: ${(e as Error).message}`);
+    }
   }
   const targets = fields.targets.length === 1 && fields.targets[0].toLowerCase() === 'all-linear' ? 'all-linear' : fields.targets;
   return { r, ...(alpha !== undefined ? { alpha } : {}), targets };
