@@ -22,7 +22,7 @@ import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { FileAccessError, RangeArgumentError, ResourceLimitError } from '../../src/core/errors.js';
 import { runReproduction } from '../../src/training/reproduce.js';
 import { parseBenchArgs } from '../../scripts/bench/args.js';
-import { ScaffoldError, scaffoldLayer, layerNames, type ScaffoldFs } from '../../scripts/new-layer.js';
+import { ScaffoldError, scaffoldLayer, layerNames, EDIT_MARKERS, type ScaffoldFs } from '../../scripts/new-layer.js';
 import { cli, expectUsageFailure } from '../_helpers/cli.js';
 import { expectSpecError } from '../_helpers/errors.js';
 
@@ -239,6 +239,8 @@ describe('new-layer: reserved names, and a failed clean-up never hides the real 
     const d = folder();
     for (const p of ['src/reference', 'src/tfjs', 'scripts']) mkdirSync(join(d, p), { recursive: true });
     writeFileSync(join(d, 'scripts', 'export-fixtures.py'), '# fixtures\n# new-layer: stubs are inserted above this line (keep it)\n');
+    mkdirSync(join(d, 'src', 'ops'));
+    for (const [path, marker] of Object.entries(EDIT_MARKERS)) writeFileSync(join(d, path), `// ${path}\n${marker}\n`); // the files it edits, each with its marker
     const real: ScaffoldFs = { makeDirectory: (p) => mkdirSync(p), createFile: (p, c) => createFileAtomic(p, c), replaceFile: (p, c) => writeFileAtomic(p, c), remove: (p) => rmSync(p, { recursive: true, force: true }) };
     let created = 0;
     const faulty: ScaffoldFs = {
@@ -263,5 +265,6 @@ describe('new-layer: reserved names, and a failed clean-up never hides the real 
     expect(existsSync(join(d, 'src', 'tfjs', 'probe-layer.ts'))).toBe(false); // the rest was cleaned up
     expect(existsSync(join(d, 'spec', 'probe-layer'))).toBe(false);
     expect(readFileSync(join(d, 'scripts', 'export-fixtures.py'), 'utf8')).not.toContain('probe-layer');
+    for (const path of Object.keys(EDIT_MARKERS)) expect(readFileSync(join(d, path), 'utf8'), path).not.toMatch(/probe/i); // edits are not left half-made
   });
 });
