@@ -1,7 +1,7 @@
 /**
  * BLEU as Hugging Face evaluate computes it (src/reference/bleu.ts):
  *   - differential: 88 corpora and 63 tokenizer lines whose expected values were computed by
- *     evaluate's own tokenizer_13a.py and TensorFlow NMT's compute_bleu (spec/metrics/evaluate-oracle.json),
+ *     evaluate's own tokenizer_13a.py and TensorFlow NMT's compute_bleu (fixtures/metrics/evaluate-oracle.json),
  *     equal to float64 rounding (EXACT.reference);
  *   - properties: BLEU ∈ [0, 1]; a candidate equal to its reference scores 1; clipped precisions
  *     ≤ 1; BP = 1 iff c > r (else exp(1 − r/c)); corpus BLEU pools counts (segment order is
@@ -24,7 +24,7 @@ interface OracleBleu {
   smooth: boolean;
   expected: { bleu: number; precisions: number[]; brevity_penalty: number; length_ratio: number; translation_length: number; reference_length: number };
 }
-const ORACLE = JSON.parse(readFileSync(join(PROJECT_ROOT, 'spec/metrics/evaluate-oracle.json'), 'utf8')) as { bleu: OracleBleu[]; tokenize13a: Array<{ line: string; expected: string[] }> };
+const ORACLE = JSON.parse(readFileSync(join(PROJECT_ROOT, 'fixtures/metrics/evaluate-oracle.json'), 'utf8')) as { bleu: OracleBleu[]; tokenize13a: Array<{ line: string; expected: string[] }> };
 const close = (a: number, b: number) => isClose(a, b, EXACT.reference);
 
 describe('BLEU = evaluate\'s bleu (tokenizer_13a + NMT compute_bleu), on cases computed by its own code', () => {

@@ -1,7 +1,7 @@
 /**
  * ROUGE as rouge_score defines it with evaluate's defaults (src/reference/rouge.ts):
  *   - differential: 85 pairs and 41 tokenizer texts whose expected values were computed by
- *     rouge_score's definitions (spec/metrics/evaluate-oracle.json), to float64 rounding;
+ *     rouge_score's definitions (fixtures/metrics/evaluate-oracle.json), to float64 rounding;
  *   - properties: scores ∈ [0, 1]; ROUGE-L ≤ ROUGE-1 (precision, recall, F); Lsum = L when no text
  *     has a line break; swapping reference and prediction swaps precision and recall (1, 2, L);
  *     a text against itself scores 1; the corpus score is the mean over pairs;
@@ -22,7 +22,7 @@ interface OracleRouge {
   prediction: string;
   expected: Record<string, [number, number, number]>;
 }
-const ORACLE = JSON.parse(readFileSync(join(PROJECT_ROOT, 'spec/metrics/evaluate-oracle.json'), 'utf8')) as { rouge: OracleRouge[]; rougeTokenize: Array<{ text: string; expected: string[] }> };
+const ORACLE = JSON.parse(readFileSync(join(PROJECT_ROOT, 'fixtures/metrics/evaluate-oracle.json'), 'utf8')) as { rouge: OracleRouge[]; rougeTokenize: Array<{ text: string; expected: string[] }> };
 const close = (a: number, b: number) => isClose(a, b, EXACT.reference);
 
 describe('ROUGE = rouge_score (evaluate\'s defaults), on cases computed by its definitions', () => {
