@@ -30,6 +30,8 @@ import * as R from '../reference/index.js';
 import { checkAttentionRange, resolveScale } from '../reference/scaled-dot-product-attention.js';
 import * as T from '../tfjs/index.js';
 import type { Arbitraries } from './arbitraries.js';
+import { attentionCaseOf, DIFFERENTIAL_SIZES, HIGH_PRECISION_SIZES } from './attention-arbitrary.js';
+import { checkGeneralAttentionRange, type GeneralAttentionOptions } from '../reference/attention.js';
 import type { ArgKind } from './convert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -80,6 +82,8 @@ export interface OpRow {
 }
 
 const perBatch = (f: Fn) => (x: unknown, ...rest: unknown[]) => (x as unknown[]).map((xb, b) => f(xb, ...rest.map((r) => (Array.isArray(r) && Array.isArray((r as unknown[][])[0]?.[0]) ? (r as unknown[])[b] : r))));
+/** The size of an array's last axis (d_k of q at any rank). */
+const lastDim = (x: unknown): number => (Array.isArray(x) ? (Array.isArray(x[0]) ? lastDim(x[0]) : x.length) : 1);
 const SEQUENCE_TOLERANCE = TFJS_VS_REFERENCE.block;
 
 /** How the ops are registered: the key is the exported name in both indexes. */
@@ -129,6 +133,18 @@ export const OP_REGISTRY = {
       fc.record({ n: size(1, 6), dK: size(1, 8), dV: size(1, 6), causal: fc.boolean() }).chain(({ n, dK, dV, causal }) => fc.tuple(matrixOf(n, dK), matrixOf(n, dK), matrixOf(n, dV), fc.constant({ mask: causal ? 'causal' : null }))),
     masked: { results: true },
     hostCheck: (q: number[][], k: number[][], v: number[][], o?: { scale?: boolean | number }) => checkAttentionRange(q, k, v, resolveScale(o?.scale, q[0]?.length ?? 1)),
+  },
+  attention: {
+    concept: 'attention',
+    reference: R.attention,
+    highPrecision: HP.attention,
+    tfjs: T.attention,
+    args: ['tensor', 'tensor', 'tensor', 'value'],
+    tolerance: TFJS_VS_REFERENCE.attention,
+    arbitrary: (a) => attentionCaseOf(a, DIFFERENTIAL_SIZES),
+    highPrecisionArbitrary: (a) => attentionCaseOf(a, HIGH_PRECISION_SIZES),
+    masked: { results: true },
+    hostCheck: (q: number[][], k: number[][], v: number[][], o: GeneralAttentionOptions = {}) => checkGeneralAttentionRange(q, k, v, o, resolveScale(o.scale, lastDim(q))),
   },
   multiHeadAttention: {
     concept: 'multi-head-attention',
