@@ -151,6 +151,11 @@ export function causalAllows(alignment: CausalAlignment, i: number, j: number, n
   return alignment === 'top-left' ? j <= i : j <= i + nK - nQ;
 }
 
+/** The shapes of pastKey and pastValue (undefined where absent), by the caller's shape function. */
+export function pastShapes(options: GeneralAttentionOptions, shape: (x: unknown, name: string) => readonly number[]): { key?: readonly number[]; value?: readonly number[] } {
+  return { key: options.pastKey != null ? shape(options.pastKey, 'pastKey') : undefined, value: options.pastValue != null ? shape(options.pastValue, 'pastValue') : undefined };
+}
+
 const lead = (s: readonly number[]) => s.slice(0, -2);
 
 /**
@@ -163,6 +168,7 @@ export function checkGeneralAttentionShapes(
   vShape: readonly number[],
   past: { key?: readonly number[]; value?: readonly number[] } = {},
 ): AttentionDims {
+  if ((past.key === undefined) !== (past.value === undefined)) throw new ArgumentError('pastKey and pastValue come together: give both or neither');
   const rank = qShape.length;
   for (const [s, n] of [[qShape, 'q'], [kShape, 'k'], [vShape, 'v'], [past.key, 'pastKey'], [past.value, 'pastValue']] as const) {
     if (!s) continue;
@@ -184,7 +190,6 @@ export function checkGeneralAttentionShapes(
     throw new ShapeError(`nHeads = ${H} is not a multiple of nKvHeads = ${Hkv}: grouped-query attention shares each key/value head among nHeads / nKvHeads query heads, which must be a whole number`);
   }
   let nPast = 0;
-  if ((past.key === undefined) !== (past.value === undefined)) throw new ArgumentError('pastKey and pastValue come together: give both or neither');
   if (past.key && past.value) {
     const [Bp, Hp, nP, dKp] = pad(past.key);
     const [Bpv, Hpv, nPv, dVp] = pad(past.value);
@@ -278,7 +283,7 @@ const from4 = <T>(x: T[][][][], rank: number): Nested<T> => (rank === 4 ? x : ra
 
 /** Range checks on plain numbers (rules 1, 3a, 3b): inputs, then every head's score bound. */
 export function checkGeneralAttentionRange(q: Nested, k: Nested, v: Nested, options: GeneralAttentionOptions, factor: number): void {
-  const dims = checkGeneralAttentionShapes(shapeOf(q, 'q'), shapeOf(k, 'k'), shapeOf(v, 'v'), options.pastKey != null || options.pastValue != null ? { key: shapeOf(options.pastKey, 'pastKey'), value: shapeOf(options.pastValue, 'pastValue') } : {});
+  const dims = checkGeneralAttentionShapes(shapeOf(q, 'q'), shapeOf(k, 'k'), shapeOf(v, 'v'), pastShapes(options, shapeOf));
   checkInputValues(q, 'q');
   checkInputValues(k, 'k');
   checkInputValues(v, 'v');
@@ -300,7 +305,7 @@ export function attentionWith<S>(F: Field<S>, q: Nested<S>, k: Nested<S>, v: Nes
 export function attentionWith<S>(F: Field<S>, q: Nested<S>, k: Nested<S>, v: Nested<S>, options: GeneralAttentionOptions = {}): Nested<S> | GeneralAttentionSteps<Nested<S>> | AttentionWithPresent<Nested<S>> {
   if (!Array.isArray(q) || !Array.isArray(k) || !Array.isArray(v)) throw new ArgumentError('q, k and v must be nested arrays of rank 2, 3 or 4');
   const hasPast = options.pastKey != null || options.pastValue != null;
-  const dims = checkGeneralAttentionShapes(shapeOf(q, 'q'), shapeOf(k, 'k'), shapeOf(v, 'v'), hasPast ? { key: shapeOf(options.pastKey, 'pastKey'), value: shapeOf(options.pastValue, 'pastValue') } : {});
+  const dims = checkGeneralAttentionShapes(shapeOf(q, 'q'), shapeOf(k, 'k'), shapeOf(v, 'v'), pastShapes(options, shapeOf));
   checkMaskAndBias(options, dims, options.mask, options.bias);
   const lift = (x: unknown): S => (typeof x === 'number' ? F.from(x) : (x as S));
   const num = (x: unknown): number => (typeof x === 'number' ? x : F.toNumber(x as S));

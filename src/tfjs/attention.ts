@@ -26,6 +26,7 @@ import {
   broadcastIndexer,
   checkGeneralAttentionShapes,
   checkMaskAndBias,
+  pastShapes,
   resolveCausal,
   structuralAllows,
   type AttentionDims,
@@ -83,7 +84,7 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Gen
   assertTensor(v, 'v');
   const hasPast = options.pastKey != null || options.pastValue != null;
   const shapeOfArg = (x: unknown, name: string) => (isTensor(x) ? x.shape : shapeOf(x, name));
-  const dims = checkGeneralAttentionShapes(q.shape, k.shape, v.shape, hasPast ? { key: shapeOfArg(options.pastKey, 'pastKey'), value: shapeOfArg(options.pastValue, 'pastValue') } : {});
+  const dims = checkGeneralAttentionShapes(q.shape, k.shape, v.shape, pastShapes(options, shapeOfArg));
   // tensors given as mask or bias: shape checks here, entries on the device (bool dtype, finite or −∞)
   const maskT = isTensor(options.mask) ? options.mask : null;
   const biasT = isTensor(options.bias) ? options.bias : null;
