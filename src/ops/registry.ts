@@ -82,6 +82,25 @@ export interface OpRow {
 }
 
 const perBatch = (f: Fn) => (x: unknown, ...rest: unknown[]) => (x as unknown[]).map((xb, b) => f(xb, ...rest.map((r) => (Array.isArray(r) && Array.isArray((r as unknown[][])[0]?.[0]) ? (r as unknown[])[b] : r))));
+/**
+ * The general attention fixtures (fixtures/layers/attention-*.safetensors) and the options each was
+ * exported with (its config; spec/attention/attention.parity.spec.ts checks the two agree).
+ */
+export const ATTENTION_FIXTURES: readonly { file: string; options: GeneralAttentionOptions }[] = [
+  { file: 'attention-gqa', options: { causal: 'bottom-right' } },
+  { file: 'attention-mqa-cache', options: { causal: 'bottom-right', scale: 0.25, keyLengths: [6, 4] } },
+  { file: 'attention-mask-bias', options: { causal: 'top-left' } },
+  { file: 'attention-alibi', options: { causal: 'bottom-right', alibi: true } },
+  { file: 'attention-softcap', options: { causal: 'bottom-right', scale: 0.5, softcap: 1.5 } },
+];
+/** A fixture's optional inputs as attention options: past keys/values, bias, and the 0/1 mask (as booleans). */
+function fixtureExtras<X>(i: Record<string, X>, toMask: (m: X) => unknown): GeneralAttentionOptions {
+  const o: GeneralAttentionOptions = {};
+  if (i.past_key !== undefined) Object.assign(o, { pastKey: i.past_key, pastValue: i.past_value });
+  if (i.bias !== undefined) o.bias = i.bias;
+  if (i.mask !== undefined) o.mask = toMask(i.mask);
+  return o;
+}
 /** The size of an array's last axis (d_k of q at any rank). */
 const lastDim = (x: unknown): number => (Array.isArray(x) ? (Array.isArray(x[0]) ? lastDim(x[0]) : x.length) : 1);
 const SEQUENCE_TOLERANCE = TFJS_VS_REFERENCE.block;
@@ -145,6 +164,12 @@ export const OP_REGISTRY = {
     highPrecisionArbitrary: (a) => attentionCaseOf(a, HIGH_PRECISION_SIZES),
     masked: { results: true },
     hostCheck: (q: number[][], k: number[][], v: number[][], o: GeneralAttentionOptions = {}) => checkGeneralAttentionRange(q, k, v, o, resolveScale(o.scale, lastDim(q))),
+    // scripts/export-fixtures.py, "general attention": the PyTorch side written from the formulas (HF repeat_kv, HF build_alibi_tensor, Gemma 2 soft-cap)
+    fixtures: ATTENTION_FIXTURES.map(({ file, options }) => ({
+      file,
+      reference: (i: Inputs) => R.attention(i.q as number[][], i.k as number[][], i.v as number[][], { ...options, ...fixtureExtras(i, (m) => (m as number[][][]).map((h) => h.map((r) => r.map((x) => x === 1)))) }),
+      tfjs: (i: Record<string, tfc.Tensor>) => tf.tidy(() => T.attention(i.q, i.k, i.v, { ...options, ...fixtureExtras(i, (m) => tf.cast(m as tfc.Tensor, 'bool')) })), // tidy frees the cast mask
+    })),
   },
   multiHeadAttention: {
     concept: 'multi-head-attention',

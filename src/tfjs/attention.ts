@@ -68,11 +68,13 @@ function alibiTensor(options: GeneralAttentionOptions, dims: AttentionDims): tf.
   return tf.tensor4d(values, [1, dims.nHeads, dims.nQ, dims.nK]); // (1, H, n_q, n_k)
 }
 
-/** K or V of H_kv heads repeated to H heads, HF repeat_kv order: (B, H_kv, n, d) → (B, H_kv, G, n, d) → (B, H, n, d). */
+/** K or V of H_kv heads repeated to H heads, HF repeat_kv order (kv head g serves query heads g·G … g·G + G − 1). */
 function repeatKv(x: tf.Tensor, group: number): tf.Tensor {
   if (group === 1) return x;
   const [B, Hkv, n, d] = x.shape;
-  return tf.reshape(tf.tile(tf.reshape(x, [B, Hkv, 1, n, d]), [1, 1, group, 1, 1]), [B, Hkv * group, n, d]); // (B, H, n, d)
+  // rank 4 throughout: tfjs has no gradient for a rank-5 tile
+  const tiled = tf.tile(tf.reshape(x, [B * Hkv, 1, n, d]), [1, group, 1, 1]); // (B·H_kv, 1, n, d) → (B·H_kv, G, n, d)
+  return tf.reshape(tiled, [B, Hkv * group, n, d]); // (B, H, n, d)
 }
 
 export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: GeneralAttentionOptions & { steps: true }): GeneralAttentionSteps<tf.Tensor>;
