@@ -184,8 +184,8 @@ export function checkGeneralAttentionShapes(
   const [Bv, Hv, nV, dV] = pad(vShape);
   if (Bk !== B || Bv !== B) throw new ShapeError(`q, k and v must share the batch size: q has shape ${formatShape(qShape)}, k ${formatShape(kShape)}, v ${formatShape(vShape)}`);
   if (Hv !== Hkv) throw new ShapeError(`k has ${Hkv} heads but v has ${Hv}: every key head needs its value head`);
-  if (dK2 !== dK) throw new ShapeError(`q has d_k = ${dK} but k has ${dK2}: queries and keys must share d_k`);
-  if (nV !== nNew) throw new ShapeError(`k has ${nNew} keys but v has ${nV} values: every key needs exactly one value`);
+  if (dK2 !== dK) throw new ShapeError(`q has d_k = ${dK} columns but k has ${dK2}: queries and keys must share d_k`);
+  if (nV !== nNew) throw new ShapeError(`k has ${nNew} rows but v has ${nV}: every key needs exactly one value`);
   if (H % Hkv !== 0) {
     throw new ShapeError(`nHeads = ${H} is not a multiple of nKvHeads = ${Hkv}: grouped-query attention shares each key/value head among nHeads / nKvHeads query heads, which must be a whole number`);
   }
