@@ -17,10 +17,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, NonFiniteError, RangeArgumentError, ShapeError } from '../../src/core/errors.js';
+import { ArgumentError, NonFiniteError, RangeArgumentError, ResourceLimitError, ShapeError } from '../../src/core/errors.js';
 import { compareNested, EXACT, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
 import { arbitrariesOf } from '../../src/ops/arbitraries.js';
-import { alibiSlopes, attention, DEFAULT_CAUSAL_ALIGNMENT, type GeneralAttentionOptions, type Nested } from '../../src/reference/attention.js';
+import { alibiSlopes, attention, checkGeneralAttentionShapes, DEFAULT_CAUSAL_ALIGNMENT, type GeneralAttentionOptions, type Nested } from '../../src/reference/attention.js';
 import * as R from '../../src/reference/index.js';
 import * as T from '../../src/tfjs/index.js';
 import { checkProperty, fc } from '../_helpers/property.js';
@@ -341,5 +341,12 @@ describe('bad combinations are named errors, on both implementations', () => {
   it('keyLengths without a batch axis: ArgumentError', () => both((f) => f([[1, 0]], [[1, 0]], [[1]], { keyLengths: [1] }), ArgumentError, /keyLengths needs a batch axis/));
   it('a key length beyond the keys: RangeArgumentError', () => both((f) => f([[[[1, 0]]]], [[[[1, 0]]]], [[[[1]]]], { keyLengths: [2] }), RangeArgumentError, /keyLengths\[0\] must be an integer in 0…1/));
   it('pastKey without pastValue: ArgumentError', () => both((f) => f([[1, 0]], [[1, 0]], [[1]], { pastKey: [[1, 0]] }), ArgumentError, /pastKey and pastValue come together/));
+  it('scores beyond the memory limit are refused before anything is allocated: ResourceLimitError', () => {
+    const q = [[[[1]]]];
+    // shapes alone decide: 1 × 1 × 1 query against 2^28 keys would need 7 × 2^28 × 8 bytes of steps
+    expect(() => checkGeneralAttentionShapes([1, 1, 1, 1], [1, 1, 2 ** 28, 1], [1, 1, 2 ** 28, 1])).toThrow(ResourceLimitError);
+    expect(() => checkGeneralAttentionShapes([1, 1, 1, 1], [1, 1, 2 ** 28, 1], [1, 1, 2 ** 28, 1])).toThrow(/attention with 1 × 1 × 1 × 268435456 scores .* more than the memory limit/);
+    expect(attention(q, q, q)).toEqual([[[[1]]]]);
+  });
   it('ALiBi slopes of the wrong count: ArgumentError', () => both((f) => f(q, q, q, { alibi: [0.5] }), ArgumentError, /alibi must be true, false or 3 finite slopes/));
 });

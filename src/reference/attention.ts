@@ -41,6 +41,7 @@
  */
 import { ArgumentError, NonFiniteError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import { checkFloat32Values, checkInputValues, checkScoreBound } from '../core/numeric-conventions.js';
+import { BYTES, checkMemory, elementCount } from '../core/limits.js';
 import { formatShape, shapeOf } from '../core/shape.js';
 import { float64, type Field } from './field.js';
 import { resolveScale } from './scaled-dot-product-attention.js';
@@ -201,6 +202,9 @@ export function checkGeneralAttentionShapes(
     nPast = nP;
   }
   const nK = nPast + nNew;
+  // Seven (…, H, n_q, n_k) steps: refused before anything is allocated when over the memory limit
+  // (src/core/limits.ts) — a few thousand input numbers can ask for billions of scores.
+  checkMemory(`attention with ${B} × ${H} × ${nQ} × ${nK} scores (batch × heads × queries × keys), every step kept`, elementCount(B, H, nQ, nK) * 7 * BYTES.float64);
   return { rank, batch: B, nHeads: H, nKvHeads: Hkv, group: H / Hkv, nQ, nNew, nPast, nK, dK, dV, scoresShape: [...lead(qShape), nQ, nK] };
 }
 
