@@ -109,6 +109,35 @@ describe('grouped-query and multi-query attention', () => {
   });
 });
 
+describe('multiHeadAttention with nKvHeads: grouped-query projections (W_K, W_V of nKvHeads·d_k columns)', () => {
+  const mhaCase = fc
+    .record({ n: A.size(1, 5), dModel: A.size(1, 6), Hkv: A.size(1, 2), G: A.size(1, 3), dK: A.size(1, 3), dOut: A.size(1, 4) })
+    .chain(({ n, dModel, Hkv, G, dK, dOut }) =>
+      fc.record({ x: A.matrixOf(n, dModel), wQ: A.weightsOf(dModel, Hkv * G * dK), wK: A.weightsOf(dModel, Hkv * dK), wV: A.weightsOf(dModel, Hkv * dK), wO: A.weightsOf(Hkv * G * dK, dOut), Hkv: fc.constant(Hkv), G: fc.constant(G), dK: fc.constant(dK) }),
+    );
+  it('equals the general attention op on the projected heads, and MHA with W_K, W_V columns repeated per group; tfjs agrees', () => {
+    prop('MHA with nKvHeads', mhaCase, ({ x, wQ, wK, wV, wO, Hkv, G, dK }) => {
+      const r = R.multiHeadAttention(x, x, { wQ, wK, wV, wO }, { nHeads: Hkv * G, nKvHeads: Hkv, mask: 'causal' });
+      expect(r.k).toHaveLength(Hkv);
+      close(r.heads, attention(r.q, r.k, r.v, { causal: true }));
+      // repeating each kv head's d_k columns G times gives ordinary MHA with nHeads heads
+      const rep = (w: number[][]) => w.map((row) => Array.from({ length: Hkv }, (_, g) => Array.from({ length: G }, () => row.slice(g * dK, (g + 1) * dK)).flat()).flat());
+      close(r.output, R.multiHeadAttention(x, x, { wQ, wK: rep(wK), wV: rep(wV), wO }, { nHeads: Hkv * G, mask: 'causal' }).output);
+      const t = tf.tidy(() => T.multiHeadAttention(tf.tensor2d(x), tf.tensor2d(x), { wQ: tf.tensor2d(wQ), wK: tf.tensor2d(wK), wV: tf.tensor2d(wV), wO: tf.tensor2d(wO) }, { nHeads: Hkv * G, nKvHeads: Hkv, mask: 'causal' }).output.arraySync());
+      close(t, r.output, TFJS_VS_REFERENCE.multiHeadAttention);
+    });
+  });
+  it('nKvHeads that does not divide nHeads: ShapeError on both implementations', () => {
+    const w = [[1, 0, 0, 0, 0, 0]];
+    const p = { wQ: w, wK: [[1, 0, 0, 0]], wV: [[1, 0, 0, 0]], wO: [[1], [0], [0], [0], [0], [0]] };
+    expect(() => R.multiHeadAttention([[1]], [[1]], p, { nHeads: 3, nKvHeads: 2 })).toThrow(/nHeads = 3 is not a multiple of nKvHeads = 2/);
+    const tp = { wQ: tf.tensor2d(p.wQ), wK: tf.tensor2d(p.wK), wV: tf.tensor2d(p.wV), wO: tf.tensor2d(p.wO) };
+    const x = tf.tensor2d([[1]]);
+    expect(() => T.multiHeadAttention(x, x, tp, { nHeads: 3, nKvHeads: 2 })).toThrow(ShapeError);
+    tf.dispose([x, ...Object.values(tp)]);
+  });
+});
+
 describe('the explicit KV cache: past keys and values in, present keys and values out', () => {
   it('decoding one token at a time, feeding present back as past, equals the full causal pass (GQA; reference and tfjs)', () => {
     prop('cached decoding = full pass', gqaCase({ nQ: 4, nK: 4 }), ({ q, k, v }) => {

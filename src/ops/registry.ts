@@ -180,9 +180,14 @@ export const OP_REGISTRY = {
     tolerance: TFJS_VS_REFERENCE.multiHeadAttention,
     compare: ['weights', 'output'],
     arbitrary: ({ fc, size, matrixOf, mhaParamsOf }) =>
-      fc.record({ nQ: size(1, 12), nK: size(1, 12), dModel: size(1, 16), nHeads: size(1, 4), dK: size(1, 8), dOut: size(1, 16), causal: fc.boolean() }).chain(({ nQ, nK, dModel, nHeads, dK, dOut, causal }) =>
-        fc.tuple(matrixOf(nQ, dModel), matrixOf(Math.max(nK, causal ? nQ : 1), dModel), mhaParamsOf(dModel, nHeads * dK, dOut), fc.constant({ nHeads, mask: causal ? 'causal' : null })),
-      ),
+      fc.record({ nQ: size(1, 12), nK: size(1, 12), dModel: size(1, 16), nHeads: size(1, 4), dK: size(1, 8), dOut: size(1, 16), causal: fc.boolean(), grouped: fc.boolean() }).chain(({ nQ, nK, dModel, nHeads, dK, dOut, causal, grouped }) => {
+        // grouped: nKvHeads = 1 (MQA) or half the heads (GQA) — W_K, W_V then have nKvHeads·d_k columns
+        const nKvHeads = grouped ? (nHeads % 2 === 0 ? nHeads / 2 : 1) : nHeads;
+        const p = mhaParamsOf(dModel, nHeads * dK, dOut);
+        const kv = mhaParamsOf(dModel, nKvHeads * dK, dOut);
+        const params = grouped ? fc.tuple(p, kv).map(([a, b]) => ({ ...a, wK: b.wK, wV: b.wV })) : p;
+        return fc.tuple(matrixOf(nQ, dModel), matrixOf(Math.max(nK, causal ? nQ : 1), dModel), params, fc.constant(grouped ? { nHeads, nKvHeads, mask: causal ? 'causal' : null } : { nHeads, mask: causal ? 'causal' : null }));
+      }),
     highPrecisionArbitrary: ({ fc, size, matrixOf, mhaParamsOf }) =>
       fc.record({ n: size(1, 4), dModel: size(1, 6), nHeads: size(1, 2), dK: size(1, 3) }).chain(({ n, dModel, nHeads, dK }) => fc.tuple(matrixOf(n, dModel), matrixOf(n, dModel), mhaParamsOf(dModel, nHeads * dK, dModel), fc.constant({ nHeads, mask: 'causal' }))),
   },
