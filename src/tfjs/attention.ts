@@ -91,7 +91,7 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: Gen
   const maskT = isTensor(options.mask) ? options.mask : null;
   const biasT = isTensor(options.bias) ? options.bias : null;
   if (maskT && maskT.dtype !== 'bool') throw new ArgumentError(`mask tensor must have dtype bool (true = may attend), got ${maskT.dtype}`);
-  checkMaskAndBias(options, dims, maskT ? new Array(1).fill(true) : options.mask, biasT ? [0] : options.bias);
+  checkMaskAndBias(options, dims, maskT ? null : options.mask, biasT ? null : options.bias); // tensors: their shapes just below
   if (maskT) broadcastIndexer(maskT.shape, dims.scoresShape, 'mask');
   if (biasT) {
     broadcastIndexer(biasT.shape, dims.scoresShape, 'bias');
