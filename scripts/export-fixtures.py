@@ -682,9 +682,14 @@ class GeneralAttention(nn.Module):
         return F.softmax(s, dim=-1) @ v                        # (B, H, T, n_k) @ (B, H, n_k, dv) -> (B, H, T, dv)
 
 
+def _name_seed(name: str) -> int:
+    """The seed of an attention fixture's inputs and cotangent: from its name, not its index."""
+    return SEED_BASE + sum(ord(c) * 31 ** i for i, c in enumerate(name)) % 100_000
+
+
 def _attention_inputs(name: str, shapes: Dict[str, Tuple[int, ...]], mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
     """Inputs drawn after seeding the global generator by the fixture's name (so is the cotangent)."""
-    torch.manual_seed(SEED_BASE + sum(ord(c) * 31 ** i for i, c in enumerate(name)) % 100_000)
+    torch.manual_seed(_name_seed(name))
     out = {n: torch.randn(*s) for n, s in shapes.items()}
     if mask is not None:
         out["mask"] = mask
@@ -695,7 +700,7 @@ def _attention_fixture(name: str, description: str, config: Dict[str, object], s
                        mask: Optional[Tensor] = None) -> Fixture:
     names = list(shapes) + (["mask"] if mask is not None else [])
     kwargs = {k: config[k] for k in ("scale", "causal", "softcap", "alibi", "key_lengths") if k in config}
-    return Fixture("layer", name, description, {"module": "GeneralAttention", "inputs": names, **config},
+    return Fixture("layer", name, description, {"module": "GeneralAttention", "inputs": names, "input_seed": _name_seed(name), **config},
                    build=lambda: GeneralAttention(names, **kwargs), make_inputs=lambda: _attention_inputs(name, shapes, mask))
 
 
