@@ -608,6 +608,137 @@ FIXTURES.append(Fixture(
     make_inputs=lambda: {"x": _randn(BATCH, 4, 8, scale=1.5, shift=0.3)},
 ))
 
+# --- general attention (issue 15): GQA/MQA, KV cache, masks, bias, ALiBi, soft-capping ----------
+# One parameter-free module, written from the formulas (torch 1.13 has no scaled_dot_product_attention
+# and Hugging Face is not installed here). Conventions, each named where it is used:
+#   - grouped-query heads: Hugging Face's repeat_kv (kv head g serves query heads g*G ... g*G + G - 1);
+#   - causal "top-left" (torch SDPA is_causal, ONNX): j <= i; "bottom-right" (FlashAttention >= 2.1,
+#     decoding with a cache): j <= i + n_k - n_q;
+#   - masks (1 = may attend) broadcast like torch's attn_mask; key_lengths mask keys j >= length;
+#   - ALiBi as Hugging Face's build_alibi_tensor: slope_h * j added to the scores, slopes from
+#     Press et al.'s code (non-powers of two: the odd slopes of the next power of two);
+#   - soft-capping as Gemma 2: cap * tanh(s / cap) on the scaled scores, before bias and mask.
+# The inputs and the cotangent are seeded by the fixture's name (not by its index in FIXTURES), so
+# these files stay the same whatever other fixtures are appended before them on another branch.
+
+
+def repeat_kv(x: Tensor, group: int) -> Tensor:
+    """Hugging Face's repeat_kv: (B, H_kv, n, d) -> (B, H_kv * group, n, d), each kv head repeated group times in place."""
+    b, h_kv, n, d = x.shape
+    return x[:, :, None, :, :].expand(b, h_kv, group, n, d).reshape(b, h_kv * group, n, d)  # (B, H, n, d)
+
+
+def alibi_slopes(n_heads: int) -> Tensor:
+    """ALiBi slopes as Hugging Face's build_alibi_tensor computes them (Press et al. 2022)."""
+    closest = 2 ** math.floor(math.log2(n_heads))
+    base = 2.0 ** (-(2.0 ** -(math.log2(closest) - 3)))
+    slopes = base ** torch.arange(1, 1 + closest, dtype=torch.float64)
+    if closest != n_heads:
+        extra_base = 2.0 ** (-(2.0 ** -(math.log2(2 * closest) - 3)))
+        remaining = min(closest, n_heads - closest)
+        slopes = torch.cat([slopes, extra_base ** torch.arange(1, 1 + 2 * remaining, 2, dtype=torch.float64)])
+    return slopes.float()  # (H,)
+
+
+class GeneralAttention(nn.Module):
+    r"""softmax(mask(cap \cdot tanh(scale \cdot Q K^T / cap) + bias + alibi)) V, with K/V heads shared
+    by groups of query heads and optional cached keys/values in front of K and V. No parameters:
+    the inputs (named by `input_names`, in the order run_fixture passes them) are the tensors."""
+
+    def __init__(self, input_names: List[str], scale: Optional[float] = None, causal: Optional[str] = None,
+                 softcap: Optional[float] = None, alibi: bool = False, key_lengths: Optional[List[int]] = None):
+        super().__init__()
+        self.input_names, self.scale, self.causal = input_names, scale, causal
+        self.softcap, self.alibi, self.key_lengths = softcap, alibi, key_lengths
+
+    def forward(self, *args: Tensor) -> Tensor:
+        x = dict(zip(self.input_names, args))
+        q, k, v = x["q"], x["k"], x["v"]                       # (B, H, T, dk), (B, Hkv, S, dk), (B, Hkv, S, dv)
+        if "past_key" in x:
+            k = torch.cat([x["past_key"], k], dim=-2)          # (B, Hkv, P + S, dk)
+            v = torch.cat([x["past_value"], v], dim=-2)        # (B, Hkv, P + S, dv)
+        n_q, n_k = q.shape[-2], k.shape[-2]
+        group = q.shape[1] // k.shape[1]
+        k, v = repeat_kv(k, group), repeat_kv(v, group)        # (B, H, n_k, d)
+        scale = self.scale if self.scale is not None else 1.0 / math.sqrt(q.shape[-1])
+        s = (q @ k.transpose(-2, -1)) * scale                  # (B, H, T, dk) @ (B, H, dk, n_k) -> (B, H, T, n_k)
+        if self.softcap is not None:
+            s = self.softcap * torch.tanh(s / self.softcap)
+        if "bias" in x:
+            s = s + x["bias"]                                  # broadcast to (B, H, T, n_k)
+        if self.alibi:
+            s = s + alibi_slopes(q.shape[1])[:, None, None] * torch.arange(n_k, dtype=torch.float32)  # (H, 1, n_k)
+        allowed = torch.ones(n_q, n_k, dtype=torch.bool)
+        if self.causal == "top-left":
+            allowed = torch.ones(n_q, n_k).tril().bool()                       # j <= i
+        elif self.causal == "bottom-right":
+            allowed = torch.ones(n_q, n_k).tril(diagonal=n_k - n_q).bool()     # j <= i + n_k - n_q
+        if "mask" in x:
+            allowed = allowed & x["mask"].bool()
+        if self.key_lengths is not None:
+            lengths = torch.tensor(self.key_lengths)
+            allowed = allowed & (torch.arange(n_k)[None, :] < lengths[:, None])[:, None, None, :]  # (B, 1, 1, n_k)
+        s = s.masked_fill(~allowed, float("-inf"))
+        return F.softmax(s, dim=-1) @ v                        # (B, H, T, n_k) @ (B, H, n_k, dv) -> (B, H, T, dv)
+
+
+def _name_seed(name: str) -> int:
+    """The seed of an attention fixture's inputs and cotangent: from its name, not its index."""
+    return SEED_BASE + sum(ord(c) * 31 ** i for i, c in enumerate(name)) % 100_000
+
+
+def _attention_inputs(name: str, shapes: Dict[str, Tuple[int, ...]], mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
+    """Inputs drawn after seeding the global generator by the fixture's name (so is the cotangent)."""
+    torch.manual_seed(_name_seed(name))
+    out = {n: torch.randn(*s) for n, s in shapes.items()}
+    if mask is not None:
+        out["mask"] = mask
+    return out
+
+
+def _attention_fixture(name: str, description: str, config: Dict[str, object], shapes: Dict[str, Tuple[int, ...]],
+                       mask: Optional[Tensor] = None) -> Fixture:
+    names = list(shapes) + (["mask"] if mask is not None else [])
+    kwargs = {k: config[k] for k in ("scale", "causal", "softcap", "alibi", "key_lengths") if k in config}
+    return Fixture("layer", name, description, {"module": "GeneralAttention", "inputs": names, "input_seed": _name_seed(name), **config},
+                   build=lambda: GeneralAttention(names, **kwargs), make_inputs=lambda: _attention_inputs(name, shapes, mask))
+
+
+FIXTURES.append(_attention_fixture(
+    "attention-gqa",
+    "grouped-query attention, 4 query heads sharing 2 kv heads (HF repeat_kv), d_v 3 != d_k 4, causal, q [2,4,5,4]",
+    {"kv_grouping": "HF repeat_kv", "causal": "bottom-right", "scale": None, "n_heads": 4, "n_kv_heads": 2},
+    {"q": (BATCH, 4, 5, 4), "k": (BATCH, 2, 5, 4), "v": (BATCH, 2, 5, 3)},
+))
+FIXTURES.append(_attention_fixture(
+    "attention-mqa-cache",
+    "multi-query attention (3 heads, 1 kv head) decoding 2 tokens after a cache of 4, scale 0.25, key lengths [6, 4]",
+    {"kv_grouping": "HF repeat_kv", "causal": "bottom-right", "scale": 0.25, "key_lengths": [6, 4],
+     "n_heads": 3, "n_kv_heads": 1},
+    {"q": (BATCH, 3, 2, 4), "k": (BATCH, 1, 2, 4), "v": (BATCH, 1, 2, 5),
+     "past_key": (BATCH, 1, 4, 4), "past_value": (BATCH, 1, 4, 5)},
+))
+FIXTURES.append(_attention_fixture(
+    "attention-mask-bias",
+    "top-left causal (torch is_causal) with 3 queries and 5 keys, a per-head boolean mask [2,3,5] and an additive bias [2,1,3,5]",
+    {"causal": "top-left", "mask_shape": [2, 3, 5], "bias_shape": [BATCH, 1, 3, 5], "mask_broadcast": "torch attn_mask (right-aligned)"},
+    {"q": (BATCH, 2, 3, 4), "k": (BATCH, 2, 5, 4), "v": (BATCH, 2, 5, 4), "bias": (BATCH, 1, 3, 5)},
+    mask=torch.tensor([[[1, 0, 1, 1, 1], [1, 1, 0, 1, 1], [1, 1, 1, 0, 1]],
+                       [[1, 1, 1, 1, 0], [0, 1, 1, 1, 1], [1, 0, 1, 1, 1]]], dtype=torch.int64),
+))
+FIXTURES.append(_attention_fixture(
+    "attention-alibi",
+    "ALiBi with 6 heads (not a power of two; HF build_alibi_tensor slopes and slope*j bias), causal, q [2,6,5,4]",
+    {"alibi": True, "alibi_convention": "HF build_alibi_tensor: slope_h * j", "causal": "bottom-right", "n_heads": 6},
+    {"q": (BATCH, 6, 5, 4), "k": (BATCH, 6, 5, 4), "v": (BATCH, 6, 5, 4)},
+))
+FIXTURES.append(_attention_fixture(
+    "attention-softcap",
+    "Gemma 2 logit soft-capping, cap 1.5 on scores scaled by 0.5, GQA 4 heads / 2 kv heads, causal, q [2,4,5,4]",
+    {"softcap": 1.5, "scale": 0.5, "causal": "bottom-right", "kv_grouping": "HF repeat_kv", "n_heads": 4, "n_kv_heads": 2},
+    {"q": (BATCH, 4, 5, 4), "k": (BATCH, 2, 5, 4), "v": (BATCH, 2, 5, 4)},
+))
+
 # new-layer: stubs are inserted above this line (keep it)
 
 

@@ -44,12 +44,15 @@ const attentionArgs = (...extra: string[]) => ['explain', 'attention', '--q', XS
 const STEP_KEYS = ['scores', 'scaled', 'masked', 'weights', 'output'] as const;
 
 describe('explain attention --json', () => {
-  it('returns exactly scores, scaled, masked, weights, output, backend, scale — equal to the reference implementation', async () => {
+  it('returns exactly the steps (scores, scaled, capped, biased, masked, weights, output) and what ran — equal to the reference implementation', async () => {
     const r = await cli(...attentionArgs('--json'));
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const json = parse(r.stdout);
-    expect(Object.keys(json).sort()).toEqual([...STEP_KEYS, 'backend', 'scale'].sort());
+    expect(Object.keys(json).sort()).toEqual([...STEP_KEYS, 'capped', 'biased', 'backend', 'scale', 'causal', 'nHeads', 'nKvHeads', 'softcap', 'alibiSlopes'].sort());
+    expect(json).toMatchObject({ causal: null, nHeads: 1, nKvHeads: 1, softcap: null, alibiSlopes: null });
+    expect(json.capped).toEqual(json.scaled); // no soft-cap, no bias: both steps pass the scaled scores on
+    expect(json.biased).toEqual(json.scaled);
     expect(json.backend).toBe('reference');
     expect(json.scale).toBeCloseTo(1 / Math.SQRT2, 15);
     expect(json.scores).toEqual([[1, 0, 1], [0, 1, 1], [1, 1, 2]]);
@@ -145,7 +148,7 @@ describe('bad input: one line naming the problem, exit code 2', () => {
     ['unknown --backend', ['explain', 'attention', '--q', XS, '--k', XS, '--v', XS, '--backend', 'torch'], /^error: --backend must be one of reference, tfjs, got "torch"$/],
     ['d_k mismatch (ShapeError)', ['explain', 'attention', '--q', XS, '--k', '[[1,0,0]]', '--v', '[[1]]'], /^error: q has d_k = 2 columns but k has 3/],
     ['keys without values (ShapeError)', ['explain', 'attention', '--q', XS, '--k', XS, '--v', '[[1,2]]'], /^error: k has 3 rows but v has 1/],
-    ['a vector instead of a matrix', ['explain', 'attention', '--q', '[1,2]', '--k', XS, '--v', XS], /^error: q must be 2-D/],
+    ['a vector instead of a matrix', ['explain', 'attention', '--q', '[1,2]', '--k', XS, '--v', XS], /^error: q must have rank 2 \(n, d\), 3 \(heads, n, d\) or 4/],
     ['ragged rows', ['explain', 'attention', '--q', '[[1,2],[3]]', '--k', XS, '--v', XS], /^error: q is ragged/],
     ['a non-number entry', ['explain', 'attention', '--q', '[[1,"a"]]', '--k', XS, '--v', XS], /^error: q\[0\]\[1\] must be a number/],
     ['tokens that do not match the keys', [...attentionArgs('--tokens', 'a,b')], /^error: --tokens has 2 names but k has 3 rows/],
@@ -155,7 +158,8 @@ describe('bad input: one line naming the problem, exit code 2', () => {
     ['missing --positions', ['explain', 'positional-encoding', '--d', '4'], /^error: missing required option --positions N$/],
     ['non-numeric --base', ['explain', 'positional-encoding', '--d', '4', '--positions', '2', '--base', 'ten'], /^error: --base must be a finite number/],
     ['--base ≤ 1', ['explain', 'positional-encoding', '--d', '4', '--positions', '2', '--base', '1'], /^error: base must be a finite number > 1/],
-    ['a switch given a value', [...attentionArgs('--causal=yes')], /^error: --causal is a switch and takes no value/],
+    ['a switch given a value', [...attentionArgs('--json=yes')], /^error: --json is a switch and takes no value/],
+    ['an unknown causal alignment', [...attentionArgs('--causal=yes')], /^error: --causal must be one of top-left, bottom-right, got "yes"$/],
   ];
 
   it.each(bad)('%s', async (_name, argv, message) => {

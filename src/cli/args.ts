@@ -7,6 +7,8 @@
  *   "-" (so `--positions -3` reaches the range check and is reported as negative, not as unknown);
  *   a next argument starting with "--" means the value was forgotten.
  * - A boolean option takes no value; `--flag=x` is an error.
+ * - A string option with `optionalValue` takes the next argument only when it is one of its
+ *   choices; alone it means its default.
  * - Unknown options, repeated options and missing values are UsageErrors whose one-line message
  *   names the option; main.ts prints them as `error: <message>` and exits with code 2.
  */
@@ -34,6 +36,12 @@ export interface OptionSpec {
   type: 'string' | 'boolean';
   /** Placeholder for the value in messages: `--q JSON`. */
   valueName?: string;
+  /**
+   * A string option whose value may be left out: the next argument is taken only when it is one
+   * of `choices` (or given as --name=value); otherwise the option stands alone and means `default`
+   * (`--causal` alone is `--causal bottom-right`).
+   */
+  optionalValue?: { choices: readonly string[]; default: string };
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -106,6 +114,14 @@ export function parseArgs<S extends OptionSpecs>(argv: readonly string[], specs:
     let value: string | undefined;
     if (eq !== -1) {
       value = arg.slice(eq + 1);
+    } else if (spec.optionalValue) {
+      const next = argv[i + 1];
+      if (next !== undefined && spec.optionalValue.choices.includes(next)) {
+        value = next;
+        i++;
+      } else {
+        value = spec.optionalValue.default;
+      }
     } else {
       value = argv[i + 1];
       if (value === undefined || value.startsWith('--')) {

@@ -18,14 +18,26 @@ import type { BigNumber } from 'mathjs';
 import { explainClaim, isClaimId } from './explain-claim.js';
 import { getClaim, loadClaims, type Check, type Expectation, type GoldenClaim } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
-import { ArgumentError, SpecError } from '../core/errors.js';
+import { ArgumentError, ShapeError, SpecError } from '../core/errors.js';
 import { printedDecimals } from '../core/tolerance.js';
 import { evaluateExpectation } from '../claims/verdict.js';
 import { shapeOf } from '../core/shape.js';
 import { bignumber, evaluateClosedForm, float64 } from '../reference/field.js';
 import * as hp from '../reference/high-precision.js';
 import { matMul } from '../reference/linear-algebra.js';
-import { checkAttentionRange, checkAttentionShapes, resolveScale, scaledDotProductAttention, type AttentionSteps } from '../reference/scaled-dot-product-attention.js';
+import { resolveScale, scaledDotProductAttention } from '../reference/scaled-dot-product-attention.js';
+import {
+  alibiSlopes,
+  attention,
+  CAUSAL_ALIGNMENTS,
+  checkGeneralAttentionRange,
+  checkGeneralAttentionShapes,
+  checkMaskAndBias,
+  DEFAULT_CAUSAL_ALIGNMENT,
+  type CausalAlignment,
+  type GeneralAttentionOptions,
+  type Nested,
+} from '../reference/attention.js';
 import { checkReadBack } from '../core/numeric-conventions.js';
 import { BYTES } from '../core/limits.js';
 import { checkEncodingArgs, checkEncodingSize, sinusoidalEncoding } from '../reference/sinusoidal-encoding.js';
@@ -99,15 +111,6 @@ function matrixOption(text: string | undefined, name: string): number[][] {
   return parseJsonOption(requireOption(text, name, 'JSON'), name) as number[][];
 }
 
-/** assertMatrix accepts objects (BigNumbers); from JSON only plain numbers make sense. */
-function assertPlainNumbers(m: number[][], name: string): void {
-  m.forEach((row, i) =>
-    row.forEach((x, j) => {
-      if (typeof x !== 'number') throw new ArgumentError(`${name}[${i}][${j}] must be a number, got ${JSON.stringify(x)}`);
-    }),
-  );
-}
-
 interface TfjsContext {
   /** "tfjs:wasm": what ran, for JSON output. */
   name: string;
@@ -129,42 +132,84 @@ const ATTENTION_OPTIONS = {
   k: { type: 'string', valueName: 'JSON' },
   v: { type: 'string', valueName: 'JSON' },
   'no-scale': { type: 'boolean' },
-  causal: { type: 'boolean' },
+  scale: { type: 'string', valueName: 'X' },
+  causal: { type: 'string', valueName: 'top-left|bottom-right', optionalValue: { choices: CAUSAL_ALIGNMENTS, default: DEFAULT_CAUSAL_ALIGNMENT } },
+  'kv-heads': { type: 'string', valueName: 'N' },
+  mask: { type: 'string', valueName: 'JSON' },
+  bias: { type: 'string', valueName: 'JSON' },
+  alibi: { type: 'boolean' },
+  softcap: { type: 'string', valueName: 'X' },
+  'key-lengths': { type: 'string', valueName: 'JSON' },
   backend: { type: 'string', valueName: 'reference|tfjs' },
   tokens: { type: 'string', valueName: 'NAMES' },
   digits: { type: 'string', valueName: 'N' },
   json: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
+type StepName = 'scores' | 'scaled' | 'capped' | 'biased' | 'masked' | 'weights' | 'output';
+const STEP_NAMES: readonly StepName[] = ['scores', 'scaled', 'capped', 'biased', 'masked', 'weights', 'output'];
+
 export interface AttentionJson {
-  scores: number[][];
-  scaled: number[][];
-  masked: number[][];
-  weights: number[][];
-  output: number[][];
+  scores: Nested;
+  scaled: Nested;
+  capped: Nested;
+  biased: Nested;
+  masked: Nested;
+  weights: Nested;
+  output: Nested;
   backend: string;
   scale: number;
+  /** the causal alignment used, or null */
+  causal: CausalAlignment | null;
+  nHeads: number;
+  nKvHeads: number;
+  softcap: number | null;
+  /** ALiBi's slopes, one per query head, or null */
+  alibiSlopes: number[] | null;
+}
+
+/** Nested JSON of plain numbers (any rank), or an error naming the first entry that is not one. */
+function assertPlainNumbers(m: unknown, name: string, path = ''): void {
+  if (Array.isArray(m)) m.forEach((x, i) => assertPlainNumbers(x, name, `${path}[${i}]`));
+  else if (typeof m !== 'number') throw new ArgumentError(`${name}${path} must be a number, got ${JSON.stringify(m)}`);
 }
 
 async function explainAttention(argv: readonly string[], io: Io): Promise<number> {
   const { options: o, positionals } = parseArgs(argv, ATTENTION_OPTIONS, 'explain attention');
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain attention\` (matrices go in --q, --k, --v)`);
-  const q = matrixOption(o.q, 'q');
-  const k = matrixOption(o.k, 'k');
-  const v = matrixOption(o.v, 'v');
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain attention\` (tensors go in --q, --k, --v)`);
+  const q = matrixOption(o.q, 'q') as Nested;
+  const k = matrixOption(o.k, 'k') as Nested;
+  const v = matrixOption(o.v, 'v') as Nested;
   const backend = parseChoiceOption(o.backend ?? 'reference', 'backend', BACKENDS);
   const digits = digitsOption(o.digits, 4);
-  const { nQ, nK, dK, dV } = checkAttentionShapes(q, k, v);
+  const json = (name: 'mask' | 'bias' | 'key-lengths') => (o[name] === undefined ? undefined : parseJsonOption(o[name]!, name));
+  const causal = o.causal === undefined ? null : parseChoiceOption(o.causal, 'causal', CAUSAL_ALIGNMENTS);
+  if (o['no-scale'] && o.scale !== undefined) throw new UsageError('--no-scale and --scale X contradict each other: give one');
+  const options: GeneralAttentionOptions = {
+    scale: o.scale !== undefined ? parseNumberOption(o.scale, 'scale') : !o['no-scale'],
+    causal,
+    mask: json('mask'),
+    bias: json('bias'),
+    alibi: o.alibi === true,
+    softcap: o.softcap !== undefined ? parseNumberOption(o.softcap, 'softcap') : null,
+    keyLengths: json('key-lengths') as number[] | undefined,
+  };
+  const dims = checkGeneralAttentionShapes(shapeOf(q, 'q'), shapeOf(k, 'k'), shapeOf(v, 'v'));
   assertPlainNumbers(q, 'q');
   assertPlainNumbers(k, 'k');
   assertPlainNumbers(v, 'v');
+  if (o['kv-heads'] !== undefined) {
+    const nKv = parseIntegerOption(o['kv-heads'], 'kv-heads', 1);
+    if (dims.rank < 3) throw new UsageError('--kv-heads needs a head axis: give q, k and v as 3-D (heads, n, d) or 4-D (batch, heads, n, d) nested JSON');
+    if (dims.nKvHeads !== nKv) throw new ShapeError(`--kv-heads ${nKv} but k and v have ${dims.nKvHeads} heads (their axis −3)`);
+  }
+  checkMaskAndBias(options, dims, options.mask, options.bias);
   const tokens = o.tokens === undefined ? undefined : o.tokens.split(',').map((t) => t.trim());
-  if (tokens && tokens.length !== nK) throw new UsageError(`--tokens has ${tokens.length} names but k has ${nK} rows (one name per key token)`);
-  const options = { scale: !o['no-scale'], mask: o.causal ? ('causal' as const) : null };
-  const factor = resolveScale(options.scale, dK);
-  checkAttentionRange(q, k, v, factor); // float32's range, on the host, for every backend (numeric-conventions rules 3a, 3b)
+  if (tokens && tokens.length !== dims.nK) throw new UsageError(`--tokens has ${tokens.length} names but k has ${dims.nK} rows (one name per key token)`);
+  const factor = resolveScale(options.scale, dims.dK);
+  checkGeneralAttentionRange(q, k, v, options, factor); // float32's range, on the host, for every backend (numeric-conventions rules 3a, 3b)
 
-  let steps: AttentionSteps<number[][]>;
+  let steps: Record<StepName, Nested>;
   let backendName: string = backend;
   let summary = 'reference (float64, src/reference/)';
   if (backend === 'tfjs') {
@@ -173,73 +218,98 @@ async function explainAttention(argv: readonly string[], io: Io): Promise<number
     summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
     steps = await attentionOnTfjs(q, k, v, options);
   } else {
-    steps = scaledDotProductAttention(q, k, v, { ...options, steps: true });
+    steps = attention(q, k, v, { ...options, steps: true });
   }
+  const slopes = options.alibi ? alibiSlopes(dims.nHeads) : null;
 
   if (o.json) {
     if (backend === 'tfjs') io.err(`backend: ${summary}`);
-    const result: AttentionJson = { ...steps, backend: backendName, scale: factor };
+    const result: AttentionJson = {
+      ...(Object.fromEntries(STEP_NAMES.map((n) => [n, steps[n]])) as Record<StepName, Nested>),
+      backend: backendName,
+      scale: factor,
+      causal,
+      nHeads: dims.nHeads,
+      nKvHeads: dims.nKvHeads,
+      softcap: options.softcap ?? null,
+      alibiSlopes: slopes,
+    };
     io.out(toJson(result));
     return 0;
   }
 
+  const { nQ, nK, dK, dV } = dims;
   const keyLabels = tokens ?? Array.from({ length: nK }, (_, j) => `k${j}`);
   const queryLabels = tokens && nQ === nK ? tokens : Array.from({ length: nQ }, (_, i) => `q${i}`);
   const grid = { rowLabels: queryLabels, colLabels: keyLabels, digits };
-  const scaleText = o['no-scale'] ? '1 (--no-scale: the 1/√d_k factor is left out)' : `1/√${dK} ≈ ${formatNumber(factor, 6)}`;
+  const shapeText = (x: Nested) => `(${shapeOf(x).join(' × ')})`;
+  /** A step: one matrix at rank 2; one labelled matrix per (batch, head) otherwise. */
+  const show = (x: Nested, opts: Parameters<typeof formatMatrix>[1]): string => {
+    if (dims.rank === 2) return formatMatrix(x as number[][], opts);
+    const blocks: string[] = [];
+    const walk = (y: unknown, at: number[]) => {
+      if (at.length === dims.rank - 2) {
+        const label = dims.rank === 4 ? `batch ${at[0]}, head ${at[1]}` : `head ${at[0]}`;
+        blocks.push(`[${label}]\n${formatMatrix(y as number[][], opts)}`);
+      } else (y as unknown[]).forEach((z, i) => walk(z, [...at, i]));
+    };
+    walk(x, []);
+    return blocks.join('\n');
+  };
+  const scaleText = o['no-scale'] ? '1 (--no-scale: the 1/√d_k factor is left out)' : o.scale !== undefined ? `${formatNumber(factor, 6)} (--scale)` : `1/√${dK} ≈ ${formatNumber(factor, 6)}`;
+  const maskParts = [
+    causal === 'top-left' ? 'j > i (causal, top-left: query i sees keys 0…i, as PyTorch is_causal)' : null,
+    causal === 'bottom-right' ? (nQ === nK ? 'j > i (causal: query i sees keys 0…i only)' : `j > i + ${nK - nQ} (causal, bottom-right: queries are the last ${nQ} of ${nK} positions)`) : null,
+    options.mask != null ? 'the --mask is false' : null,
+    options.keyLengths != null ? 'j ≥ the sequence\'s --key-lengths' : null,
+  ].filter((x): x is string => x !== null);
   const lines = [
-    'Scaled dot-product attention:  Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V',
+    'Attention:  softmax(mask(cap · tanh(scale · Q Kᵀ / cap) + bias)) V;  with no option, Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V',
     `backend: ${summary}`,
-    `shapes: Q ${shapeLabel(q)}, K ${shapeLabel(k)}, V ${shapeLabel(v)}; n_q = ${nQ} queries, n_k = ${nK} keys, d_k = ${dK}, d_v = ${dV}`,
+    `shapes: Q ${shapeText(q)}, K ${shapeText(k)}, V ${shapeText(v)}; n_q = ${nQ} queries, n_k = ${nK} keys, d_k = ${dK}, d_v = ${dV}` +
+      (dims.rank >= 3 ? `; ${dims.nHeads} query heads, ${dims.nKvHeads} key/value heads${dims.group > 1 ? ` (each shared by ${dims.group} query heads, HF repeat_kv order)` : ''}` : ''),
     '',
-    formatLabelledMatrix('Q', q, { rowLabels: queryLabels, digits }),
-    formatLabelledMatrix('K', k, { rowLabels: keyLabels, digits }),
-    formatLabelledMatrix('V', v, { rowLabels: keyLabels, digits }),
-    '',
-    `1. scores = Q Kᵀ  ${shapeLabel(steps.scores)}: entry (i, j) is query i · key j`,
-    formatMatrix(steps.scores, grid),
-    '',
-    `2. scaled = scores × ${scaleText}  ${shapeLabel(steps.scaled)}`,
-    formatMatrix(steps.scaled, grid),
-    '',
-    o.causal
-      ? nQ === nK
-        ? `3. masked = scaled with −∞ where j > i (causal: query i sees keys 0…i only)  ${shapeLabel(steps.masked)}`
-        : `3. masked = scaled with −∞ where j > i + ${nK - nQ} (causal, queries are the last ${nQ} of ${nK} positions)  ${shapeLabel(steps.masked)}`
-      : `3. masked = scaled (no mask: every query sees every key; add --causal for the decoder mask)  ${shapeLabel(steps.masked)}`,
-    formatMatrix(steps.masked, grid),
-    '',
-    `4. weights = softmax(masked) along each row (each row sums to 1; −∞ gets weight 0)  ${shapeLabel(steps.weights)}`,
-    formatMatrix(steps.weights, grid),
-    '',
-    `5. output = weights V  ${shapeLabel(steps.output)}: row i is query i's weighted average of the rows of V`,
-    formatMatrix(steps.output, { rowLabels: queryLabels, digits }),
   ];
-  io.out(lines.join('\n'));
+  if (dims.rank === 2) {
+    lines.push(formatLabelledMatrix('Q', q as number[][], { rowLabels: queryLabels, digits }), formatLabelledMatrix('K', k as number[][], { rowLabels: keyLabels, digits }), formatLabelledMatrix('V', v as number[][], { rowLabels: keyLabels, digits }), '');
+  }
+  let n = 0;
+  /** "n. title  (shape): note", then the step's matrices. */
+  const step = (title: string, x: Nested, note = '', opts: Parameters<typeof formatMatrix>[1] = grid) => lines.push(`${++n}. ${title}  ${shapeText(x)}${note ? `: ${note}` : ''}`, show(x, opts), '');
+  step('scores = Q Kᵀ', steps.scores, 'entry (i, j) is query i · key j');
+  step(`scaled = scores × ${scaleText}`, steps.scaled);
+  if (options.softcap != null) step(`capped = ${options.softcap} · tanh(scaled / ${options.softcap})`, steps.capped, `logit soft-capping (Gemma 2), |capped| < ${options.softcap}`);
+  if (options.bias != null || options.alibi) {
+    const what = [options.bias != null ? 'the --bias' : null, options.alibi ? `ALiBi m_h · (j − p_i), slopes ${formatVector(slopes!, 6)}` : null].filter(Boolean).join(' + ');
+    step(`biased = ${options.softcap != null ? 'capped' : 'scaled'} + ${what}`, steps.biased);
+  }
+  step(
+    maskParts.length ? `masked = previous step with −∞ where ${maskParts.join(', or where ')}` : 'masked = previous step (no mask: every query sees every key; add --causal for the decoder mask)',
+    steps.masked,
+  );
+  step('weights = softmax(masked) along each row', steps.weights, 'each row sums to 1; −∞ gets weight 0; a fully masked row is all 0');
+  step('output = weights V', steps.output, "row i is query i's weighted average of the rows of V", { rowLabels: queryLabels, digits });
+  io.out(lines.join('\n').trimEnd());
   return 0;
 }
 
-async function attentionOnTfjs(
-  q: number[][],
-  k: number[][],
-  v: number[][],
-  options: { scale: boolean; mask: 'causal' | null },
-): Promise<AttentionSteps<number[][]>> {
+async function attentionOnTfjs(q: Nested, k: Nested, v: Nested, options: GeneralAttentionOptions): Promise<Record<StepName, Nested>> {
   const tf = await import('@tensorflow/tfjs-core');
-  const { scaledDotProductAttention: tfAttention } = await import('../tfjs/scaled-dot-product-attention.js');
-  const inputs = [tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v)]; // (n_q × d_k), (n_k × d_k), (n_k × d_v)
+  const { attention: tfAttention } = await import('../tfjs/attention.js');
+  const inputs = [tf.tensor(q as number[]), tf.tensor(k as number[]), tf.tensor(v as number[])]; // (…, n_q, d_k), (…, n_k, d_k), (…, n_k, d_v)
   try {
     const steps = tfAttention(inputs[0], inputs[1], inputs[2], { ...options, steps: true });
     try {
       // Read back; a NaN or ±∞ here came from float32 overflow and is refused by name (rule 4).
-      const read = (name: keyof typeof steps) => {
-        const m = steps[name].arraySync() as number[][];
-        checkReadBack(m, name, { allowNegInf: name === 'masked' });
-        return m;
-      };
-      return { scores: read('scores'), scaled: read('scaled'), masked: read('masked'), weights: read('weights'), output: read('output') };
+      const out = {} as Record<StepName, Nested>;
+      for (const name of STEP_NAMES) {
+        const m = (await steps[name].array()) as Nested;
+        checkReadBack(m as number[], name, { allowNegInf: name === 'masked' || name === 'biased' });
+        out[name] = m;
+      }
+      return out;
     } finally {
-      tf.dispose([steps.scores, steps.scaled, steps.masked, steps.weights, steps.output]);
+      tf.dispose(Object.values(steps));
     }
   } finally {
     tf.dispose(inputs);

@@ -53,7 +53,8 @@ Commands:
   verify                        run every golden claim on every implementation (reference,
                                 high-precision, tfjs) and write report/claims.json
   explain attention             softmax(Q Kᵀ / √d_k) V step by step on your own Q, K, V:
-                                scores, scaled, masked, weights, output
+                                scores, scaled, capped, biased, masked, weights, output
+                                (multi-head and batched, GQA, masks, bias, ALiBi, soft-cap)
   explain positional-encoding   the sinusoidal positional-encoding matrix
   explain i-love-cats           replay the course's "I love cats" attention example, every computed
                                 value beside the number the slide printed, with claim id and verdict
@@ -110,27 +111,46 @@ ${CONVENTIONS}`,
 
   'explain attention': `transformer-spec explain attention --q JSON --k JSON --v JSON [options]
 
-Scaled dot-product attention, Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V, printed step by step:
-  1. scores  = Q Kᵀ                    (n_q × n_k)
-  2. scaled  = scores × 1/√d_k         (the factor used is printed, e.g. 1/√2)
-  3. masked  = scaled, with −∞ where a query may not look (only with --causal)
-  4. weights = softmax(masked), row by row
-  5. output  = weights V               (n_q × d_v)
+Attention as today's LLMs use it, printed step by step (with no option: scaled dot-product
+attention, softmax(Q Kᵀ / √d_k) V):
+  1. scores  = Q Kᵀ                          (…, n_q × n_k); query head h reads kv head ⌊h / (H / H_kv)⌋
+  2. scaled  = scores × scale                (1/√d_k unless --scale X or --no-scale)
+  3. capped  = cap · tanh(scaled / cap)      (only with --softcap; Gemma 2)
+  4. biased  = capped + bias + ALiBi         (only with --bias or --alibi)
+  5. masked  = −∞ where a query may not look (--causal, --mask, --key-lengths)
+  6. weights = softmax(masked), row by row   (a fully masked row is all 0)
+  7. output  = weights V                     (…, n_q × d_v)
 
 Options:
-  --q JSON, --k JSON, --v JSON   matrices as JSON lists of rows, e.g. '[[1,0],[0,1],[1,1]]'
-                                 (Q: n_q × d_k, K: n_k × d_k, V: n_k × d_v); required
+  --q JSON, --k JSON, --v JSON   nested JSON lists: 2-D (n, d), 3-D (heads, n, d) or 4-D
+                                 (batch, heads, n, d); Q (…, H, n_q, d_k), K (…, H_kv, n_k, d_k),
+                                 V (…, H_kv, n_k, d_v); required
+  --kv-heads N                   state H_kv (checked against K and V); H must be a multiple of it
+                                 (grouped-query attention; 1 is multi-query attention)
+  --scale X                      multiply the scores by X instead of 1/√d_k
   --no-scale                     skip the 1/√d_k factor (as the course's "I love cats" slide does)
-  --causal                       decoder mask: query i sees keys 0…i only
+  --causal [top-left|bottom-right]  causal mask; alone it means bottom-right (the default):
+                                 top-left is PyTorch is_causal / ONNX (query i sees keys 0…i);
+                                 bottom-right is FlashAttention ≥ 2.1 / decoding with a cache
+                                 (query i sees keys 0…i + n_k − n_q)
+  --mask JSON                    booleans (true = may attend), broadcast right-aligned to
+                                 (batch, heads, n_q, n_k) like PyTorch's attn_mask
+  --bias JSON                    numbers added to the scores, broadcast the same way
+  --alibi                        ALiBi with the paper's slopes for H heads (any H)
+  --softcap X                    logit soft-capping cap X > 0 (Gemma 2 uses 50)
+  --key-lengths JSON             one key count per sequence (4-D input): later keys are masked
   --backend reference|tfjs       which implementation computes (default reference)
   --tokens A,B,C                 names for the key rows (and query rows when n_q = n_k)
   --digits N                     decimals in text output (default 4)
-  --json                         one JSON object: {"scores", "scaled", "masked", "weights", "output":
-                                 nested lists of rows, "backend": "reference" | "tfjs:<backend>",
-                                 "scale": the factor used (1 with --no-scale)}; −∞ is "-Infinity"
+  --json                         one JSON object: {"scores", "scaled", "capped", "biased",
+                                 "masked", "weights", "output": nested lists, "backend", "scale":
+                                 the factor used, "causal": the alignment or null, "nHeads",
+                                 "nKvHeads", "softcap", "alibiSlopes"}; −∞ is "-Infinity"
 
 Example (the interview deck's Q = K = V):
-  transformer-spec explain attention --q '[[1,0],[0,1],[1,1]]' --k '[[1,0],[0,1],[1,1]]' --v '[[1,0],[0,1],[1,1]]' --tokens I,love,cats`,
+  transformer-spec explain attention --q '[[1,0],[0,1],[1,1]]' --k '[[1,0],[0,1],[1,1]]' --v '[[1,0],[0,1],[1,1]]' --tokens I,love,cats
+Example (4 query heads sharing 2 kv heads, ALiBi, Gemma-style soft-cap, PyTorch's causal alignment):
+  transformer-spec explain attention --q '[[[1,0]],[[0,1]],[[1,1]],[[2,0]]]' --k '[[[1,0],[0,1]],[[1,1],[0,2]]]' --v '[[[1,2],[3,4]],[[5,6],[7,8]]]' --kv-heads 2 --alibi --softcap 5 --causal top-left`,
 
   'explain positional-encoding': `transformer-spec explain positional-encoding --d D --positions N [options]
 

@@ -30,6 +30,8 @@ import * as R from '../reference/index.js';
 import { checkAttentionRange, resolveScale } from '../reference/scaled-dot-product-attention.js';
 import * as T from '../tfjs/index.js';
 import type { Arbitraries } from './arbitraries.js';
+import { attentionCaseOf, DIFFERENTIAL_SIZES, HIGH_PRECISION_SIZES } from './attention-arbitrary.js';
+import { checkGeneralAttentionRange, type GeneralAttentionOptions } from '../reference/attention.js';
 import type { ArgKind } from './convert.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -80,6 +82,27 @@ export interface OpRow {
 }
 
 const perBatch = (f: Fn) => (x: unknown, ...rest: unknown[]) => (x as unknown[]).map((xb, b) => f(xb, ...rest.map((r) => (Array.isArray(r) && Array.isArray((r as unknown[][])[0]?.[0]) ? (r as unknown[])[b] : r))));
+/**
+ * The general attention fixtures (fixtures/layers/attention-*.safetensors) and the options each was
+ * exported with (its config; spec/attention/attention.parity.spec.ts checks the two agree).
+ */
+export const ATTENTION_FIXTURES: readonly { file: string; options: GeneralAttentionOptions }[] = [
+  { file: 'attention-gqa', options: { causal: 'bottom-right' } },
+  { file: 'attention-mqa-cache', options: { causal: 'bottom-right', scale: 0.25, keyLengths: [6, 4] } },
+  { file: 'attention-mask-bias', options: { causal: 'top-left' } },
+  { file: 'attention-alibi', options: { causal: 'bottom-right', alibi: true } },
+  { file: 'attention-softcap', options: { causal: 'bottom-right', scale: 0.5, softcap: 1.5 } },
+];
+/** A fixture's optional inputs as attention options: past keys/values, bias, and the 0/1 mask (as booleans). */
+function fixtureExtras<X>(i: Record<string, X>, toMask: (m: X) => unknown): GeneralAttentionOptions {
+  const o: GeneralAttentionOptions = {};
+  if (i.past_key !== undefined) Object.assign(o, { pastKey: i.past_key, pastValue: i.past_value });
+  if (i.bias !== undefined) o.bias = i.bias;
+  if (i.mask !== undefined) o.mask = toMask(i.mask);
+  return o;
+}
+/** The size of an array's last axis (d_k of q at any rank). */
+const lastDim = (x: unknown): number => (Array.isArray(x) ? (Array.isArray(x[0]) ? lastDim(x[0]) : x.length) : 1);
 const SEQUENCE_TOLERANCE = TFJS_VS_REFERENCE.block;
 
 /** How the ops are registered: the key is the exported name in both indexes. */
@@ -130,6 +153,24 @@ export const OP_REGISTRY = {
     masked: { results: true },
     hostCheck: (q: number[][], k: number[][], v: number[][], o?: { scale?: boolean | number }) => checkAttentionRange(q, k, v, resolveScale(o?.scale, q[0]?.length ?? 1)),
   },
+  attention: {
+    concept: 'attention',
+    reference: R.attention,
+    highPrecision: HP.attention,
+    tfjs: T.attention,
+    args: ['tensor', 'tensor', 'tensor', 'value'],
+    tolerance: TFJS_VS_REFERENCE.attention,
+    arbitrary: (a) => attentionCaseOf(a, DIFFERENTIAL_SIZES),
+    highPrecisionArbitrary: (a) => attentionCaseOf(a, HIGH_PRECISION_SIZES),
+    masked: { results: true },
+    hostCheck: (q: number[][], k: number[][], v: number[][], o: GeneralAttentionOptions = {}) => checkGeneralAttentionRange(q, k, v, o, resolveScale(o.scale, lastDim(q))),
+    // scripts/export-fixtures.py, "general attention": the PyTorch side written from the formulas (HF repeat_kv, HF build_alibi_tensor, Gemma 2 soft-cap)
+    fixtures: ATTENTION_FIXTURES.map(({ file, options }) => ({
+      file,
+      reference: (i: Inputs) => R.attention(i.q as number[][], i.k as number[][], i.v as number[][], { ...options, ...fixtureExtras(i, (m) => (m as number[][][]).map((h) => h.map((r) => r.map((x) => x === 1)))) }),
+      tfjs: (i: Record<string, tfc.Tensor>) => tf.tidy(() => T.attention(i.q, i.k, i.v, { ...options, ...fixtureExtras(i, (m) => tf.cast(m as tfc.Tensor, 'bool')) })), // tidy frees the cast mask
+    })),
+  },
   multiHeadAttention: {
     concept: 'multi-head-attention',
     reference: R.multiHeadAttention,
@@ -139,9 +180,14 @@ export const OP_REGISTRY = {
     tolerance: TFJS_VS_REFERENCE.multiHeadAttention,
     compare: ['weights', 'output'],
     arbitrary: ({ fc, size, matrixOf, mhaParamsOf }) =>
-      fc.record({ nQ: size(1, 12), nK: size(1, 12), dModel: size(1, 16), nHeads: size(1, 4), dK: size(1, 8), dOut: size(1, 16), causal: fc.boolean() }).chain(({ nQ, nK, dModel, nHeads, dK, dOut, causal }) =>
-        fc.tuple(matrixOf(nQ, dModel), matrixOf(Math.max(nK, causal ? nQ : 1), dModel), mhaParamsOf(dModel, nHeads * dK, dOut), fc.constant({ nHeads, mask: causal ? 'causal' : null })),
-      ),
+      fc.record({ nQ: size(1, 12), nK: size(1, 12), dModel: size(1, 16), nHeads: size(1, 4), dK: size(1, 8), dOut: size(1, 16), causal: fc.boolean(), grouped: fc.boolean() }).chain(({ nQ, nK, dModel, nHeads, dK, dOut, causal, grouped }) => {
+        // grouped: nKvHeads = 1 (MQA) or half the heads (GQA) — W_K, W_V then have nKvHeads·d_k columns
+        const nKvHeads = grouped ? (nHeads % 2 === 0 ? nHeads / 2 : 1) : nHeads;
+        const p = mhaParamsOf(dModel, nHeads * dK, dOut);
+        const kv = mhaParamsOf(dModel, nKvHeads * dK, dOut);
+        const params = grouped ? fc.tuple(p, kv).map(([a, b]) => ({ ...a, wK: b.wK, wV: b.wV })) : p;
+        return fc.tuple(matrixOf(nQ, dModel), matrixOf(Math.max(nK, causal ? nQ : 1), dModel), params, fc.constant(grouped ? { nHeads, nKvHeads, mask: causal ? 'causal' : null } : { nHeads, mask: causal ? 'causal' : null }));
+      }),
     highPrecisionArbitrary: ({ fc, size, matrixOf, mhaParamsOf }) =>
       fc.record({ n: size(1, 4), dModel: size(1, 6), nHeads: size(1, 2), dK: size(1, 3) }).chain(({ n, dModel, nHeads, dK }) => fc.tuple(matrixOf(n, dModel), matrixOf(n, dModel), mhaParamsOf(dModel, nHeads * dK, dModel), fc.constant({ nHeads, mask: 'causal' }))),
   },

@@ -11,6 +11,7 @@ import type { BigNumber } from 'mathjs';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import type { Matrix } from '../core/shape.js';
 import { applyActivationWith, type Activation } from './activations.js';
+import { attentionWith, type AttentionWithPresent, type GeneralAttentionOptions, type GeneralAttentionSteps, type Nested } from './attention.js';
 import { adapterWith, type AdapterParams } from './adapter.js';
 import { dpoLossWith, klDivergenceWith, ppoClipObjectiveWith, rankingLossWith, type PreferenceLogProbs } from './alignment.js';
 import { batchNormWith } from './batch-norm.js';
@@ -59,6 +60,12 @@ export function scaledDotProductAttention(q: M, k: M, v: M, options?: OutputOnly
 export function scaledDotProductAttention(q: M, k: M, v: M, options?: AttentionOptions): AttentionSteps<M> | M;
 export function scaledDotProductAttention(q: M, k: M, v: M, options?: AttentionOptions): AttentionSteps<M> | M {
   return scaledDotProductAttentionWith(B, q, k, v, options);
+}
+export function attention(q: Nested<Big>, k: Nested<Big>, v: Nested<Big>, options: GeneralAttentionOptions & { steps: true }): GeneralAttentionSteps<Nested<Big>>;
+export function attention(q: Nested<Big>, k: Nested<Big>, v: Nested<Big>, options: GeneralAttentionOptions & { present: true; steps?: false }): AttentionWithPresent<Nested<Big>>;
+export function attention(q: Nested<Big>, k: Nested<Big>, v: Nested<Big>, options?: GeneralAttentionOptions): Nested<Big>;
+export function attention(q: Nested<Big>, k: Nested<Big>, v: Nested<Big>, options?: GeneralAttentionOptions): Nested<Big> | GeneralAttentionSteps<Nested<Big>> | AttentionWithPresent<Nested<Big>> {
+  return attentionWith(B, q, k, v, options);
 }
 export const multiHeadAttention = (xQ: M, xKV: M, params: MultiHeadParams<Big>, options: MultiHeadOptions) => multiHeadAttentionWith(B, xQ, xKV, params, options);
 export const tiledAttention = (q: M, k: M, v: M, options?: TiledAttentionOptions) => tiledAttentionWith(B, q, k, v, options);

@@ -10,6 +10,7 @@ export { matMul, add, transpose } from './linear-algebra.js';
 export { softmax } from './softmax.js';
 export { causalMask } from './masks.js';
 export { scaledDotProductAttention, type AttentionOptions, type AttentionSteps } from './scaled-dot-product-attention.js';
+export { attention, type GeneralAttentionOptions, type GeneralAttentionSteps, type CausalAlignment } from './attention.js';
 export { multiHeadAttention, type MultiHeadParams, type MultiHeadOptions, type MultiHeadResult } from './multi-head-attention.js';
 export { tiledAttention } from './tiled-attention.js';
 export { slidingWindowAttention, slidingWindowMask } from './sliding-window-attention.js';

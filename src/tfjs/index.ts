@@ -10,6 +10,7 @@ import '@tensorflow/tfjs';
 export { softmax } from './softmax.js';
 export { causalMask } from './masks.js';
 export { scaledDotProductAttention } from './scaled-dot-product-attention.js';
+export { attention } from './attention.js';
 export { multiHeadAttention } from './multi-head-attention.js';
 export { tiledAttention } from './tiled-attention.js';
 export { slidingWindowAttention, slidingWindowMask } from './sliding-window-attention.js';
