@@ -7,7 +7,7 @@
  */
 import { writeFileAtomic } from '../src/core/atomic-write.js';
 import { join } from 'node:path';
-import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/ops/parity.js';
+import { fixturePath, LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/ops/parity.js';
 import { initBackend } from '../src/core/backend.js';
 import { PROJECT_ROOT } from '../src/core/claims.js';
 import { loadFixture, nested, referenceParams, type Fixture, type FixtureTensor } from '../src/core/fixtures.js';
@@ -51,7 +51,7 @@ function sampledFd(f: Fixture, loss: (input: Map<string, FixtureTensor>, param: 
 const backend = await initBackend();
 const rows: Row[] = [];
 for (const c of LAYER_CASES) {
-  const f = loadFixture(`layers/${c.file}.safetensors`);
+  const f = loadFixture(fixturePath(c.file));
   const want = f.output.get('y')!.values;
   const r = await tfjsLayerRun(c, f);
   let gradErr = 0;

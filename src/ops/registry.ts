@@ -82,6 +82,12 @@ export interface OpRow {
 const perBatch = (f: Fn) => (x: unknown, ...rest: unknown[]) => (x as unknown[]).map((xb, b) => f(xb, ...rest.map((r) => (Array.isArray(r) && Array.isArray((r as unknown[][])[0]?.[0]) ? (r as unknown[])[b] : r))));
 const SEQUENCE_TOLERANCE = TFJS_VS_REFERENCE.block;
 
+/** The RoPE settings scripts/export-llm-fixtures.py used (ROPE_HALF, ROPE_INTERLEAVED; spec/rope/rope.parity.spec.ts checks each fixture's config against these). */
+export const ROPE_FIXTURES = {
+  half: { pairing: 'half', rotaryDim: 4, positions: [5, 0, 17, 3, 1000], base: 500000 },
+  interleaved: { pairing: 'interleaved', rotaryDim: 6, positions: [0, 1, 2, 9, 4], base: 10000 },
+} as const satisfies Record<string, R.RopeOptions>;
+
 /** How the ops are registered: the key is the exported name in both indexes. */
 export const OP_REGISTRY = {
   matMul: {
@@ -201,11 +207,17 @@ export const OP_REGISTRY = {
     tfjs: T.rope,
     args: ['tensor', 'value'],
     tolerance: TFJS_VS_REFERENCE.rope,
+    // both pairings, partial rotation (rotaryDim ≤ d, extra dimensions passed through), explicit position ids, three bases
     arbitrary: ({ fc, size, evenSize, matrixOf }) =>
-      fc.tuple(size(1, 12), evenSize(2, 32), fc.constantFrom('interleaved', 'half')).chain(([n, d, pairing]) =>
-        fc.tuple(matrixOf(n, d), fc.array(fc.integer({ min: 0, max: 2048 }), { minLength: n, maxLength: n }).map((positions) => ({ positions, pairing }))),
+      fc.tuple(size(1, 12), evenSize(2, 32), size(0, 3), fc.constantFrom('interleaved', 'half'), fc.constantFrom(10_000, 500_000, 100), fc.boolean()).chain(([n, r, extra, pairing, base, partial]) =>
+        fc.tuple(matrixOf(n, r + (partial ? extra : 0)), fc.array(fc.integer({ min: 0, max: 2048 }), { minLength: n, maxLength: n }).map((positions) => ({ positions, pairing, base, rotaryDim: r }))),
       ),
-    highPrecisionArbitrary: ({ fc, size, evenSize, matrixOf }) => fc.tuple(size(1, 4), evenSize(2, 8)).chain(([n, d]) => fc.tuple(matrixOf(n, d), fc.constant({ pairing: 'half' }))),
+    highPrecisionArbitrary: ({ fc, size, evenSize, matrixOf }) => fc.tuple(size(1, 4), evenSize(2, 8), fc.constantFrom('interleaved', 'half')).chain(([n, d, pairing]) => fc.tuple(matrixOf(n, d + 1), fc.constant({ pairing, rotaryDim: d, base: 500_000 }))),
+    fixtures: [
+      // x (B × heads × T × head_dim): every head and sequence shares the fixture's position ids
+      { file: 'llm/rope-half-partial', reference: (i) => (i.x as Matrix[][]).map((b) => b.map((h) => R.rope(h, ROPE_FIXTURES.half))), tfjs: (i) => T.rope(i.x, ROPE_FIXTURES.half) },
+      { file: 'llm/rope-interleaved-partial', reference: (i) => perBatch((x) => R.rope(x as Matrix, ROPE_FIXTURES.interleaved))(i.x), tfjs: (i) => T.rope(i.x, ROPE_FIXTURES.interleaved) },
+    ],
   },
   learnedPositionalEmbedding: {
     concept: 'learned-positional-embedding',
