@@ -592,3 +592,39 @@ export function reportShares(): Array<{ label: string; method: string; percent: 
     }),
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parameters of single layers (issue 15, item 6): exact integers, checked against the PyTorch
+// fixtures' state_dicts (spec/gated-feed-forward, spec/norms)
+
+function dims(shape: readonly number[], what: string): bigint[] {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((s) => Number.isInteger(s) && s >= 1)) {
+    throw new RangeArgumentError(`${what}: normalized shape must be a non-empty list of integers ≥ 1, got ${JSON.stringify(shape)}`);
+  }
+  return shape.map(BigInt);
+}
+const prod = (xs: bigint[]): bigint => xs.reduce((a, b) => a * b, 1n);
+
+/** Plain FFN: up (d → d_ff) and down (d_ff → d), each with its bias unless `bias` is false: 2·d·d_ff (+ d_ff + d). */
+export function feedForwardParameters(dModel: number, dFF: number, bias = true): bigint {
+  const [d, f] = [positiveInteger(dModel, 'dModel'), positiveInteger(dFF, 'dFF')].map(BigInt);
+  return 2n * d * f + (bias ? f + d : 0n);
+}
+
+/** Gated FFN (SwiGLU, GeGLU): gate_proj, up_proj (d → d_ff), down_proj (d_ff → d): 3·d·d_ff (+ 2·d_ff + d with biases). */
+export function gatedFeedForwardParameters(dModel: number, dFF: number, bias = false): bigint {
+  const [d, f] = [positiveInteger(dModel, 'dModel'), positiveInteger(dFF, 'dFF')].map(BigInt);
+  return 3n * d * f + (bias ? 2n * f + d : 0n);
+}
+
+/** LayerNorm over a normalized shape: γ, and β unless `bias` is false (torch ≥ 2.1's bias=False), one per entry; none without affine. */
+export function layerNormParameters(shape: readonly number[], o: { affine?: boolean; bias?: boolean } = {}): bigint {
+  const n = prod(dims(shape, 'layerNorm'));
+  if (o.affine === false) return 0n;
+  return o.bias === false ? n : 2n * n;
+}
+
+/** RMSNorm over a normalized shape: γ only, one per entry. */
+export function rmsNormParameters(shape: readonly number[]): bigint {
+  return prod(dims(shape, 'rmsNorm'));
+}

@@ -288,6 +288,8 @@ export const OP_REGISTRY = {
     ...activationRow('gelu-tanh', R.geluTanh, HP.geluTanh, T.geluTanh),
     fixtures: [{ file: 'gelu-tanh', reference: (i) => R.geluTanh([i.x as number[]])[0], tfjs: (i) => T.geluTanh(i.x) }],
   },
+  silu: { ...activationRow('silu', R.silu, HP.silu, T.silu), fixtures: [{ file: 'llm/silu', reference: (i) => R.silu([i.x as number[]])[0], tfjs: (i) => T.silu(i.x) }] },
+  tanh: { ...activationRow('tanh', R.tanh, HP.tanh, T.tanh), fixtures: [{ file: 'llm/tanh', reference: (i) => R.tanh([i.x as number[]])[0], tfjs: (i) => T.tanh(i.x) }] },
   activation: {
     concept: 'activations',
     reference: R.activation,
@@ -295,8 +297,8 @@ export const OP_REGISTRY = {
     tfjs: T.activation,
     args: ['tensor', 'value'],
     tolerance: TFJS_VS_REFERENCE.default,
-    arbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 8), size(1, 16), fc.constantFrom('relu', 'gelu', 'gelu-tanh')).chain(([n, d, kind]) => fc.tuple(matrixOf(n, d), fc.constant(kind))),
-    highPrecisionArbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 4), fc.constantFrom('relu', 'gelu', 'gelu-tanh')).chain(([d, kind]) => fc.tuple(matrixOf(1, d), fc.constant(kind))),
+    arbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 8), size(1, 16), fc.constantFrom('relu', 'gelu', 'gelu-tanh', 'silu', 'tanh')).chain(([n, d, kind]) => fc.tuple(matrixOf(n, d), fc.constant(kind))),
+    highPrecisionArbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 4), fc.constantFrom('relu', 'gelu', 'gelu-tanh', 'silu', 'tanh')).chain(([d, kind]) => fc.tuple(matrixOf(1, d), fc.constant(kind))),
   },
   feedForward: {
     concept: 'feed-forward',
@@ -315,6 +317,27 @@ export const OP_REGISTRY = {
       reference: (i: Inputs, p: any) => perBatch((x) => R.feedForward(x as Matrix, p, kind))(i.x),
       tfjs: (i: Record<string, tfc.Tensor>, p: any) => T.feedForward(i.x, p, kind),
     })),
+  },
+  gatedFeedForward: {
+    concept: 'gated-feed-forward',
+    reference: R.gatedFeedForward,
+    highPrecision: HP.gatedFeedForward,
+    tfjs: T.gatedFeedForward,
+    args: ['tensor', 'params', 'value', 'value'],
+    tolerance: TFJS_VS_REFERENCE.linear,
+    arbitrary: ({ fc, size, matrixOf, linearOf }) =>
+      fc.tuple(size(1, 8), size(1, 12), size(1, 16), fc.constantFrom('silu', 'gelu', 'gelu-tanh'), fc.boolean()).chain(([n, d, f, kind, bias]) =>
+        fc.tuple(matrixOf(n, d), fc.record({ gate_proj: linearOf(d, f, bias), up_proj: linearOf(d, f, bias), down_proj: linearOf(f, d, bias) }), fc.constant(kind)),
+      ),
+    highPrecisionArbitrary: ({ fc, size, matrixOf, linearOf }) => fc.tuple(size(1, 2), size(1, 3), size(1, 4)).chain(([n, d, f]) => fc.tuple(matrixOf(n, d), fc.record({ gate_proj: linearOf(d, f, false), up_proj: linearOf(d, f, false), down_proj: linearOf(f, d, false) }), fc.constantFrom('silu', 'gelu-tanh'))),
+    fixtures: (['swiglu', 'geglu', 'geglu-tanh'] as const).map((file) => {
+      const kind = ({ swiglu: 'silu', geglu: 'gelu', 'geglu-tanh': 'gelu-tanh' } as const)[file];
+      return {
+        file: `llm/${file}`,
+        reference: (i: Inputs, p: any) => perBatch((x) => R.gatedFeedForward(x as Matrix, p, kind))(i.x),
+        tfjs: (i: Record<string, tfc.Tensor>, p: any) => T.gatedFeedForward(i.x, p, kind),
+      };
+    }),
   },
   dropout: {
     concept: 'dropout',

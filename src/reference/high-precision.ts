@@ -16,6 +16,7 @@ import { dpoLossWith, klDivergenceWith, ppoClipObjectiveWith, rankingLossWith, t
 import { batchNormWith } from './batch-norm.js';
 import { crossEntropyWith } from './cross-entropy.js';
 import { feedForwardWith, type FeedForwardParams } from './feed-forward.js';
+import { gatedFeedForwardWith, type GatedActivation, type GatedFeedForwardParams } from './gated-feed-forward.js';
 import { bignumber } from './field.js';
 import { tinyGptDecodeWith, tinyGptStepWith, type KvCache } from './kv-cache.js';
 import { layerNormWith, type LayerNormParams } from './layer-norm.js';
@@ -73,7 +74,10 @@ export const activation = (x: M, kind: Activation) => applyActivationWith(B, x, 
 export const relu = (x: M) => applyActivationWith(B, x, 'relu');
 export const gelu = (x: M) => applyActivationWith(B, x, 'gelu');
 export const geluTanh = (x: M) => applyActivationWith(B, x, 'gelu-tanh');
+export const silu = (x: M) => applyActivationWith(B, x, 'silu');
+export const tanh = (x: M) => applyActivationWith(B, x, 'tanh');
 export const feedForward = (x: M, p: FeedForwardParams<Big>, activation: Activation, name = 'ff') => feedForwardWith(B, x, p, activation, name);
+export const gatedFeedForward = (x: M, p: GatedFeedForwardParams<Big>, activation: GatedActivation, name = 'mlp') => gatedFeedForwardWith(B, x, p, activation, name);
 export const multiHeadModule = (x: M, p: MultiHeadModuleParams<Big>, options?: { causal?: boolean; memory?: M }) => multiHeadModuleWith(B, x, p, options);
 export const block = (x: M, p: BlockParams<Big>, options?: { causal?: boolean; activation?: Activation }) => blockWith(B, x, p, options);
 export const encoderLayer = (x: M, p: EncoderLayerParams<Big>, activation?: Activation) => encoderLayerWith(B, x, p, activation);
