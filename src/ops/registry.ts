@@ -242,11 +242,20 @@ export const OP_REGISTRY = {
     reference: R.layerNorm,
     highPrecision: HP.layerNorm,
     tfjs: T.layerNorm,
-    args: ['tensor', 'params', 'value', 'value'],
+    args: ['tensor', 'params', 'value', 'value', 'value'],
     tolerance: TFJS_VS_REFERENCE.normalisation,
+    // one feature axis (n × C), or the last two axes together (n × a × b, γ and β of shape a × b)
     arbitrary: ({ fc, size, matrixOf, vectorOf }) =>
-      fc.tuple(size(1, 12), size(2, 32), fc.boolean()).chain(([n, C, affine]) => fc.tuple(matrixOf(n, C), affine ? fc.record({ weight: vectorOf(C), bias: vectorOf(C) }) : fc.constant(null), fc.constantFrom(1e-5, 1e-3))),
-    fixtures: [{ file: 'layer-norm', reference: (i, p) => perBatch((x) => R.layerNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.layerNorm(i.x, p) }],
+      fc.oneof(
+        fc.tuple(size(1, 12), size(2, 32), fc.boolean()).chain(([n, C, affine]) => fc.tuple(matrixOf(n, C), affine ? fc.record({ weight: vectorOf(C), bias: vectorOf(C) }) : fc.constant(null), fc.constantFrom(1e-5, 1e-3))),
+        fc.tuple(size(1, 6), size(1, 4), size(2, 6)).chain(([n, a, b]) =>
+          fc.tuple(fc.array(matrixOf(a, b).filter((m) => Math.max(...m.flat()) - Math.min(...m.flat()) > 0.5), { minLength: n, maxLength: n }), fc.record({ weight: matrixOf(a, b), bias: matrixOf(a, b) }), fc.constantFrom(1e-5, 1e-12), fc.constant('layerNorm'), fc.constant(2)),
+        ),
+      ),
+    fixtures: [
+      { file: 'layer-norm', reference: (i, p) => perBatch((x) => R.layerNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.layerNorm(i.x, p) },
+      { file: 'llm/layer-norm-2d', reference: (i, p) => (i.x as Matrix[]).map((x) => R.layerNorm(x, p, 1e-12, 'layerNorm', 2)), tfjs: (i, p) => T.layerNorm(i.x, p, 1e-12, 'layerNorm', 2) },
+    ],
   },
   layerNormSimplified: {
     concept: 'layer-norm',
@@ -263,10 +272,19 @@ export const OP_REGISTRY = {
     reference: R.rmsNorm,
     highPrecision: HP.rmsNorm,
     tfjs: T.rmsNorm,
-    args: ['tensor', 'params', 'value', 'value'],
+    args: ['tensor', 'params', 'value', 'value', 'value'],
     tolerance: TFJS_VS_REFERENCE.normalisation,
-    arbitrary: ({ fc, size, matrixOf, vectorOf }) => fc.tuple(size(1, 12), size(1, 32)).chain(([n, C]) => fc.tuple(matrixOf(n, C).filter((x) => x.every((r) => r.some((v) => Math.abs(v) > 0.1))), fc.record({ weight: vectorOf(C) }))),
-    fixtures: [{ file: 'rms-norm', reference: (i, p) => perBatch((x) => R.rmsNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.rmsNorm(i.x, p) }],
+    arbitrary: ({ fc, size, matrixOf, vectorOf }) =>
+      fc.oneof(
+        fc.tuple(size(1, 12), size(1, 32)).chain(([n, C]) => fc.tuple(matrixOf(n, C).filter((x) => x.every((r) => r.some((v) => Math.abs(v) > 0.1))), fc.record({ weight: vectorOf(C) }))),
+        fc.tuple(size(1, 6), size(1, 4), size(1, 6)).chain(([n, a, b]) =>
+          fc.tuple(fc.array(matrixOf(a, b).filter((m) => m.flat().some((v) => Math.abs(v) > 0.1)), { minLength: n, maxLength: n }), fc.record({ weight: matrixOf(a, b) }), fc.constantFrom(1e-5, 1e-6), fc.constant('rmsNorm'), fc.constant(2)),
+        ),
+      ),
+    fixtures: [
+      { file: 'rms-norm', reference: (i, p) => perBatch((x) => R.rmsNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.rmsNorm(i.x, p) },
+      { file: 'llm/rms-norm-2d', reference: (i, p) => (i.x as Matrix[]).map((x) => R.rmsNorm(x, p, 1e-5, 'rmsNorm', 2)), tfjs: (i, p) => T.rmsNorm(i.x, p, 1e-5, 'rmsNorm', 2) },
+    ],
   },
   batchNorm: {
     concept: 'batch-norm',

@@ -67,8 +67,8 @@ export const slidingWindowAttention = (q: M, k: M, v: M, options: SlidingWindowO
 export const sinusoidalEncoding = (positions: number | readonly number[], dModel: number, options?: PositionalEncodingOptions) => sinusoidalEncodingWith(B, positions, dModel, options);
 export const rope = (x: M, options?: RopeOptions) => ropeWith(B, x, options);
 export const linear = (x: M, p: LinearParams<Big>, name = 'linear') => linearWith(B, x, p, name);
-export const layerNorm = (x: M, p: LayerNormParams<Big> | null, eps = 1e-5, name = 'layerNorm') => layerNormWith(B, x, p, eps, name);
-export const rmsNorm = (x: M, p: RmsNormParams<Big>, eps?: number, name = 'rmsNorm') => rmsNormWith(B, x, p, eps, name);
+export const layerNorm = (x: M, p: LayerNormParams<Big> | null, eps = 1e-5, name = 'layerNorm', normalizedDims = 1) => layerNormWith(B, x, p, eps, name, normalizedDims);
+export const rmsNorm = (x: M, p: RmsNormParams<Big>, eps?: number, name = 'rmsNorm', normalizedDims = 1) => rmsNormWith(B, x, p, eps, name, normalizedDims);
 export const batchNorm = (x: M, p: LayerNormParams<Big> | null, eps = 1e-5) => batchNormWith(B, x, p, eps);
 export const activation = (x: M, kind: Activation) => applyActivationWith(B, x, kind);
 export const relu = (x: M) => applyActivationWith(B, x, 'relu');
