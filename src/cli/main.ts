@@ -199,6 +199,7 @@ Example (the committed fixture, exported from PyTorch with TinyGPT(48, 16, 32, 4
 
   params: `transformer-spec params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M] [--prompt-tokens N] [--prefix-tokens N]
                           [--memory [--dtype fp32|fp16|bf16|int8|nf4] [--no-double-quant] [--optimizer adamw]] [--json]
+transformer-spec params --config config.json [same options]
 transformer-spec params --weights FILE.safetensors [--json]
 
 Counts, in exact integers, the parameters of a model and how many of them train:
@@ -218,7 +219,13 @@ Methods may be combined; the base is then frozen. percent = 100 · trainable / t
 MODEL: gpt2, bert-base, gpt3, llama-7b, qwen2.5-0.5b, tinygpt, tinybert (the registry; totals equal
 the published counts, e.g. GPT-2 124,439,808, LLaMA-7B 6,738,415,616), or a JSON file: the tutorial's
 TinyGPT/TinyBERT arguments (examples/tinygpt.config.json; "model_type": "tinybert" for TinyBERT) or
-a Hugging Face config.json with model_type gpt2, bert, llama or qwen2.
+a Hugging Face config.json with model_type gpt2, bert, llama, mistral or qwen2 (also --config
+FILE): grouped-query attention (num_key_value_heads, head_dim), SwiGLU MLPs, tied or untied
+embeddings, Qwen2's q/k/v biases, LLaMA's attention_bias and mlp_bias; an absent field takes its
+config class's default (tie_word_embeddings false; num_key_value_heads = heads for LLaMA, 8 for
+Mistral, 32 for Qwen2). Its text and --json ("architecture") show what the file decides, with the
+norm ε and RoPE θ it sets. Example: --config examples/hf-configs/tinyllama-1.1b.config.json gives
+1,100,048,384 (32 query heads sharing 4 key/value heads).
 A target that matches no module (or only norms) is an error that lists the model's module names.
 
 Memory (--memory), in bytes, exact integers (src/core/memory-accounting.ts):
