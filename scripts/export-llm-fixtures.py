@@ -146,6 +146,94 @@ class RMSNormND(base.RMSNorm):
         return x / rms * self.weight
 
 
+class LlamaAttention(nn.Module):
+    r"""Causal self-attention with grouped-query heads and split-half RoPE, Hugging Face LlamaAttention's
+    names and layout: q_proj (n_heads * head_dim x d), k_proj, v_proj (n_kv_heads * head_dim x d),
+    o_proj (d x n_heads * head_dim), no biases. Query head h uses key/value head h // (n_heads / n_kv_heads)
+    (repeat_kv: each key/value head repeated for its group).
+
+    \mathrm{head}_h = \mathrm{softmax}(\mathrm{RoPE}(q_h) \mathrm{RoPE}(k_{g(h)})^\top / \sqrt{d_h} + \mathrm{causal})\, v_{g(h)}"""
+
+    def __init__(self, d: int, n_heads: int, n_kv_heads: int, theta: float):
+        super().__init__()
+        self.n_heads, self.n_kv, self.hd, self.theta = n_heads, n_kv_heads, d // n_heads, theta
+        self.q_proj = nn.Linear(d, n_heads * self.hd, bias=False)
+        self.k_proj = nn.Linear(d, n_kv_heads * self.hd, bias=False)
+        self.v_proj = nn.Linear(d, n_kv_heads * self.hd, bias=False)
+        self.o_proj = nn.Linear(n_heads * self.hd, d, bias=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        b, t, _ = x.shape
+        q = self.q_proj(x).view(b, t, self.n_heads, self.hd).transpose(1, 2)  # (B, H, T, hd)
+        k = self.k_proj(x).view(b, t, self.n_kv, self.hd).transpose(1, 2)     # (B, KV, T, hd)
+        v = self.v_proj(x).view(b, t, self.n_kv, self.hd).transpose(1, 2)     # (B, KV, T, hd)
+        rope = RotaryHalf(self.hd, list(range(t)), self.theta)
+        q, k = rope(q), rope(k)
+        rep = self.n_heads // self.n_kv
+        k = k[:, :, None].expand(b, self.n_kv, rep, t, self.hd).reshape(b, self.n_heads, t, self.hd)  # repeat_kv: (B, H, T, hd)
+        v = v[:, :, None].expand(b, self.n_kv, rep, t, self.hd).reshape(b, self.n_heads, t, self.hd)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.hd)  # (B, H, T, T)
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        weights = F.softmax(scores.masked_fill(~causal, float("-inf")), dim=-1)
+        out = (weights @ v).transpose(1, 2).reshape(b, t, self.n_heads * self.hd)  # (B, T, H * hd)
+        return self.o_proj(out)
+
+
+class LlamaDecoderLayer(nn.Module):
+    r"""Pre-norm block: h = x + attn(RMSNorm(x)); y = h + SwiGLU(RMSNorm(h)) (input_layernorm, post_attention_layernorm)."""
+
+    def __init__(self, d: int, d_ff: int, n_heads: int, n_kv_heads: int, theta: float, eps: float):
+        super().__init__()
+        self.self_attn = LlamaAttention(d, n_heads, n_kv_heads, theta)
+        self.mlp = GatedMLP(d, d_ff, nn.SiLU())
+        self.input_layernorm = base.RMSNorm(d, eps)
+        self.post_attention_layernorm = base.RMSNorm(d, eps)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = x + self.self_attn(self.input_layernorm(x))
+        return h + self.mlp(self.post_attention_layernorm(h))
+
+
+class LlamaInner(nn.Module):
+    def __init__(self, cfg: Dict[str, object]):
+        super().__init__()
+        d = int(cfg["hidden_size"])
+        self.embed_tokens = nn.Embedding(int(cfg["vocab_size"]), d)
+        self.layers = nn.ModuleList(LlamaDecoderLayer(d, int(cfg["intermediate_size"]), int(cfg["num_attention_heads"]),
+                                                      int(cfg["num_key_value_heads"]), float(cfg["rope_theta"]), float(cfg["rms_norm_eps"]))
+                                    for _ in range(int(cfg["num_hidden_layers"])))
+        self.norm = base.RMSNorm(d, float(cfg["rms_norm_eps"]))
+
+
+class TinyLlama(nn.Module):
+    r"""A tiny LlamaForCausalLM, written from its formulas with its state_dict names
+    (model.embed_tokens, model.layers.<i>.self_attn.{q,k,v,o}_proj, model.layers.<i>.mlp.{gate,up,down}_proj,
+    model.layers.<i>.{input,post_attention}_layernorm, model.norm, lm_head; untied head, no biases).
+
+    Loss convention: `targets` are the next tokens, aligned with the positions (as TinyGPT's), and the loss is
+    the mean cross-entropy over every position. (Hugging Face's `labels` are the inputs themselves and the model
+    shifts them by one inside: labels[1:] scored against logits[:-1].)"""
+
+    def __init__(self, cfg: Dict[str, object]):
+        super().__init__()
+        self.model = LlamaInner(cfg)
+        self.lm_head = nn.Linear(int(cfg["hidden_size"]), int(cfg["vocab_size"]), bias=False)
+
+    def forward(self, idx: Tensor, targets: Optional[Tensor] = None):
+        x = self.model.embed_tokens(idx)  # (B, T, d)
+        for layer in self.model.layers:
+            x = layer(x)
+        logits = self.lm_head(self.model.norm(x))  # (B, T, V)
+        if targets is None:
+            return logits, None
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
+TINYLLAMA = dict(model_type="llama", vocab_size=32, hidden_size=16, intermediate_size=40, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=10000.0,
+                 max_position_embeddings=16, tie_word_embeddings=False, hidden_act="silu")
+
+
 # =============================================================================================
 # Fixture table (append only: a fixture's seed is its index)
 # =============================================================================================
@@ -212,6 +300,14 @@ FIXTURES: List[Fixture] = [
          "formula": "x / sqrt(mean(x^2 over trailing axes) + eps) * weight", "mode": "eval"},
         lambda: RMSNormND((3, 4), eps=1e-5),
         lambda: {"x": base._randn(BATCH, 5, 3, 4, scale=1.5, shift=0.3)},
+    ),
+    Fixture(
+        "model", "tinyllama",
+        "TinyLlama (LlamaForCausalLM names): vocab 32, d 16, 2 layers, 4 query heads sharing 2 key/value heads (head 4), "
+        "SwiGLU 40, RMSNorm eps 1e-6, split-half RoPE theta 10000, untied head; idx/targets [2,8]; mean cross-entropy, targets aligned",
+        {"module": "TinyLlama", **TINYLLAMA, "rope": "half (rotate_half)", "loss": "cross_entropy mean, targets aligned (not shifted)", "mode": "eval"},
+        lambda: TinyLlama(TINYLLAMA),
+        lambda: {"idx": torch.randint(0, 32, (2, 8)), "targets": torch.randint(0, 32, (2, 8))},
     ),
 ]
 

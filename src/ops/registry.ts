@@ -425,6 +425,22 @@ export const OP_REGISTRY = {
     args: ['value', 'params', 'value'],
     tolerance: TFJS_VS_REFERENCE.block,
   },
+  tinyLlama: {
+    concept: 'tiny-llama',
+    reference: R.tinyLlama,
+    highPrecision: HP.tinyLlama,
+    tfjs: T.tinyLlama,
+    args: ['value', 'params', 'value', 'value'],
+    tolerance: TFJS_VS_REFERENCE.block, // spec/tiny-llama runs it against PyTorch (fixtures/llm/tinyllama)
+  },
+  tinyLlamaDecode: {
+    concept: 'tiny-llama',
+    reference: R.tinyLlamaDecode,
+    highPrecision: HP.tinyLlamaDecode,
+    tfjs: T.tinyLlamaDecode,
+    args: ['value', 'params', 'value'],
+    tolerance: TFJS_VS_REFERENCE.block,
+  },
   disposeKvCache: { ...stateful('kv-cache', R.disposeKvCache, T.disposeKvCache), stateful: 'frees (tfjs) or empties (reference) a cache object' },
   loraLinear: {
     concept: 'lora',

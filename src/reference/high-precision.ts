@@ -35,6 +35,8 @@ import { slidingWindowAttentionWith, type SlidingWindowOptions } from './sliding
 import { softmaxWith, type SoftmaxAxis } from './softmax.js';
 import { tiledAttentionWith, type TiledAttentionOptions } from './tiled-attention.js';
 import { tinyModelWith, type TinyModelParams } from './tiny-models.js';
+import { tinyLlamaDecodeWith, tinyLlamaWith, type TinyLlamaParams } from './tiny-llama.js';
+import type { TinyLlamaConfig } from '../core/llama-config.js';
 import { blockWith, decoderLayerWith, encoderLayerWith, multiHeadModuleWith, type BlockParams, type DecoderLayerParams, type EncoderLayerParams, type MultiHeadModuleParams } from './transformer-block.js';
 
 export type Big = BigNumber;
@@ -107,3 +109,5 @@ export const accuracy = (logits: M, targets: readonly number[], ignoreIndex?: nu
 export const perplexityFromLoss = (ce: Big) => perplexityFromLossWith(B, ce);
 export const bitsPerCharacterFromLoss = (ce: Big) => bitsPerCharacterFromLossWith(B, ce);
 // new-layer: exports are inserted above this line (keep it)
+export const tinyLlama = (config: TinyLlamaConfig, params: TinyLlamaParams<Big>, idx: number[][], targets?: number[][]) => tinyLlamaWith(B, config, params, idx, targets);
+export const tinyLlamaDecode = (config: TinyLlamaConfig, params: TinyLlamaParams<Big>, tokens: number[]) => tinyLlamaDecodeWith(B, config, params, tokens);

@@ -28,6 +28,7 @@ export { multiHeadModule, block, encoderLayer, decoderLayer } from './transforme
 export { crossEntropy } from './tiny-models.js';
 export { tinyModel, embeddingLookup } from './tiny-models.js';
 export { createKvCache, tinyGptStep, tinyGptDecode, disposeKvCache } from './kv-cache.js';
+export { tinyLlama, tinyLlamaDecode, type TfTinyLlamaParams } from './tiny-llama.js';
 export { loraLinear, loraDelta, mergeLora, unmergeLora, deltaAbt, deltaBa } from './lora.js';
 export { adapter } from './adapter.js';
 export { prependPrompt, promptFromTokens } from './prompt-tuning.js';
