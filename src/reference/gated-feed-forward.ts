@@ -17,7 +17,8 @@
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import type { Matrix } from '../core/shape.js';
 import { applyActivationWith } from './activations.js';
-import { float64, type Field } from './field.js';
+import { checkInputValues } from '../core/numeric-conventions.js';
+import { asNumbers, float64, type Field } from './field.js';
 import { linearWith, type LinearParams } from './linear.js';
 
 /** The gate's activation: 'silu' is SwiGLU; 'gelu' and 'gelu-tanh' are GeGLU (erf and tanh GELU). */
@@ -47,6 +48,7 @@ export function checkGatedArgs(p: unknown, activation: unknown, name: string): v
 
 export function gatedFeedForwardWith<S>(F: Field<S>, x: Matrix<S>, p: GatedFeedForwardParams<S>, activation: GatedActivation, name = 'mlp'): Matrix<S> {
   checkGatedArgs(p, activation, name);
+  checkInputValues(asNumbers(F, x), `${name} input`); // NaN and ±∞ refused by name (numeric-conventions rule 1), before any product
   const gate = applyActivationWith(F, linearWith(F, x, p.gate_proj, `${name}.gate_proj`), activation); // (n × d_ff)
   const up = linearWith(F, x, p.up_proj, `${name}.up_proj`); // (n × d_ff)
   if (up[0].length !== gate[0].length) throw new ShapeError(`${name}: gate_proj gives ${gate[0].length} features but up_proj gives ${up[0].length}; both must be d_ff`);
