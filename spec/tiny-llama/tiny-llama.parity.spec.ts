@@ -13,7 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { loadFixture, nested, referenceParams } from '../../src/core/fixtures.js';
 import { llamaParameterCount, llamaStateDictLayout, validateLlamaConfig, type TinyLlamaConfig } from '../../src/core/llama-config.js';
 import { unflatten } from '../../src/core/state-dict.js';
-import { compareNested, EXACT, PYTORCH_PARITY, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
+import { compareNested, EXACT, PYTORCH_PARITY, REFERENCE_VS_HIGH_PRECISION, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
+import * as HP from '../../src/reference/high-precision.js';
+import { bignumber } from '../../src/reference/field.js';
 import { tinyLlama, tinyLlamaDecode, type TinyLlamaParams } from '../../src/reference/tiny-llama.js';
 import * as T from '../../src/tfjs/index.js';
 import { backendReport } from '../_helpers/setup.js';
@@ -96,6 +98,18 @@ describe('tinyllama: decoding with a key/value cache equals the full pass', () =
     const c = compareNested(values, tinyLlama(config, params, [idx[1]]).logits[0], TFJS_VS_REFERENCE.block);
     expect(c.ok, c.message).toBe(true);
     expect(tf.memory().numTensors - before).toBe(0);
+  });
+});
+
+describe('tinyllama: the float64 reference against the 64-digit BigNumber oracle', () => {
+  it('the fixture\'s weights on 3 tokens: full pass and cached decode agree with float64 within REFERENCE_VS_HIGH_PRECISION', () => {
+    const toBig = (x: unknown): unknown => (Array.isArray(x) ? x.map(toBig) : typeof x === 'number' ? bignumber.from(x) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toBig(v)])) : x);
+    const big = toBig(params) as Parameters<typeof HP.tinyLlama>[1];
+    const tokens = idx[0].slice(0, 3);
+    const exact = HP.tinyLlama(config, big, [tokens]).logits[0].map((r) => r.map((v) => v.toNumber()));
+    expect(compareNested(tinyLlama(config, params, [tokens]).logits[0], exact, REFERENCE_VS_HIGH_PRECISION).ok).toBe(true);
+    const exactDecode = HP.tinyLlamaDecode(config, big, tokens).map((r) => r.map((v) => v.toNumber()));
+    expect(compareNested(exactDecode, exact, EXACT['high-precision']).ok, 'the oracle\'s decode equals its full pass').toBe(true);
   });
 });
 
