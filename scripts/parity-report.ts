@@ -7,7 +7,7 @@
  */
 import { writeFileAtomic } from '../src/core/atomic-write.js';
 import { join } from 'node:path';
-import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/ops/parity.js';
+import { fixturePath, LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, tfjsModelRun } from '../src/ops/parity.js';
 import { initBackend } from '../src/core/backend.js';
 import { PROJECT_ROOT } from '../src/core/claims.js';
 import { loadFixture, nested, referenceParams, type Fixture, type FixtureTensor } from '../src/core/fixtures.js';
@@ -15,6 +15,11 @@ import { seededRng } from '../src/core/random.js';
 import { validateTinyConfig, type TinyKind } from '../src/core/tiny-config.js';
 import { tinyModel as refModel, type TinyModelParams } from '../src/reference/tiny-models.js';
 import '../src/tfjs/index.js';
+import * as tfc from '@tensorflow/tfjs-core';
+import { validateLlamaConfig } from '../src/core/llama-config.js';
+import { unflatten } from '../src/core/state-dict.js';
+import { tinyLlama as refLlama, type TinyLlamaParams } from '../src/reference/tiny-llama.js';
+import { tinyLlama as tfLlama, type TfTinyLlamaParams } from '../src/tfjs/tiny-llama.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
@@ -51,7 +56,7 @@ function sampledFd(f: Fixture, loss: (input: Map<string, FixtureTensor>, param: 
 const backend = await initBackend();
 const rows: Row[] = [];
 for (const c of LAYER_CASES) {
-  const f = loadFixture(`layers/${c.file}.safetensors`);
+  const f = loadFixture(fixturePath(c.file));
   const want = f.output.get('y')!.values;
   const r = await tfjsLayerRun(c, f);
   let gradErr = 0;
@@ -81,6 +86,35 @@ for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
   const onlyParams = { ...f, gradInput: new Map() } as Fixture;
   const fdErr = sampledFd(onlyParams, (_i, p) => refModel(kind, config, referenceParams(p) as unknown as TinyModelParams<number>, idx, targets).loss!, kind.length);
   rows.push({ name: `${kind} (logits; loss)`, refForward: Math.max(maxDiff(ref.logits.flat(2), logits), Math.abs(ref.loss! - f.output.get('loss')!.values[0])), tfjsForward: Math.max(maxDiff(run.logits, logits), Math.abs(run.loss - f.output.get('loss')!.values[0])), tfjsGradient: gradErr, refGradientSampled: fdErr });
+}
+
+{
+  // the tiny LLaMA (fixtures/llm/tinyllama): logits and loss; tfjs gradients of every parameter; sampled central differences on the reference
+  const f = loadFixture('llm/tinyllama.safetensors');
+  const config = validateLlamaConfig(Object.fromEntries(Object.entries(f.config).filter(([k]) => !['module', 'rope', 'loss', 'mode'].includes(k))), 'fixture config');
+  const idx = nested(f.input.get('idx')!) as number[][];
+  const targets = nested(f.input.get('targets')!) as number[][];
+  const logits = f.output.get('logits')!.values;
+  const wantLoss = f.output.get('loss')!.values[0];
+  const ref = refLlama(config, referenceParams(f.param) as unknown as TinyLlamaParams<number>, idx, targets);
+  const names = [...f.param.keys()];
+  const vars = names.map((n) => tfc.tensor(f.param.get(n)!.values, f.param.get(n)!.shape));
+  const out = tfLlama(config, unflatten(names.map((n, i) => [n, vars[i]])) as unknown as TfTinyLlamaParams, idx, targets);
+  const grads = tfc.grads((...v: tfc.Tensor[]) => {
+    const o = tfLlama(config, unflatten(names.map((n, i) => [n, v[i]])) as unknown as TfTinyLlamaParams, idx, targets);
+    o.logits.dispose();
+    return o.loss!;
+  })(vars);
+  const [tl, tLoss, ...g] = await Promise.all([out.logits, out.loss!, ...grads].map((t) => t.data()));
+  tfc.dispose([out.logits, out.loss!, ...grads, ...vars]);
+  const onlyParams = { ...f, gradInput: new Map() } as Fixture;
+  rows.push({
+    name: 'tinyllama (logits; loss)',
+    refForward: Math.max(maxDiff(ref.logits.flat(2), logits), Math.abs(ref.loss! - wantLoss)),
+    tfjsForward: Math.max(maxDiff(tl, logits), Math.abs(tLoss[0] - wantLoss)),
+    tfjsGradient: Math.max(...names.map((n, i) => maxDiff(g[i], f.gradParam.get(n)!.values))),
+    refGradientSampled: sampledFd(onlyParams, (_i, p) => refLlama(config, referenceParams(p) as unknown as TinyLlamaParams<number>, idx, targets).loss!, 9),
+  });
 }
 
 const e = (x: number) => x.toExponential(1);

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, type LayerCase } from '../../src/ops/parity.js';
+import { fixturePath, LAYER_CASES, referenceLayerLoss, referenceLayerOutput, tfjsLayerRun, type LayerCase } from '../../src/ops/parity.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
 import { loadFixture, type Fixture } from '../../src/core/fixtures.js';
 import { seededRng } from '../../src/core/random.js';
@@ -17,9 +17,9 @@ import { compareNested, FINITE_DIFFERENCE, PYTORCH_PARITY } from '../../src/core
 import '../../src/tfjs/index.js';
 import { backendReport } from './setup.js';
 
-/** fixtures/layers/<file>.safetensors, or an error naming the step that writes it. */
+/** fixtures/layers/<file>.safetensors (or fixtures/<dir>/<name> for "dir/name"), or an error naming the step that writes it. */
 export function layerFixture(file: string): Fixture {
-  const rel = `layers/${file}.safetensors`;
+  const rel = fixturePath(file);
   if (!existsSync(join(PROJECT_ROOT, 'fixtures', rel))) {
     throw new Error(`fixtures/${rel} does not exist yet: fill in the "${file}" stub in scripts/export-fixtures.py (set build=), then run npm run fixtures:export`);
   }
@@ -47,7 +47,7 @@ export function referenceGradientAt(c: LayerCase, f: Fixture, which: 'input' | '
 }
 
 export function describeLayerParity(file: string): void {
-  describe(`${file}: parity with PyTorch (fixtures/layers/${file}.safetensors, tfjs on ${backendReport.choice})`, () => {
+  describe(`${file}: parity with PyTorch (fixtures/${fixturePath(file)}, tfjs on ${backendReport.choice})`, () => {
     it('reference-f64: output shape, then values match PyTorch', () => {
       const [f, c] = [layerFixture(file), layerCase(file)];
       const expected = f.output.get('y')!;

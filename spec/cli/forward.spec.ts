@@ -152,7 +152,7 @@ describe('forward (text)', () => {
     expect((await cli('--help')).stdout).toContain('forward');
     const h = await cli('forward', '--help');
     expect(h.code).toBe(0);
-    expect(h.stdout).toMatch(/^transformer-spec forward --model tinygpt\|tinybert --config FILE\.json --weights FILE\.safetensors --tokens JSON/);
+    expect(h.stdout).toMatch(/^transformer-spec forward --model tinygpt\|tinybert\|tinyllama --config FILE\.json --weights FILE\.safetensors --tokens JSON/);
     expect((await cli('help', 'forward')).stdout).toBe(h.stdout);
   });
 });
@@ -214,8 +214,8 @@ describe('bad config, tokens and targets: exit 2, one line naming the problem', 
     ['a batch of targets for one sequence', () => forwardArgs('tinygpt', { tokens: [1, 2, 3], targets: [[2, 3, 4]] }), /^error: --targets must have the shape of --tokens \(3\), got \(1 × 3\)$/],
     ['−100 in TinyGPT targets', () => forwardArgs('tinygpt', { tokens: [1, 2], targets: [2, -100] }), /^error: targets\[1\] = -100 is not a token id in 0…47 \(−100, "not scored", is for TinyBERT only\)$/],
     ['TinyBERT targets all −100', () => forwardArgs('tinybert', { tokens: [1, 2], targets: [-100, -100] }), /^error: every target is the ignore index −100, so the mean loss is undefined/],
-    ['missing --model', () => ['forward', ...forwardArgs('tinygpt').slice(3)], /^error: missing required option --model tinygpt\|tinybert$/],
-    ['an unknown --model', () => forwardArgs('gpt2' as TinyKind, { config: GPT.config, weights: GPT.weights, tokens: [1] }), /^error: --model must be one of tinygpt, tinybert, got "gpt2"$/],
+    ['missing --model', () => ['forward', ...forwardArgs('tinygpt').slice(3)], /^error: missing required option --model tinygpt\|tinybert\|tinyllama$/],
+    ['an unknown --model', () => forwardArgs('gpt2' as TinyKind, { config: GPT.config, weights: GPT.weights, tokens: [1] }), /^error: --model must be one of tinygpt, tinybert, tinyllama, got "gpt2"$/],
     ['an unknown option', () => forwardArgs('tinygpt', {}, '--target', '[1]'), /^error: unknown option --target for `forward` \(did you mean --targets\?\)$/],
   ];
 

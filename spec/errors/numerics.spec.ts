@@ -65,6 +65,9 @@ describe('rule 1: NaN and ±∞ inputs are refused by every operation, with the 
     ['LayerNorm', (impl, x) => impl.layerNorm(x, null)],
     ['GELU', (impl, x) => impl.activation(x, 'gelu')],
     ['ReLU', (impl, x) => impl.activation(x, 'relu')],
+    ['SiLU', (impl, x) => impl.activation(x, 'silu')],
+    ['tanh', (impl, x) => impl.activation(x, 'tanh')],
+    ['SwiGLU (the gate input)', (impl, x) => impl.gatedFeedForward(x, { gate_proj: { weight: [[1, 1, 1]] }, up_proj: { weight: [[1, 1, 1]] }, down_proj: { weight: [[1]] } }, 'silu')],
   ];
   for (const [op, run] of ops) {
     it(`${op}: reference and ${TFJS} (checked on the host, before the upload)`, async () => {
@@ -290,8 +293,8 @@ describe('properties near the float32 limit', () => {
     });
   });
 
-  it(`activations (ReLU, GELU, tanh-GELU) anywhere in float32: ${TFJS} agrees with the reference within TFJS_VS_REFERENCE.default`, async () => {
-    const args = fc.tuple(fc.array(float32, { minLength: 1, maxLength: 16 }), fc.constantFrom<Activation>('relu', 'gelu', 'gelu-tanh'));
+  it(`activations (ReLU, GELU, tanh-GELU, SiLU, tanh) anywhere in float32: ${TFJS} agrees with the reference within TFJS_VS_REFERENCE.default`, async () => {
+    const args = fc.tuple(fc.array(float32, { minLength: 1, maxLength: 16 }), fc.constantFrom<Activation>('relu', 'gelu', 'gelu-tanh', 'silu', 'tanh'));
     await checkPropertyAsync('activations over the float32 range', args, async ([x, kind]) => {
       const c = compareNested(await tfImpl.activation([x], kind), R.activation([x], kind), TFJS_VS_REFERENCE.default);
       expect(c.ok, `${kind} ${JSON.stringify(x)}: ${c.message}`).toBe(true);

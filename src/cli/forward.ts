@@ -24,10 +24,12 @@ import { readOptionFile, readOptionJson } from './files.js';
 import { formatNumber, formatTable, formatVector, toJson, type Io } from './format.js';
 
 export const MODELS = ['tinygpt', 'tinybert'] as const satisfies readonly TinyKind[];
+/** Every --model forward runs: the tutorial's two (src/core/tiny-config.ts) and the LLaMA-architecture one (src/cli/forward-llama.ts). */
+export const FORWARD_MODELS = [...MODELS, 'tinyllama'] as const;
 const BACKENDS = ['reference', 'tfjs'] as const;
 
-const FORWARD_OPTIONS = {
-  model: { type: 'string', valueName: 'tinygpt|tinybert' },
+export const FORWARD_OPTIONS = {
+  model: { type: 'string', valueName: 'tinygpt|tinybert|tinyllama' },
   config: { type: 'string', valueName: 'FILE.json' },
   weights: { type: 'string', valueName: 'FILE.safetensors' },
   tokens: { type: 'string', valueName: 'JSON' },
@@ -56,7 +58,12 @@ const FIRST_LOGITS = 4;
 export async function runForward(argv: readonly string[], io: Io): Promise<number> {
   const { options: o, positionals } = parseArgs(argv, FORWARD_OPTIONS, 'forward');
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`forward\` (token ids go in --tokens)`);
-  const kind = parseChoiceOption(requireOption(o.model, 'model', 'tinygpt|tinybert'), 'model', MODELS);
+  const model = parseChoiceOption(requireOption(o.model, 'model', 'tinygpt|tinybert|tinyllama'), 'model', FORWARD_MODELS);
+  if (model === 'tinyllama') {
+    const { runForwardLlama } = await import('./forward-llama.js');
+    return runForwardLlama(o, io);
+  }
+  const kind: TinyKind = model;
   const configPath = requireOption(o.config, 'config', 'FILE.json');
   const weightsPath = requireOption(o.weights, 'weights', 'FILE.safetensors');
   const tokensText = requireOption(o.tokens, 'tokens', 'JSON');
@@ -107,7 +114,7 @@ export async function runForward(argv: readonly string[], io: Io): Promise<numbe
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
-function digitsOption(text: string | undefined): number {
+export function digitsOption(text: string | undefined): number {
   if (text === undefined) return 4;
   const d = parseIntegerOption(text, 'digits', 0);
   if (d > 15) throw new UsageError(`--digits must be between 0 and 15 (float64 carries ~16 significant digits), got ${d}`);
@@ -123,15 +130,15 @@ function readWeights(path: string, kind: TinyKind, config: TinyConfig): LoadedTi
 }
 
 /** Token sequences as given: `single` when the JSON was one flat list. */
-interface Sequences {
+export interface Sequences {
   batch: number[][];
   single: boolean;
 }
 
-const seqShape = (s: Sequences) => (s.single ? `(${s.batch[0].length})` : `(${s.batch.length} × ${s.batch[0].length})`);
+export const seqShape = (s: Sequences) => (s.single ? `(${s.batch[0].length})` : `(${s.batch.length} × ${s.batch[0].length})`);
 
 /** One sequence [ids] or a batch [[ids], …] of equal lengths, each entry an integer. */
-function readSequences(value: unknown, name: string): Sequences {
+export function readSequences(value: unknown, name: string): Sequences {
   const form = `one sequence [id, …] or a batch [[id, …], …]`;
   if (!Array.isArray(value) || value.length === 0) throw new UsageError(`--${name} must be ${form} with at least one token, got ${JSON.stringify(value)}`);
   const single = !Array.isArray(value[0]);
@@ -232,7 +239,7 @@ interface ForwardReport {
 }
 
 /** log Σ exp(z), shifted by the maximum. */
-function logSumExp(z: readonly number[]): number {
+export function logSumExp(z: readonly number[]): number {
   const m = Math.max(...z);
   return m + Math.log(z.reduce((s, x) => s + Math.exp(x - m), 0));
 }

@@ -62,8 +62,9 @@ Commands:
   explain --list                list every golden claim: id, verdict, title
   explain <claim id> [--json]   one claim step by step: citation, inputs, the document's value
                                 beside each implementation's, tolerance rule, verdict, erratum
-  forward                       run the tutorial's TinyGPT or TinyBERT (evaluation mode) on your
-                                tokens with weights from a safetensors file: logits and loss
+  forward                       run the tutorial's TinyGPT or TinyBERT (evaluation mode), or a tiny
+                                LLaMA (tinyllama), on your tokens with weights from a safetensors
+                                file: logits and loss
   generate                      continue a prompt with TinyGPT as the tutorial's generate() does:
                                 temperature, top-k, top-p or greedy, seeded, context cropped
   params MODEL                  total and trainable parameters, exactly, for full fine-tuning or
@@ -183,7 +184,7 @@ Replays the course's positional-encoding table: d = 4, four positions ("I am a r
 n = 100. Prints the computed 4 × 4 matrix beside the table the slide printed (golden record
 course.pe.i-am-a-robot), then every entry with its formula, e.g. P10 = sin(1/1).`,
 
-  forward: `transformer-spec forward --model tinygpt|tinybert --config FILE.json --weights FILE.safetensors --tokens JSON [options]
+  forward: `transformer-spec forward --model tinygpt|tinybert|tinyllama --config FILE.json --weights FILE.safetensors --tokens JSON [options]
 
 The tutorial's TinyGPT or TinyBERT (scratch §3.4, §4.4) in evaluation mode (dropout off):
   logits = head(ln_f(Block_L(… Block_1(token_embed[idx] + pos_embed[0…T−1]))))   (B × T × V)
@@ -215,10 +216,20 @@ first logits, and with --targets each position's −log p(target); then the loss
 
 Example (the committed fixture, exported from PyTorch with TinyGPT(48, 16, 32, 4, 2)):
   transformer-spec forward --model tinygpt --config examples/tinygpt.config.json --weights fixtures/models/tinygpt.safetensors --tokens '[1,2,3,4]' --targets '[2,3,4,5]'
-  transformer-spec forward --model tinybert --config examples/tinybert.config.json --weights fixtures/models/tinybert.safetensors --tokens '[[3,1,4,1],[5,9,2,6]]' --json`,
+  transformer-spec forward --model tinybert --config examples/tinybert.config.json --weights fixtures/models/tinybert.safetensors --tokens '[[3,1,4,1],[5,9,2,6]]' --json
+
+--model tinyllama: a tiny LLaMA-architecture model (src/reference/tiny-llama.ts): RMSNorm, split-half
+RoPE (rotate_half, base rope_theta), grouped-query attention, SwiGLU, untied lm_head. --config is a
+Hugging Face LlamaConfig (vocab_size, hidden_size, intermediate_size, num_hidden_layers,
+num_attention_heads, num_key_value_heads, rms_norm_eps, rope_theta, max_position_embeddings);
+--weights a LlamaForCausalLM state_dict (model.embed_tokens.weight, model.layers.0.self_attn.q_proj.weight,
+…, lm_head.weight) or the fixture fixtures/llm/tinyllama.safetensors. --targets are the next tokens
+aligned with the positions (as TinyGPT's; Hugging Face's labels are shifted inside the model).
+  transformer-spec forward --model tinyllama --config examples/tinyllama.config.json --weights fixtures/llm/tinyllama.safetensors --tokens '[1,2,3,4]' --targets '[2,3,4,5]'`,
 
   params: `transformer-spec params MODEL [--lora r=R,alpha=A,targets=a,b] [--adapter bottleneck=M] [--prompt-tokens N] [--prefix-tokens N]
                           [--memory [--dtype fp32|fp16|bf16|int8|nf4] [--no-double-quant] [--optimizer adamw]] [--json]
+transformer-spec params --config config.json [same options]
 transformer-spec params --weights FILE.safetensors [--json]
 
 Counts, in exact integers, the parameters of a model and how many of them train:
@@ -238,7 +249,13 @@ Methods may be combined; the base is then frozen. percent = 100 · trainable / t
 MODEL: gpt2, bert-base, gpt3, llama-7b, qwen2.5-0.5b, tinygpt, tinybert (the registry; totals equal
 the published counts, e.g. GPT-2 124,439,808, LLaMA-7B 6,738,415,616), or a JSON file: the tutorial's
 TinyGPT/TinyBERT arguments (examples/tinygpt.config.json; "model_type": "tinybert" for TinyBERT) or
-a Hugging Face config.json with model_type gpt2, bert, llama or qwen2.
+a Hugging Face config.json with model_type gpt2, bert, llama, mistral or qwen2 (also --config
+FILE): grouped-query attention (num_key_value_heads, head_dim), SwiGLU MLPs, tied or untied
+embeddings, Qwen2's q/k/v biases, LLaMA's attention_bias and mlp_bias; an absent field takes its
+config class's default (tie_word_embeddings false; num_key_value_heads = heads for LLaMA, 8 for
+Mistral, 32 for Qwen2). Its text and --json ("architecture") show what the file decides, with the
+norm ε and RoPE θ it sets. Example: --config examples/hf-configs/tinyllama-1.1b.config.json gives
+1,100,048,384 (32 query heads sharing 4 key/value heads).
 A target that matches no module (or only norms) is an error that lists the model's module names.
 
 Memory (--memory), in bytes, exact integers (src/core/memory-accounting.ts):

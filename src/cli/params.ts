@@ -9,7 +9,10 @@
  * MODEL is a registry name (gpt2, bert-base, gpt3, llama-7b, qwen2.5-0.5b, tinygpt, tinybert) or a
  * JSON config file: the tutorial's TinyGPT/TinyBERT arguments (vocab_size, block_size, n_embed, …,
  * with "model_type": "tinybert" for TinyBERT), or a Hugging Face config.json whose model_type is
- * gpt2, bert, llama or qwen2. Without a method the count is for full fine-tuning (100%).
+ * gpt2, bert, llama, mistral or qwen2 (also as `--config config.json`). A field the file leaves out
+ * takes its Hugging Face config class's default (tie_word_embeddings false for Llama, Mistral and
+ * Qwen2; num_key_value_heads = heads for Llama, 8 for Mistral, 32 for Qwen2; head_dim = hidden_size /
+ * heads; attention_bias, mlp_bias false). Without a method the count is for full fine-tuning (100%).
  * --memory adds the bytes of the weights at --dtype (default fp32; int8 and nf4 with their
  * quantisation constants, nf4 double-quantised as QLoRA unless --no-double-quant) and, with
  * --optimizer adamw, of the gradients and AdamW states (src/core/memory-accounting.ts).
@@ -28,7 +31,8 @@ import { FileAccessError } from '../core/errors.js';
 import { readRegularText } from '../core/files.js';
 import { DTYPES, OPTIMIZERS, memoryAccounting, type MemoryAccounting, type MemoryOptions } from '../core/memory-accounting.js';
 import type { ModelConfig } from '../core/model-configs.js';
-import { REGISTRY_NAMES, account, modelSpecFromConfig, registryModel, tinyModelSpec, type Accounting, type ModelSpec, type PeftSpec } from '../core/parameter-accounting.js';
+import { REGISTRY_NAMES, account, modelSpecFromConfig, registryModel, tinyModelSpec, type Accounting, type ArchitectureSummary, type ModelSpec, type PeftSpec } from '../core/parameter-accounting.js';
+import { normEpsFromConfig } from '../core/norm-conventions.js';
 import { readSafetensorsHeader, type SafeDType } from '../core/safetensors.js';
 import { validateTinyConfig } from '../core/tiny-config.js';
 import { UsageError, parseArgs, parseChoiceOption, parseDecimal, parseIntegerOption, suggest, type OptionSpecs } from './args.js';
@@ -45,6 +49,7 @@ const PARAMS_OPTIONS = {
   'no-double-quant': { type: 'boolean' },
   optimizer: { type: 'string', valueName: OPTIMIZERS.join('|') },
   weights: { type: 'string', valueName: 'FILE.safetensors' },
+  config: { type: 'string', valueName: 'config.json' },
   json: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
@@ -61,6 +66,8 @@ export interface ParamsJson {
   percent: number;
   base: bigint | number;
   methods: { method: string; parameters: bigint | number; modules?: number; detail: string }[];
+  /** For a Hugging Face config.json: the conventions it sets (src/core/parameter-accounting.ts, ArchitectureSummary). */
+  architecture?: ArchitectureSummary;
   /** With --memory: bytes, exact integers. */
   memory?: MemoryJson;
 }
@@ -90,9 +97,10 @@ export interface WeightsJson {
 export async function runParams(argv: readonly string[], io: Io): Promise<number> {
   const { options: o, positionals } = parseArgs(argv, PARAMS_OPTIONS, 'params');
   if (o.weights !== undefined) return countWeights(o.weights, positionals, o, io);
-  if (positionals.length === 0) throw new UsageError(`params needs a MODEL: one of ${REGISTRY_NAMES.join(', ')}, or a config file (or --weights FILE.safetensors)`);
+  if (o.config !== undefined && positionals.length > 0) throw new UsageError(`params takes either MODEL or --config FILE, not both (got ${positionals.join(' ')} and --config ${o.config})`);
+  if (o.config === undefined && positionals.length === 0) throw new UsageError(`params needs a MODEL: one of ${REGISTRY_NAMES.join(', ')}, or a config file (--config config.json, or --weights FILE.safetensors)`);
   if (positionals.length > 1) throw new UsageError(`params takes one MODEL, got ${positionals.length}: ${positionals.join(' ')}`);
-  const spec = resolveModel(positionals[0]);
+  const spec = o.config !== undefined ? resolveConfigFile(o.config) : resolveModel(positionals[0]);
   const peft: PeftSpec = {
     ...(o.lora !== undefined ? { lora: parseLora(o.lora) } : {}),
     ...(o.adapter !== undefined ? { adapter: parseAdapter(o.adapter) } : {}),
@@ -110,6 +118,7 @@ export async function runParams(argv: readonly string[], io: Io): Promise<number
       percent: a.percent,
       base: a.base,
       methods: a.methods.map((m) => ({ method: m.method, parameters: m.parameters, ...(m.method === 'lora' ? { modules: m.modules } : {}), detail: m.detail })),
+      ...(spec.architecture ? { architecture: spec.architecture } : {}),
       ...(memory ? { memory: memoryJson(memory) } : {}),
     };
     io.out(toJson(out));
@@ -197,12 +206,17 @@ function parseAdapter(text: string): { bottleneck: number } {
 
 function resolveModel(name: string): ModelSpec {
   if ((REGISTRY_NAMES as readonly string[]).includes(name)) return registryModel(name);
+  return resolveConfigFile(name, true);
+}
+
+/** A config file (the tutorial's, or a Hugging Face config.json), read under the config size limit. */
+function resolveConfigFile(name: string, maybeRegistryName = false): ModelSpec {
   let text: string;
   try {
     text = readRegularText(name, 'configBytes');
   } catch (e) {
     const hint = suggest(name, REGISTRY_NAMES);
-    if (e instanceof FileAccessError && e.message.endsWith('(no such file)')) {
+    if (maybeRegistryName && e instanceof FileAccessError && e.message.endsWith('(no such file)')) {
       throw new UsageError(`unknown model "${name}"${hint ? ` (did you mean ${hint}?)` : ''}: not a registry name (${REGISTRY_NAMES.join(', ')}) and no such file`);
     }
     throw e;
@@ -222,7 +236,22 @@ const int = (c: Record<string, unknown>, key: string, file: string, fallback?: n
   return v;
 };
 
-/** A tutorial TinyGPT/TinyBERT config, or a Hugging Face config.json (gpt2, bert, llama, qwen2). */
+const flag = (c: Record<string, unknown>, key: string, file: string, fallback: boolean): boolean => {
+  const v = c[key] ?? fallback;
+  if (typeof v !== 'boolean') throw new UsageError(`${file}: "${key}" must be true or false, got ${JSON.stringify(c[key])}`);
+  return v;
+};
+
+/** The config classes' defaults for the fields that change a llama-like count (transformers' configuration_<type>.py). */
+const LLAMA_LIKE_DEFAULTS: Record<'llama' | 'mistral' | 'qwen2', { kvHeads: number | 'heads'; tied: boolean; attentionBias: boolean | null; mlpBias: boolean | null; headDim: boolean }> = {
+  llama: { kvHeads: 'heads', tied: false, attentionBias: false, mlpBias: false, headDim: true },
+  mistral: { kvHeads: 8, tied: false, attentionBias: null, mlpBias: null, headDim: true },
+  qwen2: { kvHeads: 32, tied: false, attentionBias: null, mlpBias: null, headDim: false },
+};
+
+const gatedName = (act: unknown): string => (act === 'silu' || act === undefined ? 'gated (silu: SwiGLU)' : act === 'gelu_pytorch_tanh' || act === 'gelu' ? `gated (${String(act)}: GeGLU)` : `gated (${String(act)})`);
+
+/** A tutorial TinyGPT/TinyBERT config, or a Hugging Face config.json (gpt2, bert, llama, mistral, qwen2). */
 export function specFromConfigFile(raw: unknown, file: string): ModelSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${file} must hold a JSON object`);
   const c = raw as Record<string, unknown>;
@@ -233,29 +262,39 @@ export function specFromConfigFile(raw: unknown, file: string): ModelSpec {
     return tinyModelSpec(type === 'tinybert' ? 'tinybert' : 'tinygpt', validateTinyConfig(rest, file), file);
   }
   let config: ModelConfig;
+  let architecture: ArchitectureSummary;
   if (type === 'gpt2') {
     const d = int(c, 'n_embd', file);
     config = { name: `GPT-2 (${file})`, family: 'gpt2', dModel: d, nLayers: int(c, 'n_layer', file), nHeads: int(c, 'n_head', file), dFF: c.n_inner == null ? 4 * d : int(c, 'n_inner', file), vocab: int(c, 'vocab_size', file), context: int(c, 'n_positions', file), published: 'from config' };
+    architecture = { family: 'gpt2', nHeads: config.nHeads, nKvHeads: config.nHeads, headDim: d / config.nHeads, mlp: `plain (${String(c.activation_function ?? 'gelu_new')})`, tiedEmbeddings: true, biases: 'every Conv1D projection', normEps: normEpsFromConfig('gpt2', c), ropeTheta: null };
   } else if (type === 'bert') {
     if (c.type_vocab_size !== undefined && c.type_vocab_size !== 2) throw new UsageError(`${file}: only type_vocab_size 2 (BERT's segments A and B) is supported, got ${JSON.stringify(c.type_vocab_size)}`);
     config = { name: `BERT (${file})`, family: 'bert', dModel: int(c, 'hidden_size', file), nLayers: int(c, 'num_hidden_layers', file), nHeads: int(c, 'num_attention_heads', file), dFF: int(c, 'intermediate_size', file), vocab: int(c, 'vocab_size', file), context: int(c, 'max_position_embeddings', file), published: 'from config' };
-  } else if (type === 'llama' || type === 'qwen2') {
+    architecture = { family: 'bert', nHeads: config.nHeads, nKvHeads: config.nHeads, headDim: config.dModel / config.nHeads, mlp: `plain (${String(c.hidden_act ?? 'gelu')})`, tiedEmbeddings: null, biases: 'every Linear', normEps: normEpsFromConfig('bert', c), ropeTheta: null };
+  } else if (type === 'llama' || type === 'mistral' || type === 'qwen2') {
+    const dflt = LLAMA_LIKE_DEFAULTS[type];
     const heads = int(c, 'num_attention_heads', file);
-    const kvHeads = int(c, 'num_key_value_heads', file, heads);
+    const kvHeads = int(c, 'num_key_value_heads', file, dflt.kvHeads === 'heads' ? heads : dflt.kvHeads);
     if (heads % kvHeads !== 0) {
       throw new UsageError(`${file}: "num_key_value_heads" (${kvHeads}) must divide "num_attention_heads" (${heads}): grouped-query attention shares each key/value head among an equal number of query heads`);
     }
-    config = { name: `${type === 'llama' ? 'LLaMA' : 'Qwen2'} (${file})`, family: type, dModel: int(c, 'hidden_size', file), nLayers: int(c, 'num_hidden_layers', file), nHeads: heads, nKvHeads: int(c, 'num_key_value_heads', file, heads), dFF: int(c, 'intermediate_size', file), vocab: int(c, 'vocab_size', file), context: int(c, 'max_position_embeddings', file, 2048), published: 'from config' };
+    const d = int(c, 'hidden_size', file);
+    const headDim = dflt.headDim && c.head_dim != null ? int(c, 'head_dim', file) : undefined;
+    if (headDim === undefined && d % heads !== 0) throw new UsageError(`${file}: the width ${d} is not divisible by ${heads} heads (and no head_dim is given)`);
+    const attentionBias = dflt.attentionBias === null ? false : flag(c, 'attention_bias', file, dflt.attentionBias);
+    const mlpBias = dflt.mlpBias === null ? false : flag(c, 'mlp_bias', file, dflt.mlpBias);
+    const tied = flag(c, 'tie_word_embeddings', file, dflt.tied);
+    const label = { llama: 'LLaMA', mistral: 'Mistral', qwen2: 'Qwen2' }[type];
+    config = { name: `${label} (${file})`, family: type === 'qwen2' ? 'qwen2' : 'llama', dModel: d, nLayers: int(c, 'num_hidden_layers', file), nHeads: heads, nKvHeads: kvHeads, headDim, attentionBias, mlpBias, tied, dFF: int(c, 'intermediate_size', file), vocab: int(c, 'vocab_size', file), context: int(c, 'max_position_embeddings', file, 2048), published: 'from config' };
+    const biases = type === 'qwen2' ? 'q_proj, k_proj, v_proj' : [attentionBias ? 'q_proj, k_proj, v_proj, o_proj' : '', mlpBias ? 'gate_proj, up_proj, down_proj' : ''].filter(Boolean).join(', ') || 'none';
+    const theta = typeof c.rope_theta === 'number' ? c.rope_theta : 10000;
+    architecture = { family: type, nHeads: heads, nKvHeads: kvHeads, headDim: headDim ?? d / heads, mlp: gatedName(c.hidden_act), tiedEmbeddings: tied, biases, normEps: normEpsFromConfig(type, c), ropeTheta: theta };
   } else {
-    throw new UsageError(`${file}: model_type ${JSON.stringify(type)} is not supported; use gpt2, bert, llama, qwen2, tinygpt or tinybert`);
+    throw new UsageError(`${file}: model_type ${JSON.stringify(type)} is not supported; use gpt2, bert, llama, mistral, qwen2, tinygpt or tinybert`);
   }
-  if (config.dModel % config.nHeads !== 0) throw new UsageError(`${file}: the width ${config.dModel} is not divisible by ${config.nHeads} heads`);
-  const spec = modelSpecFromConfig(type, config);
-  if ((type === 'llama' || type === 'qwen2') && typeof c.tie_word_embeddings === 'boolean') {
-    // the registry's defaults (LLaMA untied, Qwen2.5-0.5B tied) give way to the file's setting
-    spec.after = spec.after.map((m) => (m.name !== 'lm_head' ? m : c.tie_word_embeddings ? { ...m, tiedTo: 'model.embed_tokens' } : { ...m, tiedTo: undefined }));
-  }
-  return { ...spec, source: file };
+  if (config.headDim === undefined && config.dModel % config.nHeads !== 0) throw new UsageError(`${file}: the width ${config.dModel} is not divisible by ${config.nHeads} heads`);
+  const spec = modelSpecFromConfig(type === 'mistral' ? 'llama' : type, config);
+  return { ...spec, source: file, architecture };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,7 +330,12 @@ function formatMemory(m: MemoryAccounting): string {
 }
 
 function formatAccounting(spec: ModelSpec, a: Accounting, peft: PeftSpec): string {
-  const lines = [`${spec.name} — ${spec.source}`, `  base parameters   ${n(a.base)}`];
+  const lines = [`${spec.name} — ${spec.source}`];
+  const arch = spec.architecture;
+  if (arch) {
+    lines.push(`  architecture      ${arch.nHeads} heads of ${arch.headDim}, ${arch.nKvHeads} key/value head${arch.nKvHeads === 1 ? '' : 's'}${arch.nKvHeads < arch.nHeads ? ` (grouped-query: ${arch.nHeads / arch.nKvHeads} query heads per key/value head)` : ''}; MLP ${arch.mlp}; output head ${arch.tiedEmbeddings === null ? 'none' : arch.tiedEmbeddings ? 'tied to the embedding' : 'untied'}; biases: ${arch.biases}; norm ε ${arch.normEps}${arch.ropeTheta === null ? '' : `; RoPE θ ${arch.ropeTheta}`}`);
+  }
+  lines.push(`  base parameters   ${n(a.base)}`);
   for (const m of a.methods) {
     let what = m.detail;
     if (m.method === 'lora') {

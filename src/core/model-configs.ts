@@ -25,8 +25,30 @@ export interface ModelConfig {
   context: number;
   /** Published total, as the source states it. */
   published: string;
-  /** Key/value heads under grouped-query attention (qwen2 only); absent = one per query head. */
+  /** Key/value heads under grouped-query attention (llama, qwen2); absent = one per query head. */
   nKvHeads?: number;
+  /** Width of one head (config.json head_dim); absent = dModel / nHeads. llama/qwen2 only. */
+  headDim?: number;
+  /** Biases on q, k, v and o (LlamaConfig attention_bias); Qwen2 has q/k/v biases regardless. */
+  attentionBias?: boolean;
+  /** Biases on gate, up and down (LlamaConfig mlp_bias). */
+  mlpBias?: boolean;
+  /** Output head tied to the token embedding (tie_word_embeddings); absent: llama untied, qwen2 tied (the registry's Qwen2.5-0.5B). */
+  tied?: boolean;
+}
+
+/** The sizes of a llama-like attention and its biases: head width, query and key/value widths. */
+export function llamaShapes(c: ModelConfig): { headDim: number; dQ: number; dKv: number; qkvBias: boolean; oBias: boolean; mlpBias: boolean; tied: boolean } {
+  const headDim = c.headDim ?? c.dModel / c.nHeads;
+  return {
+    headDim,
+    dQ: c.nHeads * headDim,
+    dKv: (c.nKvHeads ?? c.nHeads) * headDim,
+    qkvBias: c.family === 'qwen2' || c.attentionBias === true,
+    oBias: c.attentionBias === true,
+    mlpBias: c.mlpBias === true,
+    tied: c.tied ?? c.family === 'qwen2',
+  };
 }
 
 export const MODEL_CONFIGS: Record<string, ModelConfig> = {
@@ -41,17 +63,14 @@ export const MODEL_CONFIGS: Record<string, ModelConfig> = {
 export function parameterCount(c: ModelConfig): bigint {
   const [d, f, V, T, L] = [c.dModel, c.dFF, c.vocab, c.context, c.nLayers].map(BigInt);
   const linear = (i: bigint, o: bigint, bias = true) => i * o + (bias ? o : 0n);
-  if (c.family === 'qwen2') {
-    // q (d → d) with bias; k, v (d → d_kv, d_kv = kv heads × head size) with biases; o without;
-    // SwiGLU gate, up, down; two RMSNorm weight vectors. Output head tied to the embedding.
-    const dKv = BigInt((c.nKvHeads ?? c.nHeads) * (c.dModel / c.nHeads));
-    const block = linear(d, d) + 2n * linear(d, dKv) + linear(d, d, false) + 3n * linear(d, f, false) + 2n * d;
-    return V * d + L * block + d;
-  }
-  if (c.family === 'llama') {
-    // attention q,k,v,o without biases; SwiGLU gate, up, down; two RMSNorm weight vectors
-    const block = 4n * linear(d, d, false) + 3n * linear(d, f, false) + 2n * d;
-    return V * d + L * block + d + V * d; // embeddings, blocks, final norm, untied output head
+  if (c.family === 'qwen2' || c.family === 'llama') {
+    // attention q (d → n_heads·head_dim), k, v (d → d_kv = kv heads × head_dim), o back to d; biases on
+    // q/k/v for Qwen2 (and all four with attention_bias); SwiGLU gate, up, down (biases with mlp_bias);
+    // two RMSNorm weight vectors per block, a final one; the output head unless tied to the embedding
+    const s = llamaShapes(c);
+    const [dQ, dKv] = [BigInt(s.dQ), BigInt(s.dKv)];
+    const block = linear(d, dQ, s.qkvBias) + 2n * linear(d, dKv, s.qkvBias) + linear(dQ, d, s.oBias) + 2n * linear(d, f, s.mlpBias) + linear(f, d, s.mlpBias) + 2n * d;
+    return V * d + L * block + d + (s.tied ? 0n : V * d);
   }
   // attention q,k,v,o with biases; FFN up and down with biases; two LayerNorms (γ, β)
   const block = 4n * linear(d, d) + linear(d, f) + linear(f, d) + 2n * 2n * d;

@@ -41,7 +41,7 @@
  */
 import { ArgumentError, RangeArgumentError } from './errors.js';
 import { checkMemory } from './limits.js';
-import { MODEL_CONFIGS, parameterCount, type ModelConfig } from './model-configs.js';
+import { llamaShapes, MODEL_CONFIGS, parameterCount, type ModelConfig } from './model-configs.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig, type TinyConfig, type TinyKind } from './tiny-config.js';
 
 export type ModuleKind = 'linear' | 'conv1d' | 'embedding' | 'layernorm' | 'rmsnorm';
@@ -85,6 +85,23 @@ export interface ModelSpec {
   source: string;
   /** The published total, as its source states it. */
   published?: string;
+  /** For a Hugging Face config.json: the conventions it sets (GQA, MLP, tying, biases, ε, RoPE base). */
+  architecture?: ArchitectureSummary;
+}
+
+/** What a config.json decides about the architecture, with each config class's default where a field is absent. */
+export interface ArchitectureSummary {
+  family: 'gpt2' | 'bert' | 'llama' | 'mistral' | 'qwen2';
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  mlp: string;
+  /** null: the model (BertModel) has no output head. */
+  tiedEmbeddings: boolean | null;
+  biases: string;
+  normEps: number;
+  /** null: learned absolute positions, no RoPE. */
+  ropeTheta: number | null;
 }
 
 export const REGISTRY_NAMES = ['gpt2', 'bert-base', 'gpt3', 'llama-7b', 'qwen2.5-0.5b', 'tinygpt', 'tinybert'] as const;
@@ -164,26 +181,26 @@ function bertModules(c: ModelConfig): Parts {
   };
 }
 
-/** LlamaForCausalLM and Qwen2ForCausalLM (RMSNorm, SwiGLU; Qwen2: q/k/v biases, GQA, tied head). */
+/** LlamaForCausalLM, MistralForCausalLM and Qwen2ForCausalLM (RMSNorm, SwiGLU, GQA; Qwen2: q/k/v biases; head tied or not). */
 function llamaLikeModules(c: ModelConfig): Parts {
   const { dModel: d, dFF: f } = c;
-  const qwen = c.family === 'qwen2';
-  const dKv = (c.nKvHeads ?? c.nHeads) * (d / c.nHeads);
+  const s = llamaShapes(c);
+  const head = lin('lm_head', d, c.vocab, false);
   return {
     before: [emb('model.embed_tokens', c.vocab, d)],
     blockPrefix: 'model.layers',
     block: [
-      lin('self_attn.q_proj', d, d, qwen),
-      lin('self_attn.k_proj', d, dKv, qwen),
-      lin('self_attn.v_proj', d, dKv, qwen),
-      lin('self_attn.o_proj', d, d, false),
-      lin('mlp.gate_proj', d, f, false),
-      lin('mlp.up_proj', d, f, false),
-      lin('mlp.down_proj', f, d, false),
+      lin('self_attn.q_proj', d, s.dQ, s.qkvBias),
+      lin('self_attn.k_proj', d, s.dKv, s.qkvBias),
+      lin('self_attn.v_proj', d, s.dKv, s.qkvBias),
+      lin('self_attn.o_proj', s.dQ, d, s.oBias),
+      lin('mlp.gate_proj', d, f, s.mlpBias),
+      lin('mlp.up_proj', d, f, s.mlpBias),
+      lin('mlp.down_proj', f, d, s.mlpBias),
       norm('input_layernorm', d, 'rmsnorm'),
       norm('post_attention_layernorm', d, 'rmsnorm'),
     ].map(inBlock),
-    after: [norm('model.norm', d, 'rmsnorm'), qwen ? { ...lin('lm_head', d, c.vocab, false), tiedTo: 'model.embed_tokens' } : lin('lm_head', d, c.vocab, false)],
+    after: [norm('model.norm', d, 'rmsnorm'), s.tied ? { ...head, tiedTo: 'model.embed_tokens' } : head],
   };
 }
 
@@ -224,7 +241,7 @@ export function modelSpecFromConfig(key: string, c: ModelConfig): ModelSpec {
     ...parts,
     nLayers: c.nLayers,
     dModel: c.dModel,
-    dKv: (c.nKvHeads ?? c.nHeads) * (c.dModel / c.nHeads),
+    dKv: c.family === 'llama' || c.family === 'qwen2' ? llamaShapes(c).dKv : (c.nKvHeads ?? c.nHeads) * (c.dModel / c.nHeads),
     outputHead: parts.after.some((m) => m.name === 'lm_head') ? 'lm_head' : undefined,
     source: key === 'gpt3' ? 'GPT-3 175B (Brown et al. 2020, Table 2.1) with OPT-175B module names' : `${c.name} released checkpoint (named_modules)`,
     published: c.published,
@@ -591,4 +608,40 @@ export function reportShares(): Array<{ label: string; method: string; percent: 
       return { label: `${model}: ${shown}`, method, percent: a.percent };
     }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters of single layers (issue 15, item 6): exact integers, checked against the PyTorch
+// fixtures' state_dicts (spec/gated-feed-forward, spec/norms)
+
+function dims(shape: readonly number[], what: string): bigint[] {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((s) => Number.isInteger(s) && s >= 1)) {
+    throw new RangeArgumentError(`${what}: normalized shape must be a non-empty list of integers ≥ 1, got ${JSON.stringify(shape)}`);
+  }
+  return shape.map(BigInt);
+}
+const prod = (xs: bigint[]): bigint => xs.reduce((a, b) => a * b, 1n);
+
+/** Plain FFN: up (d → d_ff) and down (d_ff → d), each with its bias unless `bias` is false: 2·d·d_ff (+ d_ff + d). */
+export function feedForwardParameters(dModel: number, dFF: number, bias = true): bigint {
+  const [d, f] = [positiveInteger(dModel, 'dModel'), positiveInteger(dFF, 'dFF')].map(BigInt);
+  return 2n * d * f + (bias ? f + d : 0n);
+}
+
+/** Gated FFN (SwiGLU, GeGLU): gate_proj, up_proj (d → d_ff), down_proj (d_ff → d): 3·d·d_ff (+ 2·d_ff + d with biases). */
+export function gatedFeedForwardParameters(dModel: number, dFF: number, bias = false): bigint {
+  const [d, f] = [positiveInteger(dModel, 'dModel'), positiveInteger(dFF, 'dFF')].map(BigInt);
+  return 3n * d * f + (bias ? 2n * f + d : 0n);
+}
+
+/** LayerNorm over a normalized shape: γ, and β unless `bias` is false (torch ≥ 2.1's bias=False), one per entry; none without affine. */
+export function layerNormParameters(shape: readonly number[], o: { affine?: boolean; bias?: boolean } = {}): bigint {
+  const n = prod(dims(shape, 'layerNorm'));
+  if (o.affine === false) return 0n;
+  return o.bias === false ? n : 2n * n;
+}
+
+/** RMSNorm over a normalized shape: γ only, one per entry. */
+export function rmsNormParameters(shape: readonly number[]): bigint {
+  return prod(dims(shape, 'rmsNorm'));
 }

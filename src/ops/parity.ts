@@ -18,6 +18,13 @@ export interface LayerCase extends FixtureRun {
   op: OpName;
 }
 
+/**
+ * The fixture file of a case, under fixtures/: a bare name is fixtures/layers/<file>.safetensors
+ * (scripts/export-fixtures.py); a name with a folder, e.g. "llm/swiglu", is that folder's file
+ * (fixtures/llm: scripts/export-llm-fixtures.py).
+ */
+export const fixturePath = (file: string): string => (file.includes('/') ? `${file}.safetensors` : `layers/${file}.safetensors`);
+
 export const LAYER_CASES: LayerCase[] = OP_NAMES.flatMap((op) => ((OP_REGISTRY[op] as OpRow).fixtures ?? []).map((f) => ({ op, ...f })));
 
 // ---------------------------------------------------------------------------------------------

@@ -105,6 +105,12 @@ function fixtureExtras<X>(i: Record<string, X>, toMask: (m: X) => unknown): Gene
 const lastDim = (x: unknown): number => (Array.isArray(x) ? (Array.isArray(x[0]) ? lastDim(x[0]) : x.length) : 1);
 const SEQUENCE_TOLERANCE = TFJS_VS_REFERENCE.block;
 
+/** The RoPE settings scripts/export-llm-fixtures.py used (ROPE_HALF, ROPE_INTERLEAVED; spec/rope/rope.parity.spec.ts checks each fixture's config against these). */
+export const ROPE_FIXTURES = {
+  half: { pairing: 'half', rotaryDim: 4, positions: [5, 0, 17, 3, 1000], base: 500000 },
+  interleaved: { pairing: 'interleaved', rotaryDim: 6, positions: [0, 1, 2, 9, 4], base: 10000 },
+} as const satisfies Record<string, R.RopeOptions>;
+
 /** How the ops are registered: the key is the exported name in both indexes. */
 export const OP_REGISTRY = {
   matMul: {
@@ -247,11 +253,17 @@ export const OP_REGISTRY = {
     tfjs: T.rope,
     args: ['tensor', 'value'],
     tolerance: TFJS_VS_REFERENCE.rope,
+    // both pairings, partial rotation (rotaryDim ≤ d, extra dimensions passed through), explicit position ids, three bases
     arbitrary: ({ fc, size, evenSize, matrixOf }) =>
-      fc.tuple(size(1, 12), evenSize(2, 32), fc.constantFrom('interleaved', 'half')).chain(([n, d, pairing]) =>
-        fc.tuple(matrixOf(n, d), fc.array(fc.integer({ min: 0, max: 2048 }), { minLength: n, maxLength: n }).map((positions) => ({ positions, pairing }))),
+      fc.tuple(size(1, 12), evenSize(2, 32), size(0, 3), fc.constantFrom('interleaved', 'half'), fc.constantFrom(10_000, 500_000, 100), fc.boolean()).chain(([n, r, extra, pairing, base, partial]) =>
+        fc.tuple(matrixOf(n, r + (partial ? extra : 0)), fc.array(fc.integer({ min: 0, max: 2048 }), { minLength: n, maxLength: n }).map((positions) => ({ positions, pairing, base, rotaryDim: r }))),
       ),
-    highPrecisionArbitrary: ({ fc, size, evenSize, matrixOf }) => fc.tuple(size(1, 4), evenSize(2, 8)).chain(([n, d]) => fc.tuple(matrixOf(n, d), fc.constant({ pairing: 'half' }))),
+    highPrecisionArbitrary: ({ fc, size, evenSize, matrixOf }) => fc.tuple(size(1, 4), evenSize(2, 8), fc.constantFrom('interleaved', 'half')).chain(([n, d, pairing]) => fc.tuple(matrixOf(n, d + 1), fc.constant({ pairing, rotaryDim: d, base: 500_000 }))),
+    fixtures: [
+      // x (B × heads × T × head_dim): every head and sequence shares the fixture's position ids
+      { file: 'llm/rope-half-partial', reference: (i) => (i.x as Matrix[][]).map((b) => b.map((h) => R.rope(h, ROPE_FIXTURES.half))), tfjs: (i) => T.rope(i.x, ROPE_FIXTURES.half) },
+      { file: 'llm/rope-interleaved-partial', reference: (i) => perBatch((x) => R.rope(x as Matrix, ROPE_FIXTURES.interleaved))(i.x), tfjs: (i) => T.rope(i.x, ROPE_FIXTURES.interleaved) },
+    ],
   },
   learnedPositionalEmbedding: {
     concept: 'learned-positional-embedding',
@@ -276,11 +288,20 @@ export const OP_REGISTRY = {
     reference: R.layerNorm,
     highPrecision: HP.layerNorm,
     tfjs: T.layerNorm,
-    args: ['tensor', 'params', 'value', 'value'],
+    args: ['tensor', 'params', 'value', 'value', 'value'],
     tolerance: TFJS_VS_REFERENCE.normalisation,
+    // one feature axis (n × C), or the last two axes together (n × a × b, γ and β of shape a × b)
     arbitrary: ({ fc, size, matrixOf, vectorOf }) =>
-      fc.tuple(size(1, 12), size(2, 32), fc.boolean()).chain(([n, C, affine]) => fc.tuple(matrixOf(n, C), affine ? fc.record({ weight: vectorOf(C), bias: vectorOf(C) }) : fc.constant(null), fc.constantFrom(1e-5, 1e-3))),
-    fixtures: [{ file: 'layer-norm', reference: (i, p) => perBatch((x) => R.layerNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.layerNorm(i.x, p) }],
+      fc.oneof(
+        fc.tuple(size(1, 12), size(2, 32), fc.boolean()).chain(([n, C, affine]) => fc.tuple(matrixOf(n, C), affine ? fc.record({ weight: vectorOf(C), bias: vectorOf(C) }) : fc.constant(null), fc.constantFrom(1e-5, 1e-3))),
+        fc.tuple(size(1, 6), size(1, 4), size(2, 6)).chain(([n, a, b]) =>
+          fc.tuple(fc.array(matrixOf(a, b).filter((m) => Math.max(...m.flat()) - Math.min(...m.flat()) > 0.5), { minLength: n, maxLength: n }), fc.record({ weight: matrixOf(a, b), bias: matrixOf(a, b) }), fc.constantFrom(1e-5, 1e-12), fc.constant('layerNorm'), fc.constant(2)),
+        ),
+      ),
+    fixtures: [
+      { file: 'layer-norm', reference: (i, p) => perBatch((x) => R.layerNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.layerNorm(i.x, p) },
+      { file: 'llm/layer-norm-2d', reference: (i, p) => (i.x as Matrix[]).map((x) => R.layerNorm(x, p, 1e-12, 'layerNorm', 2)), tfjs: (i, p) => T.layerNorm(i.x, p, 1e-12, 'layerNorm', 2) },
+    ],
   },
   layerNormSimplified: {
     concept: 'layer-norm',
@@ -297,10 +318,19 @@ export const OP_REGISTRY = {
     reference: R.rmsNorm,
     highPrecision: HP.rmsNorm,
     tfjs: T.rmsNorm,
-    args: ['tensor', 'params', 'value', 'value'],
+    args: ['tensor', 'params', 'value', 'value', 'value'],
     tolerance: TFJS_VS_REFERENCE.normalisation,
-    arbitrary: ({ fc, size, matrixOf, vectorOf }) => fc.tuple(size(1, 12), size(1, 32)).chain(([n, C]) => fc.tuple(matrixOf(n, C).filter((x) => x.every((r) => r.some((v) => Math.abs(v) > 0.1))), fc.record({ weight: vectorOf(C) }))),
-    fixtures: [{ file: 'rms-norm', reference: (i, p) => perBatch((x) => R.rmsNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.rmsNorm(i.x, p) }],
+    arbitrary: ({ fc, size, matrixOf, vectorOf }) =>
+      fc.oneof(
+        fc.tuple(size(1, 12), size(1, 32)).chain(([n, C]) => fc.tuple(matrixOf(n, C).filter((x) => x.every((r) => r.some((v) => Math.abs(v) > 0.1))), fc.record({ weight: vectorOf(C) }))),
+        fc.tuple(size(1, 6), size(1, 4), size(1, 6)).chain(([n, a, b]) =>
+          fc.tuple(fc.array(matrixOf(a, b).filter((m) => m.flat().some((v) => Math.abs(v) > 0.1)), { minLength: n, maxLength: n }), fc.record({ weight: matrixOf(a, b) }), fc.constantFrom(1e-5, 1e-6), fc.constant('rmsNorm'), fc.constant(2)),
+        ),
+      ),
+    fixtures: [
+      { file: 'rms-norm', reference: (i, p) => perBatch((x) => R.rmsNorm(x as Matrix, p))(i.x), tfjs: (i, p) => T.rmsNorm(i.x, p) },
+      { file: 'llm/rms-norm-2d', reference: (i, p) => (i.x as Matrix[]).map((x) => R.rmsNorm(x, p, 1e-5, 'rmsNorm', 2)), tfjs: (i, p) => T.rmsNorm(i.x, p, 1e-5, 'rmsNorm', 2) },
+    ],
   },
   batchNorm: {
     concept: 'batch-norm',
@@ -322,6 +352,8 @@ export const OP_REGISTRY = {
     ...activationRow('gelu-tanh', R.geluTanh, HP.geluTanh, T.geluTanh),
     fixtures: [{ file: 'gelu-tanh', reference: (i) => R.geluTanh([i.x as number[]])[0], tfjs: (i) => T.geluTanh(i.x) }],
   },
+  silu: { ...activationRow('silu', R.silu, HP.silu, T.silu), fixtures: [{ file: 'llm/silu', reference: (i) => R.silu([i.x as number[]])[0], tfjs: (i) => T.silu(i.x) }] },
+  tanh: { ...activationRow('tanh', R.tanh, HP.tanh, T.tanh), fixtures: [{ file: 'llm/tanh', reference: (i) => R.tanh([i.x as number[]])[0], tfjs: (i) => T.tanh(i.x) }] },
   activation: {
     concept: 'activations',
     reference: R.activation,
@@ -329,8 +361,8 @@ export const OP_REGISTRY = {
     tfjs: T.activation,
     args: ['tensor', 'value'],
     tolerance: TFJS_VS_REFERENCE.default,
-    arbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 8), size(1, 16), fc.constantFrom('relu', 'gelu', 'gelu-tanh')).chain(([n, d, kind]) => fc.tuple(matrixOf(n, d), fc.constant(kind))),
-    highPrecisionArbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 4), fc.constantFrom('relu', 'gelu', 'gelu-tanh')).chain(([d, kind]) => fc.tuple(matrixOf(1, d), fc.constant(kind))),
+    arbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 8), size(1, 16), fc.constantFrom('relu', 'gelu', 'gelu-tanh', 'silu', 'tanh')).chain(([n, d, kind]) => fc.tuple(matrixOf(n, d), fc.constant(kind))),
+    highPrecisionArbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 4), fc.constantFrom('relu', 'gelu', 'gelu-tanh', 'silu', 'tanh')).chain(([d, kind]) => fc.tuple(matrixOf(1, d), fc.constant(kind))),
   },
   feedForward: {
     concept: 'feed-forward',
@@ -349,6 +381,27 @@ export const OP_REGISTRY = {
       reference: (i: Inputs, p: any) => perBatch((x) => R.feedForward(x as Matrix, p, kind))(i.x),
       tfjs: (i: Record<string, tfc.Tensor>, p: any) => T.feedForward(i.x, p, kind),
     })),
+  },
+  gatedFeedForward: {
+    concept: 'gated-feed-forward',
+    reference: R.gatedFeedForward,
+    highPrecision: HP.gatedFeedForward,
+    tfjs: T.gatedFeedForward,
+    args: ['tensor', 'params', 'value', 'value'],
+    tolerance: TFJS_VS_REFERENCE.linear,
+    arbitrary: ({ fc, size, matrixOf, linearOf }) =>
+      fc.tuple(size(1, 8), size(1, 12), size(1, 16), fc.constantFrom('silu', 'gelu', 'gelu-tanh'), fc.boolean()).chain(([n, d, f, kind, bias]) =>
+        fc.tuple(matrixOf(n, d), fc.record({ gate_proj: linearOf(d, f, bias), up_proj: linearOf(d, f, bias), down_proj: linearOf(f, d, bias) }), fc.constant(kind)),
+      ),
+    highPrecisionArbitrary: ({ fc, size, matrixOf, linearOf }) => fc.tuple(size(1, 2), size(1, 3), size(1, 4)).chain(([n, d, f]) => fc.tuple(matrixOf(n, d), fc.record({ gate_proj: linearOf(d, f, false), up_proj: linearOf(d, f, false), down_proj: linearOf(f, d, false) }), fc.constantFrom('silu', 'gelu-tanh'))),
+    fixtures: (['swiglu', 'geglu', 'geglu-tanh'] as const).map((file) => {
+      const kind = ({ swiglu: 'silu', geglu: 'gelu', 'geglu-tanh': 'gelu-tanh' } as const)[file];
+      return {
+        file: `llm/${file}`,
+        reference: (i: Inputs, p: any) => perBatch((x) => R.gatedFeedForward(x as Matrix, p, kind))(i.x),
+        tfjs: (i: Record<string, tfc.Tensor>, p: any) => T.gatedFeedForward(i.x, p, kind),
+      };
+    }),
   },
   dropout: {
     concept: 'dropout',
@@ -415,6 +468,22 @@ export const OP_REGISTRY = {
     reference: R.tinyGptDecode,
     highPrecision: HP.tinyGptDecode,
     tfjs: T.tinyGptDecode,
+    args: ['value', 'params', 'value'],
+    tolerance: TFJS_VS_REFERENCE.block,
+  },
+  tinyLlama: {
+    concept: 'tiny-llama',
+    reference: R.tinyLlama,
+    highPrecision: HP.tinyLlama,
+    tfjs: T.tinyLlama,
+    args: ['value', 'params', 'value', 'value'],
+    tolerance: TFJS_VS_REFERENCE.block, // spec/tiny-llama runs it against PyTorch (fixtures/llm/tinyllama)
+  },
+  tinyLlamaDecode: {
+    concept: 'tiny-llama',
+    reference: R.tinyLlamaDecode,
+    highPrecision: HP.tinyLlamaDecode,
+    tfjs: T.tinyLlamaDecode,
     args: ['value', 'params', 'value'],
     tolerance: TFJS_VS_REFERENCE.block,
   },

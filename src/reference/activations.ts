@@ -5,6 +5,9 @@
  *   ReLU(x)       = max(0, x)
  *   GELU(x)       = x · Φ(x) = x · (1 + erf(x/√2)) / 2                          (exact; nn.GELU())
  *   GELU_tanh(x)  = x · (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2               (nn.GELU(approximate='tanh'))
+ *   SiLU(x)       = x · σ(x) = x / (1 + e^{−x})                                  (nn.SiLU; Swish-1: Ramachandran et al. 2017,
+ *                                                                                  Elfwing et al. 2018; SwiGLU's gate)
+ *   tanh(x)       = (e^x − e^{−x}) / (e^x + e^{−x})                              (nn.Tanh)
  *
  * The two GELUs are different functions (they differ by up to 4.7e-4, at |x| ≈ 2.7) and have
  * different names on purpose; the discrimination specs prove the tolerances tell them apart.
@@ -18,7 +21,8 @@ import type { Matrix } from '../core/shape.js';
 import { checkInputValues } from '../core/numeric-conventions.js';
 import { asNumbers, float64, type Field } from './field.js';
 
-export type Activation = 'relu' | 'gelu' | 'gelu-tanh';
+export type Activation = 'relu' | 'gelu' | 'gelu-tanh' | 'silu' | 'tanh';
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'gelu', 'gelu-tanh', 'silu', 'tanh'];
 
 export function activationWith<S>(F: Field<S>, kind: Activation): (x: S) => S {
   const half = F.from(0.5);
@@ -32,7 +36,9 @@ export function activationWith<S>(F: Field<S>, kind: Activation): (x: S) => S {
     const c = F.from('0.044715');
     return (x) => F.mul(F.mul(half, x), F.add(F.one, F.tanh(F.mul(k, F.add(x, F.mul(c, F.mul(x, F.mul(x, x))))))));
   }
-  throw new ArgumentError(`unknown activation ${String(kind)}; use relu, gelu or gelu-tanh`);
+  if (kind === 'silu') return (x) => F.div(x, F.add(F.one, F.exp(F.neg(x)))); // x·σ(x); for x → −∞, x/∞ = −0
+  if (kind === 'tanh') return (x) => F.tanh(x);
+  throw new ArgumentError(`unknown activation ${String(kind)}; use ${ACTIVATIONS.join(', ')}`);
 }
 
 /** π to 70 digits, exact in both fields (float64 rounds it to Math.PI). */
@@ -49,4 +55,6 @@ export function applyActivationWith<S>(F: Field<S>, x: Matrix<S>, kind: Activati
 export const relu = (x: Matrix): Matrix => applyActivationWith(float64, x, 'relu');
 export const gelu = (x: Matrix): Matrix => applyActivationWith(float64, x, 'gelu');
 export const geluTanh = (x: Matrix): Matrix => applyActivationWith(float64, x, 'gelu-tanh');
+export const silu = (x: Matrix): Matrix => applyActivationWith(float64, x, 'silu');
+export const tanh = (x: Matrix): Matrix => applyActivationWith(float64, x, 'tanh');
 export const activation = (x: Matrix, kind: Activation): Matrix => applyActivationWith(float64, x, kind);

@@ -17,6 +17,7 @@ import { dpoLossWith, klDivergenceWith, ppoClipObjectiveWith, rankingLossWith, t
 import { batchNormWith } from './batch-norm.js';
 import { crossEntropyWith } from './cross-entropy.js';
 import { feedForwardWith, type FeedForwardParams } from './feed-forward.js';
+import { gatedFeedForwardWith, type GatedActivation, type GatedFeedForwardParams } from './gated-feed-forward.js';
 import { bignumber } from './field.js';
 import { tinyGptDecodeWith, tinyGptStepWith, type KvCache } from './kv-cache.js';
 import { layerNormWith, type LayerNormParams } from './layer-norm.js';
@@ -35,6 +36,8 @@ import { slidingWindowAttentionWith, type SlidingWindowOptions } from './sliding
 import { softmaxWith, type SoftmaxAxis } from './softmax.js';
 import { tiledAttentionWith, type TiledAttentionOptions } from './tiled-attention.js';
 import { tinyModelWith, type TinyModelParams } from './tiny-models.js';
+import { tinyLlamaDecodeWith, tinyLlamaWith, type TinyLlamaParams } from './tiny-llama.js';
+import type { TinyLlamaConfig } from '../core/llama-config.js';
 import { blockWith, decoderLayerWith, encoderLayerWith, multiHeadModuleWith, type BlockParams, type DecoderLayerParams, type EncoderLayerParams, type MultiHeadModuleParams } from './transformer-block.js';
 
 export type Big = BigNumber;
@@ -73,14 +76,17 @@ export const slidingWindowAttention = (q: M, k: M, v: M, options: SlidingWindowO
 export const sinusoidalEncoding = (positions: number | readonly number[], dModel: number, options?: PositionalEncodingOptions) => sinusoidalEncodingWith(B, positions, dModel, options);
 export const rope = (x: M, options?: RopeOptions) => ropeWith(B, x, options);
 export const linear = (x: M, p: LinearParams<Big>, name = 'linear') => linearWith(B, x, p, name);
-export const layerNorm = (x: M, p: LayerNormParams<Big> | null, eps = 1e-5, name = 'layerNorm') => layerNormWith(B, x, p, eps, name);
-export const rmsNorm = (x: M, p: RmsNormParams<Big>, eps?: number, name = 'rmsNorm') => rmsNormWith(B, x, p, eps, name);
+export const layerNorm = (x: M, p: LayerNormParams<Big> | null, eps = 1e-5, name = 'layerNorm', normalizedDims = 1) => layerNormWith(B, x, p, eps, name, normalizedDims);
+export const rmsNorm = (x: M, p: RmsNormParams<Big>, eps?: number, name = 'rmsNorm', normalizedDims = 1) => rmsNormWith(B, x, p, eps, name, normalizedDims);
 export const batchNorm = (x: M, p: LayerNormParams<Big> | null, eps = 1e-5) => batchNormWith(B, x, p, eps);
 export const activation = (x: M, kind: Activation) => applyActivationWith(B, x, kind);
 export const relu = (x: M) => applyActivationWith(B, x, 'relu');
 export const gelu = (x: M) => applyActivationWith(B, x, 'gelu');
 export const geluTanh = (x: M) => applyActivationWith(B, x, 'gelu-tanh');
+export const silu = (x: M) => applyActivationWith(B, x, 'silu');
+export const tanh = (x: M) => applyActivationWith(B, x, 'tanh');
 export const feedForward = (x: M, p: FeedForwardParams<Big>, activation: Activation, name = 'ff') => feedForwardWith(B, x, p, activation, name);
+export const gatedFeedForward = (x: M, p: GatedFeedForwardParams<Big>, activation: GatedActivation, name = 'mlp') => gatedFeedForwardWith(B, x, p, activation, name);
 export const multiHeadModule = (x: M, p: MultiHeadModuleParams<Big>, options?: { causal?: boolean; memory?: M }) => multiHeadModuleWith(B, x, p, options);
 export const block = (x: M, p: BlockParams<Big>, options?: { causal?: boolean; activation?: Activation }) => blockWith(B, x, p, options);
 export const encoderLayer = (x: M, p: EncoderLayerParams<Big>, activation?: Activation) => encoderLayerWith(B, x, p, activation);
@@ -110,3 +116,5 @@ export const accuracy = (logits: M, targets: readonly number[], ignoreIndex?: nu
 export const perplexityFromLoss = (ce: Big) => perplexityFromLossWith(B, ce);
 export const bitsPerCharacterFromLoss = (ce: Big) => bitsPerCharacterFromLossWith(B, ce);
 // new-layer: exports are inserted above this line (keep it)
+export const tinyLlama = (config: TinyLlamaConfig, params: TinyLlamaParams<Big>, idx: number[][], targets?: number[][]) => tinyLlamaWith(B, config, params, idx, targets);
+export const tinyLlamaDecode = (config: TinyLlamaConfig, params: TinyLlamaParams<Big>, tokens: number[]) => tinyLlamaDecodeWith(B, config, params, tokens);

@@ -9,6 +9,12 @@
  * β = 0 (`layerNormSimplified`). Shapes: x (n × C) → (n × C); γ, β (C). Each row is normalised on
  * its own: other tokens and other sequences never enter (contrast BatchNorm).
  *
+ * Over several trailing axes (nn.LayerNorm(normalized_shape), k = len(normalized_shape) =
+ * `normalizedDims`, default 1): μ and σ² are taken over the whole block of the last k axes, and γ, β
+ * have that block's shape. Shapes: x (… × s₁ × … × s_k) → the same; γ, β (s₁ × … × s_k).
+ * ε is named per model family in src/core/norm-conventions.ts (BERT 1e-12, GPT-2 1e-5, …); the
+ * default here is PyTorch's, 1e-5.
+ *
  * Inputs must be finite and within float32's range: NaN and ±∞ are a NonFiniteError, as for
  * softmax (src/core/numeric-conventions.ts, rule 1); tfjs agrees with this over the whole float32
  * range (rule 3c).
@@ -17,6 +23,7 @@ import { ArgumentError, ShapeError } from '../core/errors.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
 import { checkInputValues } from '../core/numeric-conventions.js';
 import { asNumbers, float64, type Field } from './field.js';
+import { checkNormalizedDims, flattenParameter, flattenTrailing } from './trailing-axes.js';
 
 export interface LayerNormParams<S> {
   weight: S[];
@@ -32,7 +39,21 @@ export function normaliseRowWith<S>(F: Field<S>, row: S[], eps: S): S[] {
   return centred.map((c) => F.div(c, denom));
 }
 
-export function layerNormWith<S>(F: Field<S>, x: Matrix<S>, p: LayerNormParams<S> | null, eps = 1e-5, name = 'layerNorm'): Matrix<S> {
+/**
+ * With normalizedDims = k > 1, x may have any rank ≥ k and γ, β the shape of its last k axes; the
+ * result has x's shape. The declared types are those of the common case k = 1 (x and the result
+ * n × C): callers with k > 1 state their shapes (as the registry's adapters do for every op).
+ */
+export function layerNormWith<S>(F: Field<S>, x: Matrix<S>, p: LayerNormParams<S> | null, eps = 1e-5, name = 'layerNorm', normalizedDims = 1): Matrix<S> {
+  if (checkNormalizedDims(normalizedDims, name) > 1) {
+    const { rows, trailing, restore } = flattenTrailing<S>(x, normalizedDims, name); // (∏lead × ∏s)
+    const flatP = p ? { weight: flattenParameter<S>(p.weight, trailing, `${name}: weight`), bias: flattenParameter<S>(p.bias, trailing, `${name}: bias`) } : null;
+    return restore(layerNormRowsWith(F, rows, flatP, eps, name)) as Matrix<S>;
+  }
+  return layerNormRowsWith(F, x, p, eps, name);
+}
+
+function layerNormRowsWith<S>(F: Field<S>, x: Matrix<S>, p: LayerNormParams<S> | null, eps: number, name: string): Matrix<S> {
   const [, C] = assertMatrix(x, `${name} input`, { finite: false });
   checkInputValues(asNumbers(F, x), `${name} input`);
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${name}: eps must be a finite number ≥ 0, got ${eps}`);
@@ -46,7 +67,7 @@ export function layerNormWith<S>(F: Field<S>, x: Matrix<S>, p: LayerNormParams<S
   });
 }
 
-export const layerNorm = (x: Matrix, p: LayerNormParams<number> | null, eps = 1e-5, name = 'layerNorm'): Matrix => layerNormWith(float64, x, p, eps, name);
+export const layerNorm = (x: Matrix, p: LayerNormParams<number> | null, eps = 1e-5, name = 'layerNorm', normalizedDims = 1): Matrix => layerNormWith(float64, x, p, eps, name, normalizedDims);
 
 /** The interview deck's x̂ = (x − μ)/σ: no ε, no γ, no β. A row with σ = 0 has no normalised form. */
 export function layerNormSimplified(x: Matrix): Matrix {

@@ -15,10 +15,15 @@
  * Shapes: x (n × C) → y (n × C); weight γ (C). Each row is normalised on its own (as LayerNorm):
  * other tokens never enter. Unlike LayerNorm, adding a constant to a token changes its output;
  * on a token whose features already have mean 0 the two layers coincide (RMS = σ).
+ *
+ * Over several trailing axes (`normalizedDims` = k, default 1): the mean of squares is taken over
+ * the block of the last k axes and γ has that block's shape. x (… × s₁ × … × s_k), γ (s₁ × … × s_k).
+ * ε per model family: src/core/norm-conventions.ts (LLaMA/Mistral/Qwen2 rms_norm_eps 1e-6 by default).
  */
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { assertMatrix, type Matrix } from '../core/shape.js';
 import { float64, type Field } from './field.js';
+import { checkNormalizedDims, flattenParameter, flattenTrailing } from './trailing-axes.js';
 
 /** Parameters, named as the state_dict of the fixture's RMSNorm module: weight γ (C). */
 export interface RmsNormParams<S> {
@@ -38,7 +43,17 @@ export function assertRmsNormArgs(features: number, weightLength: number, eps: n
   if (weightLength !== features) throw new ShapeError(`${name}: weight must have ${features} entries (one per feature), got ${weightLength}`);
 }
 
-export function rmsNormWith<S>(F: Field<S>, x: Matrix<S>, p: RmsNormParams<S>, eps = RMS_NORM_EPS, name = 'rmsNorm'): Matrix<S> {
+/** normalizedDims = k > 1: x of any rank ≥ k, γ of its last k axes' shape, the result of x's shape (types as layerNormWith's). */
+export function rmsNormWith<S>(F: Field<S>, x: Matrix<S>, p: RmsNormParams<S>, eps = RMS_NORM_EPS, name = 'rmsNorm', normalizedDims = 1): Matrix<S> {
+  if (checkNormalizedDims(normalizedDims, name) > 1) {
+    if (!p || p.weight === undefined) throw new ArgumentError(`${name}: parameters must be { weight }, got ${JSON.stringify(p)}`);
+    const { rows, trailing, restore } = flattenTrailing<S>(x, normalizedDims, name); // (∏lead × ∏s)
+    return restore(rmsNormRowsWith(F, rows, { weight: flattenParameter<S>(p.weight, trailing, `${name}: weight`) }, eps, name)) as Matrix<S>;
+  }
+  return rmsNormRowsWith(F, x, p, eps, name);
+}
+
+function rmsNormRowsWith<S>(F: Field<S>, x: Matrix<S>, p: RmsNormParams<S>, eps: number, name: string): Matrix<S> {
   const [, C] = assertMatrix(x, `${name} input`, { finite: false });
   if (!p || !Array.isArray(p.weight)) throw new ArgumentError(`${name}: parameters must be { weight: (C) }, got ${JSON.stringify(p)}`);
   assertRmsNormArgs(C, p.weight.length, eps, name);
@@ -51,4 +66,4 @@ export function rmsNormWith<S>(F: Field<S>, x: Matrix<S>, p: RmsNormParams<S>, e
   });
 }
 
-export const rmsNorm = (x: Matrix, p: RmsNormParams<number>, eps = RMS_NORM_EPS, name = 'rmsNorm'): Matrix => rmsNormWith(float64, x, p, eps, name);
+export const rmsNorm = (x: Matrix, p: RmsNormParams<number>, eps = RMS_NORM_EPS, name = 'rmsNorm', normalizedDims = 1): Matrix => rmsNormWith(float64, x, p, eps, name, normalizedDims);

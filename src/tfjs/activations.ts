@@ -4,16 +4,20 @@
  *   relu(x)      = max(0, x)
  *   gelu(x)      = x Φ(x) = x (1 + erf(x/√2))/2                       (exact; nn.GELU())
  *   geluTanh(x)  = x (1 + tanh(√(2/π) (x + 0.044715 x³)))/2            (nn.GELU(approximate='tanh'))
+ *   silu(x)      = x σ(x)                                               (nn.SiLU; SwiGLU's gate)
+ *   tanh(x)                                                             (nn.Tanh)
  *
  * `activation(x, kind)` picks one by name, as the feed-forward network does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError } from '../core/errors.js';
-import type { Activation } from '../reference/activations.js';
+import { ACTIVATIONS, type Activation } from '../reference/activations.js';
 
 export const relu = (x: tf.Tensor): tf.Tensor => activation(x, 'relu');
 export const gelu = (x: tf.Tensor): tf.Tensor => activation(x, 'gelu');
 export const geluTanh = (x: tf.Tensor): tf.Tensor => activation(x, 'gelu-tanh');
+export const silu = (x: tf.Tensor): tf.Tensor => activation(x, 'silu');
+export const tanh = (x: tf.Tensor): tf.Tensor => activation(x, 'tanh');
 
 export function activation(x: tf.Tensor, kind: Activation): tf.Tensor {
   return tf.tidy(() => {
@@ -23,6 +27,8 @@ export function activation(x: tf.Tensor, kind: Activation): tf.Tensor {
       const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
       return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
     }
-    throw new ArgumentError(`unknown activation ${String(kind)}; use relu, gelu or gelu-tanh`);
+    if (kind === 'silu') return tf.mul(x, tf.sigmoid(x)); // x·σ(x)
+    if (kind === 'tanh') return tf.tanh(x);
+    throw new ArgumentError(`unknown activation ${String(kind)}; use ${ACTIVATIONS.join(', ')}`);
   });
 }

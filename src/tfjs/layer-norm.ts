@@ -14,9 +14,14 @@
  * the same for x/s, μ/s, σ²/s², ε/s² — but (x − μ)² can no longer overflow: LayerNorm([1e30, −1e30])
  * is [1, −1] as on the reference (σ² = 1e60 was +∞ in float32, and the row came out [0, 0]).
  * Rows with every |x_c| ≤ 1 are divided by 1: their values are exactly what they were.
+ *
+ * `normalizedDims` = k > 1 normalises the block of the last k axes together (nn.LayerNorm with a
+ * normalized_shape of k axes): x is viewed as (… × ∏s), γ and β (of shape s₁ × … × s_k) as (∏s).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, ShapeError } from '../core/errors.js';
+import { formatShape } from '../core/shape.js';
+import { checkNormalizedDims } from '../reference/trailing-axes.js';
 import { lastDim } from './linear.js';
 
 export interface TfLayerNormParams {
@@ -24,7 +29,16 @@ export interface TfLayerNormParams {
   bias: tf.Tensor;
 }
 
-export function layerNorm(x: tf.Tensor, p: TfLayerNormParams | null, eps = 1e-5, name = 'layerNorm'): tf.Tensor {
+export function layerNorm(x: tf.Tensor, p: TfLayerNormParams | null, eps = 1e-5, name = 'layerNorm', normalizedDims = 1): tf.Tensor {
+  if (checkNormalizedDims(normalizedDims, name) > 1) {
+    const trailing = trailingShape(x, normalizedDims, name);
+    if (p) for (const [k, t] of [['weight', p.weight], ['bias', p.bias]] as const) checkTrailingParameter(t, trailing, `${name}: ${k}`);
+    const width = trailing.reduce((a, b) => a * b, 1);
+    return tf.tidy(() => {
+      const flatP = p ? { weight: tf.reshape(p.weight, [width]), bias: tf.reshape(p.bias, [width]) } : null; // (∏s)
+      return tf.reshape(layerNorm(tf.reshape(x, [...x.shape.slice(0, x.rank - normalizedDims), width]), flatP, eps, name), x.shape); // (… × ∏s) → x's shape
+    });
+  }
   if (p && (p.weight.shape[0] !== lastDim(x) || p.bias.shape[0] !== lastDim(x))) throw new ShapeError(`${name}: weight and bias must have ${lastDim(x)} entries`);
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${name}: eps must be a finite number ≥ 0, got ${eps}`);
   return tf.tidy(() => {
@@ -54,4 +68,15 @@ export async function layerNormSimplified(x: tf.Tensor): Promise<tf.Tensor> {
   constantRow.dispose();
   if (anyConstant) throw new ArgumentError('a row is constant: σ = 0, so (x − μ)/σ is undefined (LayerNorm\'s ε exists for this)');
   return layerNorm(x, null, 0);
+}
+
+/** The shape of x's last k axes, or a ShapeError when x has fewer. */
+export function trailingShape(x: tf.Tensor, k: number, name: string): number[] {
+  if (x.rank < k) throw new ShapeError(`${name}: input of shape ${formatShape(x.shape)} has fewer than normalizedDims = ${k} axes`, 'BAD_RANK');
+  return x.shape.slice(x.rank - k);
+}
+
+/** A parameter must have the normalised axes' shape (as nn.LayerNorm's weight has normalized_shape). */
+export function checkTrailingParameter(t: tf.Tensor, trailing: number[], what: string): void {
+  if (t.rank !== trailing.length || t.shape.some((d, i) => d !== trailing[i])) throw new ShapeError(`${what} must have shape ${formatShape(trailing)} (the normalised axes), got ${formatShape(t.shape)}`);
 }

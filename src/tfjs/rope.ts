@@ -1,37 +1,48 @@
 /**
- * Rotary position embedding in TensorFlow.js (float32); same formula, pairings and checks as
- * src/reference/rope.ts: pair (a, b) at position p is rotated by p·θ_i, θ_i = base^{−2i/d}.
+ * Rotary position embedding in TensorFlow.js (float32); the formula, conventions (pairing,
+ * rotaryDim, positions, base, tables) and checks of src/reference/rope.ts: pair (a, b) at position
+ * p is rotated by p·θ_i, θ_i = base^{−2i/r}; dimensions r … d−1 pass through.
  *
  * The angles p·θ_i and their cos and sin are computed in float64 on the host (sinusoidTables,
  * src/core/angle-tables.ts; src/core/numeric-conventions.ts rule 3d) and uploaded as tables: only
  * the rotation itself runs in float32, so positions of 10^7 or 10^8 rotate by the reference's
- * angles (forming p·θ in float32 was off by 7.1e-2 at 10^7 and 0.83 at 10^8, d = 64).
- * Shapes: x (n × d), cos and sin (n × d/2).
+ * angles (forming p·θ in float32 was off by 7.1e-2 at 10^7 and 0.83 at 10^8, d = 64). Given
+ * tables are uploaded as they are.
+ * Shapes: x (… × n × d) — any leading (batch, head) axes share the n positions; cos and sin
+ * (n × r/2) → (… × n × d).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { inverseFrequencies, sinusoidTables } from '../core/angle-tables.js';
 import { ShapeError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { RopeOptions } from '../reference/rope.js';
-import { checkRopeArgs } from '../reference/rope.js';
+import { checkRopeShape } from '../reference/rope.js';
 import { assertFinite, assertTensor } from './validate.js';
 
-export function rope(x: tf.Tensor, options: RopeOptions = {}): tf.Tensor2D {
+export function rope(x: tf.Tensor, options: RopeOptions = {}): tf.Tensor {
   assertTensor(x, 'x');
-  if (x.rank !== 2) throw new ShapeError(`x must be 2-D (n × d), got shape ${formatShape(x.shape)}`, 'BAD_RANK');
-  const proxy = Array.from({ length: x.shape[0] }, () => new Array(x.shape[1]).fill(0));
-  const { n, d, positions, base, pairing } = checkRopeArgs(proxy, options);
+  if (x.rank < 2) throw new ShapeError(`x must be (… × n × d), rank ≥ 2, got shape ${formatShape(x.shape)}`, 'BAD_RANK');
+  if (x.shape.some((s) => s === 0)) throw new ShapeError(`x must not be empty, got shape ${formatShape(x.shape)}`);
+  const [n, d] = x.shape.slice(-2) as [number, number];
+  const { rotaryDim: r, positions, base, pairing, tables } = checkRopeShape(n, d, options);
   assertFinite(x, 'x');
-  const t = sinusoidTables(positions, inverseFrequencies(d, base)); // (n × d/2) each, float64 → float32
+  const t = tables
+    ? { cos: Float32Array.from(tables.cos.flat()), sin: Float32Array.from(tables.sin.flat()) }
+    : sinusoidTables(positions, inverseFrequencies(r, base)); // (n × r/2) each, float64 → float32
+  const lead = x.shape.slice(0, -2); // (…)
   return tf.tidy(() => {
-    const [c, s] = [tf.tensor2d(t.cos, [n, d / 2]), tf.tensor2d(t.sin, [n, d / 2])]; // (n × d/2)
+    const [c, s] = [tf.tensor2d(t.cos, [n, r / 2]), tf.tensor2d(t.sin, [n, r / 2])]; // (n × r/2), broadcast over …
+    const [rot, pass] = r === d ? [x, null] : tf.split(x, [r, d - r], -1); // (… × n × r), (… × n × d−r)
+    let rotated: tf.Tensor;
     if (pairing === 'interleaved') {
-      const xy = tf.reshape(x, [n, d / 2, 2]); // (n × d/2 × 2): pairs (2i, 2i+1)
-      const [a, b] = tf.unstack(xy, 2); // (n × d/2) each
-      const rotated = tf.stack([tf.sub(tf.mul(a, c), tf.mul(b, s)), tf.add(tf.mul(a, s), tf.mul(b, c))], 2); // (n × d/2 × 2)
-      return tf.reshape(rotated, [n, d]) as tf.Tensor2D;
+      const xy = tf.reshape(rot, [...lead, n, r / 2, 2]); // (… × n × r/2 × 2): pairs (2i, 2i+1)
+      const [a, b] = tf.unstack(xy, xy.rank - 1); // (… × n × r/2) each
+      const pair = tf.stack([tf.sub(tf.mul(a, c), tf.mul(b, s)), tf.add(tf.mul(a, s), tf.mul(b, c))], xy.rank - 1); // (… × n × r/2 × 2)
+      rotated = tf.reshape(pair, [...lead, n, r]); // (… × n × r)
+    } else {
+      const [a, b] = tf.split(rot, 2, -1); // (… × n × r/2) each: pairs (i, i + r/2)
+      rotated = tf.concat([tf.sub(tf.mul(a, c), tf.mul(b, s)), tf.add(tf.mul(a, s), tf.mul(b, c))], -1); // (… × n × r)
     }
-    const [a, b] = tf.split(x, 2, 1); // (n × d/2) each: pairs (i, i + d/2)
-    return tf.concat([tf.sub(tf.mul(a, c), tf.mul(b, s)), tf.add(tf.mul(a, s), tf.mul(b, c))], 1) as tf.Tensor2D; // (n × d)
+    return pass ? tf.concat([rotated, pass], -1) : rotated; // (… × n × d)
   });
 }
