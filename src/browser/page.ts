@@ -20,6 +20,9 @@ import type { GoldenClaim } from '../core/claims.js';
 import * as Errors from '../core/errors.js';
 import * as Tutorial from '../core/tutorial.js';
 import { runClaim } from '../claims/run.js';
+import { loadFixture } from '../core/fixtures.js';
+import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
+import { LAYER_CASES, tfjsLayerRun, tfjsModelRun } from '../ops/parity.js';
 import { tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import * as T from '../tfjs/index.js';
 import { decode, encode, type ErrorClasses } from './wire.js';
@@ -92,15 +95,38 @@ async function init(text: string): Promise<string> {
   return encode(report);
 }
 
-/** Runs one claim on this page's backend; `missing` when a Node-only result must be fetched first. */
-async function claim(claimText: string, hostText: string): Promise<string> {
+/**
+ * The page's remote calls, by method: a claim judged on this backend, one registry op through the
+ * same adapter the Node backends use, a PyTorch layer or model fixture (forward and tf.grads).
+ */
+const METHODS: Record<string, (payload: never) => Promise<unknown>> = {
+  claim: (c: GoldenClaim) => runClaim(c, impl!),
+  op: ({ name, args }: { name: string; args: unknown[] }) => (impl as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...args),
+  attentionGradients: ({ x, w, g }: { x: number[][]; w: { wQ: number[][]; wK: number[][]; wV: number[][] }; g: number[][] }) => impl!.attentionGradients!(x, w, g),
+  layer: ({ file }: { file: string }) => {
+    const c = LAYER_CASES.find((x) => x.file === file);
+    if (!c) throw new Errors.ArgumentError(`no registry row names the fixture ${file}`);
+    return tfjsLayerRun(c, loadFixture(`layers/${file}.safetensors`));
+  },
+  model: ({ kind, config, fixture, idx, targets }: { kind: TinyKind; config: TinyConfig; fixture: string; idx: number[][]; targets: number[][] }) => tfjsModelRun(kind, config, loadFixture(fixture), idx, targets),
+};
+
+/** One remote call; `missing` when a Node-only result must be fetched first (Node answers and calls again). */
+async function call(method: string, payloadText: string, hostText: string): Promise<string> {
   if (!impl) throw new Errors.InternalError('init() has not run on this page');
   for (const [k, v] of decode<[string, unknown][]>(hostText, ERRORS)) hostResults.set(k, v);
   missing = null;
-  const c = decode<GoldenClaim>(claimText);
-  const outcome = await runClaim(c, impl);
-  const leaked = tf.memory().numTensors;
-  return encode(missing ? { missing } : { outcome, numTensors: leaked });
+  const f = METHODS[method];
+  if (!f) throw new Errors.ArgumentError(`the page has no method ${method}`);
+  let value: unknown;
+  let error: unknown;
+  try {
+    value = await f(decode<never>(payloadText));
+  } catch (e) {
+    error = e;
+  }
+  const numTensors = tf.memory().numTensors;
+  return encode(missing ? { missing } : error !== undefined ? { error, numTensors } : { value, numTensors });
 }
 
 /** Evaluates a short async function body over `tf` and the project's tfjs ops `T` in the page (the GPU specs' probes). */
@@ -109,4 +135,4 @@ async function probe(source: string): Promise<string> {
   return encode(await f(tf, T));
 }
 
-(globalThis as { transformerSpec?: unknown }).transformerSpec = { init, claim, probe, ready: true };
+(globalThis as { transformerSpec?: unknown }).transformerSpec = { init, call, probe, ready: true };

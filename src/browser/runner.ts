@@ -22,10 +22,13 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { BackendReport } from '../core/backend.js';
 import type { GoldenClaim } from '../core/claims.js';
-import { SpecError } from '../core/errors.js';
 import { HOST_FUNCTIONS } from '../core/host.js';
 import type { ClaimOutcome } from '../claims/verdict.js';
-import { decode, encode } from './wire.js';
+import * as Errors from '../core/errors.js';
+import { decode, encode, type ErrorClasses } from './wire.js';
+
+/** The page's errors, rebuilt in Node with their classes (a spec asserts on ShapeError, NonFiniteError …). */
+const PAGE_ERRORS: ErrorClasses = Object.fromEntries(Object.entries(Errors).filter(([, v]) => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof Error)) as ErrorClasses;
 
 export type BrowserBackendName = 'webgl' | 'webgpu';
 export const BROWSER_BACKENDS: readonly BrowserBackendName[] = ['webgl', 'webgpu'];
@@ -104,7 +107,7 @@ export function buildPageBundle(): Promise<string> {
   bundled ??= (async () => {
     const esbuild = await import('esbuild');
     const entry = [join(HERE, 'page.ts'), join(HERE, 'page.js')].find(existsSync);
-    if (!entry) throw new SpecError('BACKEND_UNAVAILABLE', `the browser entry ${join(HERE, 'page.ts')} is missing`);
+    if (!entry) throw new Errors.SpecError('BACKEND_UNAVAILABLE', `the browser entry ${join(HERE, 'page.ts')} is missing`);
     const result = await esbuild.build({
       entryPoints: [entry],
       bundle: true,
@@ -152,6 +155,8 @@ export interface BrowserBackend {
   report: BackendReport;
   /** One claim, judged in the page on this backend. */
   runClaim(claim: GoldenClaim): Promise<ClaimOutcome>;
+  /** A remote call (src/browser/page.ts METHODS): an op, a fixture run; errors come back with their class. */
+  call<T>(method: string, payload: unknown, what?: string): Promise<T>;
   /** Live tensors in the page after the last claim (a leak shows as growth). */
   numTensors(): number;
   page: Page;
@@ -168,7 +173,7 @@ const DEVICE_LOST = /valid external Instance reference no longer exists|createBu
 /** Node's answer to a Node-only call the page made: its value, or the error it threw. */
 function answerHostCall(name: string, args: unknown[]): { value?: unknown; error?: unknown } {
   const f = HOST_FUNCTIONS.get(name);
-  if (!f) return { error: new SpecError('INTERNAL', `the page asked for ${name}, which is not a Node-only function (src/core/host.ts)`) };
+  if (!f) return { error: new Errors.SpecError('INTERNAL', `the page asked for ${name}, which is not a Node-only function (src/core/host.ts)`) };
   try {
     return { value: (f as (...a: unknown[]) => unknown)(...args) };
   } catch (e) {
@@ -177,7 +182,7 @@ function answerHostCall(name: string, args: unknown[]): { value?: unknown; error
 }
 
 export async function openBrowserSession(): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM())) throw new SpecError('BACKEND_UNAVAILABLE', `the GPU backends run in Chromium, which is not at ${CHROMIUM()}: apt-get install chromium, or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM())) throw new Errors.SpecError('BACKEND_UNAVAILABLE', `the GPU backends run in Chromium, which is not at ${CHROMIUM()}: apt-get install chromium, or set CHROMIUM_PATH`);
   const script = await buildPageBundle();
   const { server, url } = await serve(script);
   let browser: Browser;
@@ -186,7 +191,7 @@ export async function openBrowserSession(): Promise<BrowserSession> {
     browser = await chromium.launch({ executablePath: CHROMIUM(), args: chromiumFlags(), headless: true });
   } catch (e) {
     server.close();
-    throw new SpecError('BACKEND_UNAVAILABLE', `Chromium did not start: ${(e as Error).message.split('\n')[0]}`);
+    throw new Errors.SpecError('BACKEND_UNAVAILABLE', `Chromium did not start: ${(e as Error).message.split('\n')[0]}`);
   }
   return {
     async open(target) {
@@ -194,7 +199,7 @@ export async function openBrowserSession(): Promise<BrowserSession> {
       let current = await openPage(target, label);
       let tensors = 0;
       const fresh: [string, unknown][] = []; // host results the page does not hold yet
-      return {
+      const backend: BrowserBackend = {
         target,
         label,
         report: current.report,
@@ -202,27 +207,34 @@ export async function openBrowserSession(): Promise<BrowserSession> {
           return current.page;
         },
         numTensors: () => tensors,
-        async runClaim(claim) {
+        call: async <T,>(method: string, payload: unknown, what = method): Promise<T> => {
           for (let attempt = 0; attempt < 32; attempt++) {
             const sent = encode(fresh.splice(0));
-            const reply = decode<{ missing?: { key: string; name: string; args: unknown[] }; outcome?: ClaimOutcome; numTensors?: number }>(
-              await current.page.evaluate(([c, h]) => (globalThis as unknown as { transformerSpec: { claim(c: string, h: string): Promise<string> } }).transformerSpec.claim(c, h), [encode(claim), sent] as const),
+            const reply = decode<{ missing?: { key: string; name: string; args: unknown[] }; value?: T; error?: Error; numTensors?: number }>(
+              await current.page.evaluate(([m, p, h]) => (globalThis as unknown as { transformerSpec: { call(m: string, p: string, h: string): Promise<string> } }).transformerSpec.call(m, p, h), [method, encode(payload), sent] as const),
+              PAGE_ERRORS,
             );
-            if (reply.outcome) {
-              tensors = reply.numTensors ?? 0;
-              if (reply.outcome.error && DEVICE_LOST.test(reply.outcome.error)) {
-                // The claim's error stands; the next claim gets a fresh page (a lost device fails everything after it).
-                await current.page.close();
-                current = await openPage(target, label);
-              }
-              return reply.outcome;
+            if (reply.missing) {
+              fresh.push([reply.missing.key, answerHostCall(reply.missing.name, reply.missing.args)]);
+              continue;
             }
-            const m = reply.missing!;
-            fresh.push([m.key, answerHostCall(m.name, m.args)]);
+            tensors = reply.numTensors ?? 0;
+            const error = reply.error ?? ((reply.value as { error?: string } | undefined)?.error ? new Errors.SpecError('INTERNAL', (reply.value as { error: string }).error) : undefined);
+            if (error && DEVICE_LOST.test(error.message)) {
+              // The call's error stands; the next call gets a fresh page (a lost device fails everything after it).
+              await current.page.close();
+              current = await openPage(target, label);
+            }
+            if (reply.error) throw reply.error;
+            return reply.value as T;
           }
-          throw new SpecError('INTERNAL', `${claim.id} on ${label}: the page kept asking for Node-only results`);
+          throw new Errors.SpecError('INTERNAL', `${what} on ${label}: the page kept asking for Node-only results`);
+        },
+        runClaim(claim) {
+          return backend.call<ClaimOutcome>('claim', claim, claim.id);
         },
       };
+      return backend;
     },
     async close() {
       await browser.close();
@@ -238,14 +250,14 @@ export async function openBrowserSession(): Promise<BrowserSession> {
     try {
       await page.waitForFunction(() => (globalThis as { transformerSpec?: { ready?: boolean } }).transformerSpec?.ready === true, undefined, { timeout: 60_000 });
     } catch {
-      throw new SpecError('BACKEND_UNAVAILABLE', `the page's script did not start on ${label}: ${pageErrors.join('; ') || 'no error reported'}`);
+      throw new Errors.SpecError('BACKEND_UNAVAILABLE', `the page's script did not start on ${label}: ${pageErrors.join('; ') || 'no error reported'}`);
     }
     const init = encode({ backend: target.backend, flags: target.f16 ? { WEBGL_FORCE_F16_TEXTURES: true } : {}, label });
     let report: BackendReport;
     try {
       report = decode<BackendReport>(await page.evaluate((t) => (globalThis as unknown as { transformerSpec: { init(t: string): Promise<string> } }).transformerSpec.init(t), init));
     } catch (e) {
-      throw new SpecError('BACKEND_UNAVAILABLE', `${label} did not start in Chromium: ${(e as Error).message.split('\n')[0]}`);
+      throw new Errors.SpecError('BACKEND_UNAVAILABLE', `${label} did not start in Chromium: ${(e as Error).message.split('\n')[0]}`);
     }
     return { page, report };
   }
