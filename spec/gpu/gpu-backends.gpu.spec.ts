@@ -132,6 +132,33 @@ for (const backend of BACKENDS) {
       }
     });
 
+    describe(`numeric conventions on ${backend} (src/core/numeric-conventions.ts): the same answers as the reference`, () => {
+      const op = (name: string, ...args: unknown[]) => b.call<unknown>('op', { name, args }, name);
+      it('a fully masked softmax row (−∞ everywhere) gives zeros, at lengths 2, 3 and 16', async () => {
+        for (const n of [2, 3, 16]) {
+          const row = Array.from({ length: n }, (_, i) => (i === 0 ? 0 : -Infinity));
+          expect(await op('softmax', [Array(n).fill(-Infinity), row]), `[${backend}] softmax, length ${n}`).toEqual([Array(n).fill(0), [1, ...Array(n - 1).fill(0)]]);
+        }
+      });
+      it('attention with a fully masked query row gives a zero output row; −1e9 and −∞ masks agree elsewhere', async () => {
+        const q = [[1, 0], [0, 1], [1, 1]];
+        const mask = [[true, false, true], [false, false, false], [true, true, true]];
+        const out = (await op('scaledDotProductAttention', q, q, q, { mask })) as number[][];
+        expect(out[1], `[${backend}] the fully masked row`).toEqual([0, 0]);
+        const big = (await op('scaledDotProductAttention', q, q, q, { mask, maskValue: -1e9 })) as number[][];
+        const c = compareNested([out[0], out[2]].flat(), [big[0], big[2]].flat(), { atol: 1e-6, rtol: 1e-6 });
+        expect(c.ok, `[${backend}] −∞ vs −1e9 mask: ${c.message}`).toBe(true);
+      });
+      it('logits of ±1e4 give a finite one-hot softmax', async () => {
+        expect(await op('softmax', [[1e4, 0, -1e4]])).toEqual([[1, 0, 0]]);
+      });
+      it('NaN and +∞ inputs are refused by name (NonFiniteError), before the upload', async () => {
+        await expect(op('softmax', [[0, NaN, 1]])).rejects.toMatchObject({ name: 'NonFiniteError' });
+        await expect(op('softmax', [[0, Infinity, 1]])).rejects.toMatchObject({ name: 'NonFiniteError' });
+        expect(b.numTensors()).toBe(0);
+      });
+    });
+
     it(`attention gradients on ${backend}: tf.grads equals central differences of the float64 reference`, async () => {
       const rng = seededRng(4242);
       const [x, wQ, wK, wV, g] = [randomMatrix(rng, 4, 3), randomMatrix(rng, 3, 3), randomMatrix(rng, 3, 3), randomMatrix(rng, 3, 2), randomMatrix(rng, 4, 2)];

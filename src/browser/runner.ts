@@ -55,7 +55,7 @@ export function chromiumFlags(): string[] {
     '--disable-sync',
     '--enable-unsafe-webgpu',
     '--enable-features=Vulkan',
-    ...(hardware ? ['--ignore-gpu-blocklist', '--enable-gpu'] : ['--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader']),
+    ...(hardware ? ['--ignore-gpu-blocklist', '--enable-gpu', '--use-angle=vulkan'] : ['--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader']),
   ];
 }
 
