@@ -37,7 +37,7 @@ import { implementationsOf, runClaim } from '../claims/run.js';
 import { evidenceSummary } from '../claims/reproduction-evidence.js';
 import { buildCoverage } from '../report/coverage.js';
 import { buildFigures } from '../report/figures.js';
-import { renderHtml, renderMarkdown } from '../report/render.js';
+import { renderHtml, renderMarkdown, reportOnlyChanges } from '../report/render.js';
 import type { ClaimReport, RecordedCheck, ReportScope, VerifyReport } from '../report/types.js';
 import type { Io } from './format.js';
 
@@ -258,6 +258,10 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
     const backends = report.backends?.length ? report.backends : [report.backend];
     if (backends.length === 1) io.out(`tfjs backend: ${report.backend.summary}`);
     else for (const line of backendLines(report)) io.out(line);
+    const f16 = reportOnlyChanges(report);
+    if (report.claims.some((c) => c.outcomes.some((o) => o.reportOnly))) {
+      io.out(`half precision (report only, never fails the run): ${f16.length ? `${f16.length} claims change their verdict in float16 — ${f16.map((x) => `${x.id} (${x.derived})`).join(', ')}` : 'every claim keeps its verdict in float16'}`);
+    }
     for (const c of report.claims.filter((x) => x.notJudged)) {
       const why = c.outcomes.find((o) => o.notJudged)?.notJudged ?? '';
       io.out(`\n○ ${c.id}: not judged — ${why}${requireEvidence ? ' (--require-evidence: counted as a failure)' : ''}`);

@@ -130,6 +130,27 @@ ${workedBlock(c)}
 <p>${esc(c.erratum?.explanation ?? '')}</p>${assumptionsBlock(c)}</div>`;
 }
 
+
+/** The tfjs backends of the run, one line each: label, claims confirmed, what it ran on. */
+function backendRows(report: VerifyReport): { label: string; confirmed: number; judged: number; reportOnly: boolean; summary: string }[] {
+  const labels = [...new Set(report.claims.flatMap((c) => c.outcomes.filter((o) => o.impl === 'tfjs').map((o) => o.backend)))];
+  const summaries = report.backends ?? [report.backend];
+  return labels.map((label, i) => {
+    const os = report.claims.flatMap((c) => c.outcomes.filter((o) => o.impl === 'tfjs' && o.backend === label));
+    const judged = os.filter((o) => o.derived !== 'not-judged');
+    return { label, confirmed: judged.filter((o) => o.confirmed).length, judged: judged.length, reportOnly: os.some((o) => o.reportOnly), summary: summaries[i]?.summary ?? label };
+  });
+}
+
+/** Claims whose verdict changes in a report-only column (half precision): id, backend, what it derived, the first failing check. */
+export function reportOnlyChanges(report: VerifyReport): { id: string; backend: string; derived: string; detail: string }[] {
+  return report.claims.flatMap((c) =>
+    c.outcomes
+      .filter((o) => o.reportOnly && !o.confirmed && o.derived !== 'not-judged')
+      .map((o) => ({ id: c.id, backend: o.backend, derived: o.derived, detail: o.error ?? o.checks.find((k) => !k.result.ok)?.result.detail ?? '' })),
+  );
+}
+
 export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Coverage): string {
   const t = report.totals;
   const topics = [...new Set(report.claims.map((c) => c.topic))];
@@ -155,7 +176,8 @@ ${scopeNote(report) ? `<p class="badge unconfirmed">${esc(scopeNote(report))}</p
 ${t.notJudged ? `<div class="card"><b>${t.notJudged}</b><span class="badge notjudged-badge">not judged</span> (no recorded run)</div>` : ''}
 <div class="card"><b>${t.runs}</b>implementation runs</div>
 </div>
-<p class="cite">TensorFlow.js backend: ${esc(report.backend.summary)}</p>
+${backendRows(report).length > 1 ? `<table><tr><th>tfjs backend</th><th>judged verdicts confirmed</th><th>ran on</th></tr>${backendRows(report).map((b) => `<tr><td><code>tfjs/${esc(b.label)}</code></td><td>${b.confirmed}/${b.judged}${b.reportOnly ? ' (report only: never fails the run)' : ''}</td><td>${esc(b.summary)}</td></tr>`).join('')}</table>` : `<p class="cite">TensorFlow.js backend: ${esc(report.backend.summary)}</p>`}
+${reportOnlyChanges(report).length || backendRows(report).some((b) => b.reportOnly) ? `<h3>Half precision (WebGL with 16-bit textures)</h3><p>The claims run once more with WEBGL_FORCE_F16_TEXTURES: this shows which of the documents' worked examples still hold when every intermediate is stored in float16. It only reports. ${reportOnlyChanges(report).length ? `${reportOnlyChanges(report).length} claims change their verdict:` : 'Every claim keeps its verdict.'}</p>${reportOnlyChanges(report).length ? `<table><tr><th>claim</th><th>column</th><th>derived in float16</th><th>first failing check</th></tr>${reportOnlyChanges(report).map((x) => `<tr><td><a href="#${esc(x.id)}">${esc(x.id)}</a></td><td>${esc(x.backend)}</td><td>${esc(x.derived)}</td><td>${esc(x.detail)}</td></tr>`).join('')}</table>` : ''}` : ''}
 <p>Each claim is a statement of one of five teaching documents (${Object.values(DOCUMENTS).map((d) => `<i>${esc(d.title)}</i>`).join('; ')}), checked on ${backends.map(esc).join(', ')}. In every table, <b>the document says</b> shows only what the document printed or stated (its values, or a short restatement); <b>criterion</b> is the comparison the project applies, with its reason; a check marked ${derivedTag} has a value the document did not print. A printed number holds when the exact value rounds to it at its printed precision; how "≈", "roughly", "slightly", ranges and bounds are read is written once in golden/README.md.${t.notJudged ? ` A reproduction claim is judged from a recorded training run; without one it is <b>not judged</b> — neither confirmed nor refuted.` : ''}</p>
 </section>
 <section id="figures"><h2>Figures</h2>
@@ -192,7 +214,14 @@ export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage
   lines.push('# transformer-spec — verification report', '', `Generated ${report.generatedAt}.`, '');
   if (scopeNote(report)) lines.push(`**${scopeNote(report)}**`, '');
   lines.push(`**${t.claims} claims**: ${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata; ${t.confirmed}/${judged} ${t.notJudged ? 'judged ' : ''}verdicts confirmed over ${t.runs} implementation runs${t.notJudged ? `; ${t.notJudged} not judged (no recorded run)` : ''}.`, '');
-  lines.push(`TensorFlow.js backend: ${report.backend.summary}.`, '');
+  const rows = backendRows(report);
+  if (rows.length > 1) lines.push('| tfjs backend | judged verdicts confirmed | ran on |', '|---|---|---|', ...rows.map((b) => `| \`tfjs/${b.label}\` | ${b.confirmed}/${b.judged}${b.reportOnly ? ' (report only)' : ''} | ${cell(b.summary)} |`), '');
+  else lines.push(`TensorFlow.js backend: ${report.backend.summary}.`, '');
+  const changes = reportOnlyChanges(report);
+  if (rows.some((b) => b.reportOnly)) {
+    lines.push('## Half precision (WebGL with 16-bit textures)', '', `The claims run once more with WEBGL_FORCE_F16_TEXTURES (report only). ${changes.length ? `${changes.length} claims change their verdict in float16:` : 'Every claim keeps its verdict in float16.'}`, '');
+    if (changes.length) lines.push('| claim | column | derived in float16 | first failing check |', '|---|---|---|---|', ...changes.map((x) => `| \`${x.id}\` | ${x.backend} | ${x.derived} | ${cell(x.detail)} |`), '');
+  }
   lines.push('"The document says" shows only what a document printed or stated; "criterion" is the comparison the project applies, with its reason; *derived* marks a value the document did not print. The reading rules ("≈", "roughly", "slightly", ranges, bounds, model scale, recorded runs) are in golden/README.md.', '');
   lines.push('## Figures', '', ...figures.map((f) => `- **${f.title}** — ${f.caption} (rendered in index.html#${f.id})`), '');
   lines.push('## Errata', '');
