@@ -159,6 +159,16 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it(`a short TinyGPT training run on ${backend} (the trainer's composite ops, AdamW, clipping): the loss falls`, async () => {
+      const { losses } = await b.call<{ losses: number[] }>('train', { steps: 30, seed: 7 }, 'TinyGPT training');
+      const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+      const [first, last] = [mean(losses.slice(0, 5)), mean(losses.slice(-5))];
+      note(backend, 'TinyGPT training: loss drop (first 5 − last 5 steps)', first - last, { atol: 0, rtol: 0 });
+      expect(losses.every(Number.isFinite), `[${backend}] losses ${losses.map((l) => l.toFixed(3)).join(' ')}`).toBe(true);
+      expect(last, `[${backend}] mean loss of the last 5 of 30 steps vs the first 5: ${losses.map((l) => l.toFixed(3)).join(' ')}`).toBeLessThan(first - 0.2);
+      expect(b.numTensors(), `[${backend}] live tensors after training`).toBe(0);
+    }, 300_000);
+
     it(`attention gradients on ${backend}: tf.grads equals central differences of the float64 reference`, async () => {
       const rng = seededRng(4242);
       const [x, wQ, wK, wV, g] = [randomMatrix(rng, 4, 3), randomMatrix(rng, 3, 3), randomMatrix(rng, 3, 3), randomMatrix(rng, 3, 2), randomMatrix(rng, 4, 2)];

@@ -21,7 +21,10 @@ import * as Errors from '../core/errors.js';
 import * as Tutorial from '../core/tutorial.js';
 import { runClaim } from '../claims/run.js';
 import { loadFixture } from '../core/fixtures.js';
-import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
+import { validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
+import { readTutorialTexts } from '../core/tutorial.js';
+import { createTrainer } from '../training/train.js';
+import { charVocabulary } from '../training/vocab.js';
 import { LAYER_CASES, tfjsLayerRun, tfjsModelRun } from '../ops/parity.js';
 import { tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import * as T from '../tfjs/index.js';
@@ -107,6 +110,20 @@ const METHODS: Record<string, (payload: never) => Promise<unknown>> = {
     const c = LAYER_CASES.find((x) => x.file === file);
     if (!c) throw new Errors.ArgumentError(`no registry row names the fixture ${file}`);
     return tfjsLayerRun(c, loadFixture(`layers/${file}.safetensors`));
+  },
+  /** A short TinyGPT training run on the tutorial's text (read by Node) with the trainer's composite ops: the losses. */
+  train: async ({ steps, seed }: { steps: number; seed: number }) => {
+    const text = readTutorialTexts().gpt;
+    const vocab = charVocabulary(text);
+    const config = validateTinyConfig({ vocab_size: vocab.symbols.length, block_size: 16, n_embed: 32, n_head: 2, n_layer: 2, dropout: 0.1 });
+    const trainer = createTrainer({ kind: 'tinygpt', config, data: vocab.encode(text), batchSize: 8, blockSize: 16, seed, optimizer: { lr: 3e-3 }, clipNorm: 1 });
+    try {
+      const losses: number[] = [];
+      for (let i = 0; i < steps; i++) losses.push((await trainer.stepAsync()).loss);
+      return { losses, backend: tf.getBackend() };
+    } finally {
+      trainer.dispose();
+    }
   },
   model: ({ kind, config, fixture, idx, targets }: { kind: TinyKind; config: TinyConfig; fixture: string; idx: number[][]; targets: number[][] }) => tfjsModelRun(kind, config, loadFixture(fixture), idx, targets),
 };

@@ -172,7 +172,8 @@ export function reportPaths(out: string, kind: ReportScope['kind']): { claims: s
  */
 export function scopeOf(report: VerifyReport, only: string | undefined, registry: number): ReportScope {
   if (only !== undefined) return { kind: 'subset', only, claims: report.claims.length, registry };
-  const couldNotRun = report.claims.flatMap((c) => c.outcomes.filter((o) => o.derived === 'error' && !o.notJudged).map((o) => ({ id: c.id, impl: o.impl, error: o.error ?? 'error' })));
+  // a report-only column (half precision) that errs is a finding about float16, not a claim that could not run
+  const couldNotRun = report.claims.flatMap((c) => c.outcomes.filter((o) => o.derived === 'error' && !o.notJudged && !o.reportOnly).map((o) => ({ id: c.id, impl: o.impl, error: o.error ?? 'error' })));
   return couldNotRun.length ? { kind: 'degraded', couldNotRun } : { kind: 'full' };
 }
 
