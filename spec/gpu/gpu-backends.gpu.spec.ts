@@ -28,6 +28,7 @@ import { openBrowserSession, type BrowserBackend, type BrowserBackendName, type 
 import { seededRng, randomMatrix } from '../../src/core/random.js';
 import { checkPropertyAsync, fc } from '../_helpers/property.js';
 import { compareResults } from '../_helpers/results.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const BACKENDS = (process.env.GPU_BACKENDS ?? 'webgl,webgpu').split(',') as BrowserBackendName[];
@@ -52,7 +53,12 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await session?.close();
-  if (Object.keys(measured).length) writeFileSet([{ path: join(PROJECT_ROOT, 'report', 'gpu-op-errors.json'), data: JSON.stringify({ generatedAt: new Date().toISOString(), backends: BACKENDS, gpuPropertyRuns: GPU_PROPERTY_RUNS, ops: measured }, null, 2) }]);
+  if (!Object.keys(measured).length) return;
+  // merged into the previous file: a run of some specs (-t, GPU_BACKENDS=webgl) replaces only what it measured
+  const path = join(PROJECT_ROOT, 'report', 'gpu-op-errors.json');
+  const previous = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { ops?: typeof measured }).ops ?? {} : {};
+  for (const [op, per] of Object.entries(measured)) previous[op] = { ...previous[op], ...per };
+  writeFileSet([{ path, data: JSON.stringify({ generatedAt: new Date().toISOString(), backends: BACKENDS, gpuPropertyRuns: GPU_PROPERTY_RUNS, ops: previous }, null, 2) }]);
 });
 
 for (const backend of BACKENDS) {

@@ -23,6 +23,12 @@ import type { Browser, Page } from 'playwright-core';
 import type { BackendReport } from '../core/backend.js';
 import type { GoldenClaim } from '../core/claims.js';
 import { HOST_FUNCTIONS } from '../core/host.js';
+// The modules that define Node-only functions register them when loaded: load them all here, so that
+// Node can answer the page whichever of them this process happened to import.
+import '../core/fixtures.js';
+import '../core/tutorial.js';
+import '../claims/reproduction-evidence.js';
+import '../claims/training.js';
 import type { ClaimOutcome } from '../claims/verdict.js';
 import * as Errors from '../core/errors.js';
 import { decode, encode, type ErrorClasses } from './wire.js';
