@@ -40,11 +40,11 @@ for (const [op, per] of Object.entries(file.ops)) {
     }
   }
   const any = Object.values(per)[0];
-  const tol = any.atol === 0 && any.rtol === 0 ? '(a drop, not an error)' : `${any.atol} + ${any.rtol}·|x|`;
+  const tol = op.startsWith('TinyGPT training') ? 'the loss must fall by > 0.2 (a drop, not an error)' : any.atol === 0 && any.rtol === 0 ? 'exact' : `${any.atol} + ${any.rtol}·\\|x\\|`;
   rows.push(`| ${op} | ${fmt(wasmErr)} | ${fmt(per.webgl?.maxAbsError)} | ${fmt(per.webgpu?.maxAbsError)} | ${tol} |`);
 }
 const table = [
-  `Largest |tfjs − expected| per op and backend, measured by \`npm run test:gpu\` (${file.gpuPropertyRuns} seeded cases per registry op plus its fixed cases; expected = the float64 reference, or PyTorch for the parity rows; wasm on the same cases by \`npx tsx scripts/gpu-error-table.ts\`). No op needed a per-backend tolerance: every row passes its existing one on every backend.`,
+  `Largest |tfjs − expected| per op and backend, measured by \`npm run test:gpu\` (${file.gpuPropertyRuns} seeded cases per registry op plus its fixed cases; expected = the float64 reference, or PyTorch for the parity rows; wasm on the same cases by \`npx tsx scripts/gpu-error-table.ts\`). No op needed a per-backend tolerance: every row passes its existing one on every backend. Errors are absolute; where values are large (perplexity = e^CE reaches 10^6 on these cases) the rtol term is what bounds them.`,
   '',
   '| op | wasm | webgl | webgpu | tolerance (atol + rtol·\\|x\\|) |',
   '|---|---|---|---|---|',
