@@ -23,6 +23,7 @@
  * The exit code is 0 when every judged claim is confirmed; --require-evidence makes a claim that
  * was not judged fail too (for a release check after `npm run reproduce`).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkWritable, writeFileSet, type OutputFile } from '../core/atomic-write.js';
 import { initBackend, isBrowserBackend, parseBackendChoice, type BackendReport } from '../core/backend.js';
@@ -184,7 +185,9 @@ export function scopeOf(report: VerifyReport, only: string | undefined, registry
  */
 export async function writeVerifyReport(report: VerifyReport, out: string, scope: ReportScope): Promise<string[]> {
   const paths = reportPaths(out, scope.kind);
-  const withScope: VerifyReport = { ...report, scope };
+  const gpuFile = join(PROJECT_ROOT, 'report', 'gpu-op-errors.json'); // written by npm run test:gpu
+  const gpuOpErrors = existsSync(gpuFile) ? (JSON.parse(readFileSync(gpuFile, 'utf8')) as VerifyReport['gpuOpErrors']) : undefined;
+  const withScope: VerifyReport = { ...report, scope, ...(gpuOpErrors ? { gpuOpErrors } : {}) };
   const files: OutputFile[] = [{ path: paths.claims, data: JSON.stringify(withScope, null, 2) }];
   if (paths.html && paths.markdown) {
     // The human-readable report covers the whole registry, so it is written only for runs over every claim.
