@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['spec/**/*.spec.ts'],
-    // Browser specs need Chromium: `npm run test:browser` (CI runs both).
-    exclude: ['spec/**/*.browser.spec.ts', 'node_modules/**'],
+    // Browser specs need Chromium: `npm run test:browser` and `npm run test:gpu` (CI runs all three).
+    exclude: ['spec/**/*.browser.spec.ts', 'spec/**/*.gpu.spec.ts', 'node_modules/**'],
     setupFiles: ['spec/_helpers/setup.ts'],
     globalSetup: ['spec/_helpers/global-setup.ts'],
     // Property specs and BigNumber oracles are CPU-bound; generous per-test limit, no retries.

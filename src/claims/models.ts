@@ -3,15 +3,13 @@
  * the tutorial prints them, their parameter counts from the configuration checked against
  * PyTorch's sum(p.numel()) (fixtures/manifest.json, written by scripts/export-fixtures.py).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PROJECT_ROOT } from '../core/claims.js';
+import { readFixtureManifest } from '../core/fixtures.js';
 import { tinyParameterCount, tinyStateDictLayout, validateTinyConfig } from '../core/tiny-config.js';
 import { input, type Evaluator } from './types.js';
 
 export const modelEvaluators: Record<string, Evaluator> = {
   'scratch.models.tiny-architecture': async (_impl, claim) => {
-    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'fixtures', 'manifest.json'), 'utf8')) as { parameter_counts: Record<string, number> };
+    const manifest = readFixtureManifest();
     const gpt = validateTinyConfig(input(claim, 'tinygpt'));
     const bert = validateTinyConfig(input(claim, 'tinybert'));
     const layout = tinyStateDictLayout('tinygpt', gpt);

@@ -18,6 +18,7 @@ import { PROJECT_ROOT, type GoldenClaim } from '../core/claims.js';
 import { EvidenceAbsentError, MalformedInputError } from '../core/errors.js';
 import type { TinyKind } from '../core/tiny-config.js';
 import { TUTORIAL_SETTINGS, type ReproductionReport } from '../training/reproduce.js';
+import { hostOnly } from '../core/host.js';
 
 /** What the report shows about a reproduction claim's evidence. */
 export interface EvidenceSummary {
@@ -50,7 +51,7 @@ export function evidencePath(file: string): string {
  * The recorded run of `model` that `claim` is judged from. Throws EvidenceAbsentError when there is
  * none that follows the tutorial's protocol, MalformedInputError when the file cannot be read.
  */
-export function recordedReproduction(claim: GoldenClaim, model: TinyKind): ReproductionReport {
+function recordedReproductionOnHost(claim: GoldenClaim, model: TinyKind): ReproductionReport {
   const { file, command } = evidenceOf(claim);
   const path = evidencePath(file);
   if (!existsSync(path)) throw new EvidenceAbsentError(file, command, `no recorded run: ${file} does not exist (a fresh checkout has none)`);
@@ -76,7 +77,7 @@ export function recordedReproduction(claim: GoldenClaim, model: TinyKind): Repro
 }
 
 /** Seed, steps, backend and date of the recorded run, or that it is absent. Never throws for an absent file. */
-export function evidenceSummary(claim: GoldenClaim): EvidenceSummary {
+function evidenceSummaryOnHost(claim: GoldenClaim): EvidenceSummary {
   const { file, command } = evidenceOf(claim);
   const path = evidencePath(file);
   if (!existsSync(path)) return { file, command, present: false };
@@ -87,3 +88,9 @@ export function evidenceSummary(claim: GoldenClaim): EvidenceSummary {
     return { file, command, present: true };
   }
 }
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const recordedReproduction = hostOnly('recordedReproduction', recordedReproductionOnHost);
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const evidenceSummary = hostOnly('evidenceSummary', evidenceSummaryOnHost);

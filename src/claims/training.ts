@@ -35,11 +35,12 @@ import { argmax } from '../reference/metrics.js';
 import { maskTokens, mlmViolation } from '../reference/mlm-masking.js';
 import { generateTokens, majorityVote, sampleIndex, type GenerateOptions, type Generation, type SamplingOptions } from '../reference/sampling.js';
 import { createAdamW } from '../tfjs/adamw.js';
-import { clipGradNorm as tfClip } from '../tfjs/grad-clip.js';
+import { clipGradNormAsync as tfClip } from '../tfjs/grad-clip.js';
 import { readPrintedLogs, readTutorialTexts } from '../core/tutorial.js';
 import { charVocabulary, wordVocabulary } from '../training/vocab.js';
 import type { ArrayImpl } from '../ops/implementations.js';
 import { input, maxAbsDiff, type Evaluator } from './types.js';
+import { hostOnly } from '../core/host.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Impl = ArrayImpl<any>;
@@ -124,7 +125,7 @@ interface OptimCase {
   schedule?: WarmupCosineOptions;
 }
 
-export function loadOptimCase(file: string): OptimCase {
+function loadOptimCaseOnHost(file: string): OptimCase {
   const { tensors, metadata } = readSafetensors(join(PROJECT_ROOT, 'fixtures', 'optim', file));
   const cfg = JSON.parse(metadata.config) as { lr: number; betas: [number, number]; eps: number; weight_decay: number; steps: number; clip_grad_norm?: { max_norm: number }; schedule?: { warmup: number; total: number } };
   const get = (n: string) => {
@@ -193,7 +194,7 @@ export async function runOptimiser(impl: Impl, initial: number[][], grads: numbe
         const gEff = o.coupled ? g.map((gi, i) => gi.map((x, j) => x + (o.options.weightDecay ?? 0.01) * current[i][j])) : g;
         let gt: tf.Tensor[] = gEff.map((gi) => tf.tensor1d(gi));
         if (o.clip !== undefined) {
-          const c = tfClip(gt, o.clip);
+          const c = await tfClip(gt, o.clip); // read asynchronously: the only form webgpu allows
           tf.dispose(gt);
           gt = c.grads;
           norms.push(c.totalNorm);
@@ -539,3 +540,6 @@ export const trainingEvaluators: Record<string, Evaluator> = {
     };
   },
 };
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const loadOptimCase = hostOnly('loadOptimCase', loadOptimCaseOnHost);

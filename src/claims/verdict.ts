@@ -63,6 +63,8 @@ export interface ClaimOutcome {
   error?: string;
   /** derived 'not-judged': why (the recorded run that is missing, and the command that writes it). */
   notJudged?: string;
+  /** A column that only reports (WebGL with 16-bit textures): it never decides whether the claim is confirmed. */
+  reportOnly?: boolean;
   millis: number;
 }
 

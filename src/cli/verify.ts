@@ -23,9 +23,12 @@
  * The exit code is 0 when every judged claim is confirmed; --require-evidence makes a claim that
  * was not judged fail too (for a release check after `npm run reproduce`).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkWritable, writeFileSet, type OutputFile } from '../core/atomic-write.js';
-import { initBackend } from '../core/backend.js';
+import { initBackend, isBrowserBackend, parseBackendChoice, type BackendReport } from '../core/backend.js';
+import { ArgumentError } from '../core/errors.js';
+import { openBrowserSession, targetLabel, type BrowserSession, type BrowserTarget } from '../browser/runner.js';
 import { loadClaims, PROJECT_ROOT, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
 import { describeCheck, expectationText, type ClaimOutcome } from '../claims/verdict.js';
@@ -35,21 +38,73 @@ import { implementationsOf, runClaim } from '../claims/run.js';
 import { evidenceSummary } from '../claims/reproduction-evidence.js';
 import { buildCoverage } from '../report/coverage.js';
 import { buildFigures } from '../report/figures.js';
-import { renderHtml, renderMarkdown } from '../report/render.js';
+import { renderHtml, renderMarkdown, reportOnlyChanges } from '../report/render.js';
 import type { ClaimReport, RecordedCheck, ReportScope, VerifyReport } from '../report/types.js';
 import type { Io } from './format.js';
 
 export type { ClaimReport, RecordedCheck, ReportScope, VerifyReport } from '../report/types.js';
 
-export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promise<VerifyReport> {
-  const backend = await initBackend();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const impls: Record<ImplName, ArrayImpl<any>> = { reference: referenceImpl, 'high-precision': highPrecisionImpl, tfjs: tfjsImpl(backend) };
+/**
+ * The tfjs backends a run judges the claims on, in column order. Node's own (gpu, tensorflow,
+ * wasm, cpu: one tfjs instance, switched between passes) and the browser's (webgl, webgpu, and
+ * webgl-f16 — WebGL with 16-bit textures, a column that only reports: src/browser/runner.ts).
+ */
+export type TfjsTarget = { kind: 'node'; requested: string | undefined } | { kind: 'browser'; target: BrowserTarget };
+
+export function parseBackends(list: string | undefined): TfjsTarget[] {
+  const items = list === undefined ? [process.env.TFJS_BACKEND] : list.split(',').map((x) => x.trim());
+  if (list !== undefined && items.some((x) => x === '')) throw new ArgumentError(`--backends needs a comma-separated list such as wasm,webgl,webgpu, got "${list}"`);
+  const targets = items.map((x): TfjsTarget => {
+    if (x === 'webgl-f16') return { kind: 'browser', target: { backend: 'webgl', f16: true } };
+    const choice = parseBackendChoice(x);
+    if (choice && isBrowserBackend(choice)) return { kind: 'browser', target: { backend: choice } };
+    return { kind: 'node', requested: x };
+  });
+  const labels = targets.map((t) => (t.kind === 'browser' ? targetLabel(t.target) : parseBackendChoice(t.requested) ?? 'auto'));
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice) throw new ArgumentError(`--backends lists ${twice} twice`);
+  return targets;
+}
+
+export async function verifyClaims(filter?: (c: GoldenClaim) => boolean, targets: TfjsTarget[] = parseBackends(undefined)): Promise<VerifyReport> {
   const claims = loadClaims().filter(filter ?? (() => true));
+  const outcomes = new Map<string, ClaimOutcome[]>(claims.map((c) => [c.id, []]));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const run = async (name: ImplName, impl: ArrayImpl<any>, reportOnly = false) => {
+    for (const claim of claims) {
+      if (!implementationsOf(claim).includes(name)) continue;
+      const o = await runClaim(claim, impl); // one at a time: tfjs calls must not overlap
+      outcomes.get(claim.id)!.push(reportOnly ? { ...o, reportOnly } : o);
+    }
+  };
+  await run('reference', referenceImpl);
+  await run('high-precision', highPrecisionImpl);
+  const backends: BackendReport[] = [];
+  let session: BrowserSession | null = null;
+  try {
+    for (const t of targets) {
+      if (t.kind === 'node') {
+        const backend = await initBackend(t.requested);
+        backends.push(backend);
+        await run('tfjs', tfjsImpl(backend));
+        continue;
+      }
+      session ??= await openBrowserSession();
+      const b = await session.open(t.target);
+      backends.push({ ...b.report, summary: `${b.report.summary}${t.target.f16 ? ' — report only: never fails the run' : ''}` });
+      for (const claim of claims) {
+        if (!implementationsOf(claim).includes('tfjs')) continue;
+        const o = await b.runClaim(claim);
+        outcomes.get(claim.id)!.push(t.target.f16 ? { ...o, reportOnly: true } : o);
+      }
+    }
+  } finally {
+    await session?.close();
+  }
   const reports: ClaimReport[] = [];
   for (const claim of claims) {
-    const outcomes: ClaimOutcome[] = [];
-    for (const name of implementationsOf(claim)) outcomes.push(await runClaim(claim, impls[name])); // one at a time: tfjs calls must not overlap
+    const os = outcomes.get(claim.id)!;
+    const judged = os.filter((o) => !o.reportOnly);
     reports.push({
       id: claim.id,
       topic: claim.topic,
@@ -61,16 +116,18 @@ export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promis
       assumptions: claim.assumptions,
       verdict: claim.verdict,
       erratum: claim.erratum,
-      confirmed: outcomes.every((o) => o.confirmed),
-      notJudged: outcomes.length > 0 && outcomes.every((o) => o.derived === 'not-judged'),
+      confirmed: judged.every((o) => o.confirmed),
+      notJudged: judged.length > 0 && judged.every((o) => o.derived === 'not-judged'),
       ...(claim.kind === 'reproduction' ? { evidence: evidenceSummary(claim) } : {}),
       checks: claim.checks.map((k): RecordedCheck => ({ ...describeCheck(k), ...(k.correct ? { correct: { expected: expectationText(k.correct), criterion: criterionText(k.correct) } } : {}) })),
-      outcomes,
+      outcomes: os,
     });
   }
+  const backend = backends[0] ?? (await initBackend());
   return {
     generatedAt: new Date().toISOString(),
     backend,
+    backends,
     totals: {
       claims: reports.length,
       confirmed: reports.filter((r) => r.confirmed).length,
@@ -78,7 +135,7 @@ export async function verifyClaims(filter?: (c: GoldenClaim) => boolean): Promis
       holds: reports.filter((r) => r.verdict === 'holds').length,
       holdsUnderAssumption: reports.filter((r) => r.verdict === 'holds-under-assumption').length,
       errata: reports.filter((r) => r.verdict === 'erratum').length,
-      runs: reports.reduce((s, r) => s + r.outcomes.length, 0),
+      runs: reports.reduce((s, r) => s + r.outcomes.filter((o) => !o.reportOnly).length, 0),
     },
     claims: reports,
   };
@@ -116,7 +173,8 @@ export function reportPaths(out: string, kind: ReportScope['kind']): { claims: s
  */
 export function scopeOf(report: VerifyReport, only: string | undefined, registry: number): ReportScope {
   if (only !== undefined) return { kind: 'subset', only, claims: report.claims.length, registry };
-  const couldNotRun = report.claims.flatMap((c) => c.outcomes.filter((o) => o.derived === 'error' && !o.notJudged).map((o) => ({ id: c.id, impl: o.impl, error: o.error ?? 'error' })));
+  // a report-only column (half precision) that errs is a finding about float16, not a claim that could not run
+  const couldNotRun = report.claims.flatMap((c) => c.outcomes.filter((o) => o.derived === 'error' && !o.notJudged && !o.reportOnly).map((o) => ({ id: c.id, impl: o.impl, error: o.error ?? 'error' })));
   return couldNotRun.length ? { kind: 'degraded', couldNotRun } : { kind: 'full' };
 }
 
@@ -127,7 +185,9 @@ export function scopeOf(report: VerifyReport, only: string | undefined, registry
  */
 export async function writeVerifyReport(report: VerifyReport, out: string, scope: ReportScope): Promise<string[]> {
   const paths = reportPaths(out, scope.kind);
-  const withScope: VerifyReport = { ...report, scope };
+  const gpuFile = join(PROJECT_ROOT, 'report', 'gpu-op-errors.json'); // written by npm run test:gpu
+  const gpuOpErrors = existsSync(gpuFile) ? (JSON.parse(readFileSync(gpuFile, 'utf8')) as VerifyReport['gpuOpErrors']) : undefined;
+  const withScope: VerifyReport = { ...report, scope, ...(gpuOpErrors ? { gpuOpErrors } : {}) };
   const files: OutputFile[] = [{ path: paths.claims, data: JSON.stringify(withScope, null, 2) }];
   if (paths.html && paths.markdown) {
     // The human-readable report covers the whole registry, so it is written only for runs over every claim.
@@ -140,7 +200,7 @@ export async function writeVerifyReport(report: VerifyReport, out: string, scope
 }
 
 function usage(): string {
-  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX] [--require-evidence]\n  --json              print the report as JSON on stdout instead of the table\n  --out DIR           where to write the report (default: report/; --only writes claims.only.json there)\n  --only PREFIX       run only claims whose id starts with PREFIX\n  --require-evidence  a reproduction claim without its recorded run fails instead of going unjudged';
+  return 'usage: transformer-spec verify [--json] [--out DIR] [--only PREFIX] [--backends LIST] [--require-evidence]\n  --json              print the report as JSON on stdout instead of the table\n  --out DIR           where to write the report (default: report/; --only writes claims.only.json there)\n  --only PREFIX       run only claims whose id starts with PREFIX\n  --backends LIST     judge every tfjs claim on each listed backend, one column each: wasm, cpu, tensorflow, gpu (Node),\n                      webgl, webgpu (headless Chromium), webgl-f16 (WebGL with 16-bit textures: reported, never fails the run)\n  --require-evidence  a reproduction claim without its recorded run fails instead of going unjudged';
 }
 
 /** Standard output and error, for callers that pass no Io. */
@@ -151,17 +211,19 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
   let out = join(PROJECT_ROOT, 'report');
   let only: string | undefined;
   let requireEvidence = false;
+  let backendList: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') json = true;
     else if (a === '--require-evidence') requireEvidence = true;
-    else if (a === '--out' || a === '--only') {
+    else if (a === '--out' || a === '--only' || a === '--backends') {
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) {
         io.err(`error: ${a} needs a value\n${usage()}`);
         return 2;
       }
       if (a === '--out') out = v;
+      else if (a === '--backends') backendList = v;
       else only = v;
     } else if (a === '--help' || a === '-h') {
       io.out(usage());
@@ -176,7 +238,14 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
   const planned = reportPaths(out, only ? 'subset' : 'full');
   checkWritable([planned.claims, ...(planned.html ? [planned.html, planned.markdown!] : [])]);
   const registry = loadClaims().length;
-  const report = await verifyClaims(only ? (c) => c.id.startsWith(only) : undefined);
+  let targets: TfjsTarget[];
+  try {
+    targets = parseBackends(backendList);
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}\n${usage()}`);
+    return 2;
+  }
+  const report = await verifyClaims(only ? (c) => c.id.startsWith(only) : undefined, targets);
   if (only && report.claims.length === 0) {
     io.err(`error: no claim id starts with "${only}"`);
     return 2;
@@ -190,7 +259,13 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
   } else {
     io.out(formatTable(report));
     io.out(`\n${summaryLine(report)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    io.out(`tfjs backend: ${report.backend.summary}`);
+    const backends = report.backends?.length ? report.backends : [report.backend];
+    if (backends.length === 1) io.out(`tfjs backend: ${report.backend.summary}`);
+    else for (const line of backendLines(report)) io.out(line);
+    const f16 = reportOnlyChanges(report);
+    if (report.claims.some((c) => c.outcomes.some((o) => o.reportOnly))) {
+      io.out(`half precision (report only, never fails the run): ${f16.length ? `${f16.length} claims change their verdict in float16 — ${f16.map((x) => `${x.id} (${x.derived})`).join(', ')}` : 'every claim keeps its verdict in float16'}`);
+    }
     for (const c of report.claims.filter((x) => x.notJudged)) {
       const why = c.outcomes.find((o) => o.notJudged)?.notJudged ?? '';
       io.out(`\n○ ${c.id}: not judged — ${why}${requireEvidence ? ' (--require-evidence: counted as a failure)' : ''}`);
@@ -210,6 +285,19 @@ export async function runVerify(argv: string[], io: Io = CONSOLE): Promise<numbe
     io.out(`\nreport written to ${written.join(', ')}`);
   }
   return t.confirmed + (requireEvidence ? 0 : t.notJudged) === t.claims ? 0 : 1;
+}
+
+/** One line per tfjs backend: its claims confirmed, and what it is ("tfjs/webgpu: 91/91 judged confirmed — webgpu in headless Chromium …"). */
+export function backendLines(report: VerifyReport): string[] {
+  const labels = [...new Set(report.claims.flatMap((c) => c.outcomes.filter((o) => o.impl === 'tfjs').map((o) => o.backend)))];
+  const backends = report.backends ?? [report.backend];
+  return labels.map((label, i) => {
+    const os = report.claims.flatMap((c) => c.outcomes.filter((o) => o.impl === 'tfjs' && o.backend === label));
+    const judged = os.filter((o) => o.derived !== 'not-judged');
+    const reportOnly = os.some((o) => o.reportOnly);
+    const info = backends[i]?.summary ?? label;
+    return `tfjs/${label}: ${judged.filter((o) => o.confirmed).length}/${judged.length} judged verdicts confirmed${reportOnly ? ' (report only)' : ''} — ${info}`;
+  });
 }
 
 /** "132 claims (…); 284 implementation runs; 130/130 judged verdicts confirmed, 2 not judged (no recorded run)". */

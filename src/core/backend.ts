@@ -14,7 +14,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SpecError } from './errors.js';
 import { planWasmThreads, setWasmBackendThreaded } from './wasm-threads.js';
 
-export type BackendChoice = 'gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+/** tfjs's own GPU backends: they run in a browser page, never in Node (src/browser/runner.ts). */
+export type BrowserBackendChoice = Extract<BackendChoice, 'webgl' | 'webgpu'>;
+export const BROWSER_BACKEND_CHOICES: readonly BrowserBackendChoice[] = ['webgl', 'webgpu'];
+export const isBrowserBackend = (c: string): c is BrowserBackendChoice => (BROWSER_BACKEND_CHOICES as readonly string[]).includes(c);
 export const BACKEND_ORDER: readonly BackendChoice[] = ['gpu', 'tensorflow', 'wasm', 'cpu'];
 
 export interface BackendAttempt {
@@ -42,6 +46,8 @@ const PACKAGE: Record<BackendChoice, string> = {
   tensorflow: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
+  webgl: '@tensorflow/tfjs-backend-webgl',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
 };
 
 function hasCuda(): string | null {
@@ -92,6 +98,7 @@ async function startWasm(): Promise<boolean> {
 }
 
 async function tryChoice(choice: BackendChoice): Promise<string | null> {
+  if (isBrowserBackend(choice)) return `${choice} is a browser backend: it runs in headless Chromium, where npm start (--backends) and npm run test:gpu take it (src/browser/runner.ts), not inside this Node process`;
   const missing = await importOptional(PACKAGE[choice]);
   if (missing) return missing;
   if (choice === 'gpu') {
@@ -121,8 +128,8 @@ export function parseBackendChoice(value: string | undefined): BackendChoice | u
   const v = value.toLowerCase();
   if (v === 'gpu' || v === 'tensorflow-gpu' || v === 'cuda') return 'gpu';
   if (v === 'tensorflow' || v === 'node' || v === 'tensorflow-cpu') return 'tensorflow';
-  if (v === 'wasm' || v === 'cpu') return v;
-  throw new SpecError('BACKEND_UNAVAILABLE', `TFJS_BACKEND=${value} is not a backend; use one of gpu, tensorflow, wasm, cpu (or leave it unset)`);
+  if (v === 'wasm' || v === 'cpu' || v === 'webgl' || v === 'webgpu') return v;
+  throw new SpecError('BACKEND_UNAVAILABLE', `TFJS_BACKEND=${value} is not a backend; use one of gpu, tensorflow, wasm, cpu, webgl, webgpu (or leave it unset)`);
 }
 
 /**
@@ -136,7 +143,7 @@ export function initBackend(requested: string | undefined = process.env.TFJS_BAC
   current = (async () => {
     const forcedChoice = parseBackendChoice(requested);
     const attempts: BackendAttempt[] = [];
-    const candidates = forcedChoice ? [forcedChoice] : BACKEND_ORDER;
+    const candidates = forcedChoice ? [forcedChoice] : BACKEND_ORDER; // BACKEND_ORDER holds Node's backends only
     for (const choice of candidates) {
       const failure = await tryChoice(choice);
       attempts.push({ choice, ok: failure === null, reason: failure ?? 'selected' });

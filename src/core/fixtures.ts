@@ -4,10 +4,12 @@
  * grad.param.*; __metadata__.config holds the module's constructor arguments.
  */
 import { MalformedInputError } from './errors.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './claims.js';
 import { readSafetensors, toNumbers, type SafeTensor } from './safetensors.js';
 import { leafFromFlat, unflatten } from './state-dict.js';
+import { hostOnly } from './host.js';
 
 export interface FixtureTensor {
   shape: number[];
@@ -28,7 +30,7 @@ export interface Fixture {
 
 const asFixtureTensor = (t: SafeTensor): FixtureTensor => ({ shape: t.shape, values: toNumbers(t), integer: t.dtype.startsWith('I') });
 
-export function loadFixture(relPath: string): Fixture {
+function loadFixtureOnHost(relPath: string): Fixture {
   const { tensors, metadata } = readSafetensors(join(PROJECT_ROOT, 'fixtures', relPath));
   const f: Fixture = { name: relPath, config: JSON.parse(metadata.config ?? '{}'), input: new Map(), param: new Map(), output: new Map(), cotangent: new Map(), gradInput: new Map(), gradParam: new Map() };
   for (const [name, t] of tensors) {
@@ -54,3 +56,9 @@ export function referenceParams(params: Map<string, FixtureTensor>): Record<stri
   return unflatten([...params].map(([n, t]) => [n, leafFromFlat(t, n)]));
 }
 
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const loadFixture = hostOnly('loadFixture', loadFixtureOnHost);
+
+/** fixtures/manifest.json (parameter counts PyTorch reported, among others). Node-only, like loadFixture. */
+export const readFixtureManifest = hostOnly('readFixtureManifest', (): { parameter_counts: Record<string, number> } => JSON.parse(readFileSync(join(PROJECT_ROOT, 'fixtures', 'manifest.json'), 'utf8')));

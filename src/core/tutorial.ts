@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { readRegularText } from './files.js';
 import { PROJECT_ROOT } from './claims.js';
 import { SpecError } from './errors.js';
+import { hostOnly } from './host.js';
 
 export const TUTORIAL_FILE = '004_141c9463eba2c207.txt';
 
@@ -106,7 +107,7 @@ function parseIdList(list: string): Array<[string, number]> {
   return [...list.matchAll(/'((?:\\n|[^'\n])*?)'?: (\d+)'?/g)].map((m) => [m[1] === '\\n' ? '\n' : m[1], Number(m[2])]);
 }
 
-export function readTutorial(path = tutorialPath()): TutorialText {
+function readTutorialOnHost(path = tutorialPath()): TutorialText {
   if (path === tutorialPath() && cache) return cache;
   const src = source(path);
   const texts = tutorialTextLiterals(src);
@@ -161,7 +162,7 @@ export interface PrintedLogs {
  * The two training texts. The first literal (§3.1) is TinyBERT's, the second (§4.1) TinyGPT's;
  * a sanity check requires the second to extend the first, as it does in the tutorial.
  */
-export function readTutorialTexts(path: string = TUTORIAL_PATH): TutorialTexts {
+function readTutorialTextsOnHost(path: string = TUTORIAL_PATH): TutorialTexts {
   const texts = tutorialTextLiterals(source(path));
   if (texts.length < 2) throw new TutorialFormatError(`${path}: expected the two training texts (text = """…""" in §3.1 and §4.1), found ${texts.length}`);
   const [bert, gpt] = texts;
@@ -172,7 +173,7 @@ export function readTutorialTexts(path: string = TUTORIAL_PATH): TutorialTexts {
 const LOG_LINE = /^Epoch (\d+)\/(\d+), Loss:\s*(-?\d+\.\d+)(?:, Accuracy:\s*(-?\d+(?:\.\d+)?))?\s*$/;
 
 /** The printed training logs of §3.4 (with accuracy: TinyBERT) and §4.4 (TinyGPT). */
-export function readPrintedLogs(path: string = TUTORIAL_PATH): PrintedLogs {
+function readPrintedLogsOnHost(path: string = TUTORIAL_PATH): PrintedLogs {
   const logs: PrintedLogs = { tinybert: [], tinygpt: [] };
   for (const line of source(path).split('\n')) {
     const m = LOG_LINE.exec(line.trim());
@@ -206,7 +207,7 @@ export interface TutorialSection {
 }
 
 /** The body of section `number` ("5.1"), with the names it assigns and loads. */
-export function readTutorialSection(number: string, path = tutorialPath()): TutorialSection {
+function readTutorialSectionOnHost(number: string, path = tutorialPath()): TutorialSection {
   const lines = source(path).split('\n');
   const isHeading = (l: string) => /^\d+(\.\d+)+ \S/.test(l.trim()) && !/\t\d+$/.test(l);
   const start = lines.findIndex((l) => isHeading(l) && l.trim().startsWith(`${number} `));
@@ -220,3 +221,15 @@ export function readTutorialSection(number: string, path = tutorialPath()): Tuto
     loads: [...body.matchAll(/from_pretrained\(\s*([A-Za-z_]\w*)/g)].map((m) => m[1]),
   };
 }
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const readTutorial = hostOnly('readTutorial', readTutorialOnHost);
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const readTutorialTexts = hostOnly('readTutorialTexts', readTutorialTextsOnHost);
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const readPrintedLogs = hostOnly('readPrintedLogs', readPrintedLogsOnHost);
+
+/** Node-only (file reading and parsing): a page asks Node for the result (src/core/host.ts). */
+export const readTutorialSection = hostOnly('readTutorialSection', readTutorialSectionOnHost);

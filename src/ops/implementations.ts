@@ -21,6 +21,7 @@ import { matMulWith } from '../reference/linear-algebra.js';
 import { checkInputValues, checkReadBack } from '../core/numeric-conventions.js';
 import { scaledDotProductAttentionWith, type AttentionOptions, type AttentionSteps, type OutputOnly, type WithSteps } from '../reference/scaled-dot-product-attention.js';
 import * as T from '../tfjs/index.js'; // also registers tfjs-core's gradients
+import { canReadSynchronously } from '../tfjs/validate.js';
 import { liftLeaves, referenceArg, tfjsArg, unbatch, withoutLeaks } from './convert.js';
 import { OP_NAMES, OP_REGISTRY, type OpName, type OpRow } from './registry.js';
 
@@ -105,7 +106,8 @@ function tfjsOps(): Ops {
       });
       row.hostCheck?.(...args);
       const out = await withoutLeaks(`tfjs ${name}`, async () => {
-        const r = await row.tfjs(...args.map((a, i) => tfjsArg(row.args[i] ?? 'value', a)));
+        const op = row.tfjsAsync && !canReadSynchronously() ? row.tfjsAsync : row.tfjs; // webgpu: no synchronous read-back
+        const r = await op(...args.map((a, i) => tfjsArg(row.args[i] ?? 'value', a)));
         return row.tfjsResult ? row.tfjsResult(r) : r;
       });
       checkReadBack(out as number[], name, { allowNegInf: row.masked?.results }); // rule 4: float32 overflow on the device is refused by name

@@ -29,6 +29,9 @@ import * as HP from '../reference/high-precision.js';
 import * as R from '../reference/index.js';
 import { checkAttentionRange, resolveScale } from '../reference/scaled-dot-product-attention.js';
 import * as T from '../tfjs/index.js';
+import { clipGradNormAsync } from '../tfjs/grad-clip.js';
+import { accuracyAsync } from '../tfjs/metrics.js';
+import { checkCrossEntropyTargets } from '../tfjs/tiny-models.js';
 import type { Arbitraries } from './arbitraries.js';
 import { attentionCaseOf, DIFFERENTIAL_SIZES, HIGH_PRECISION_SIZES } from './attention-arbitrary.js';
 import { checkGeneralAttentionRange, type GeneralAttentionOptions } from '../reference/attention.js';
@@ -67,6 +70,12 @@ export interface OpRow {
   compare?: readonly string[];
   /** tfjs returns more than the reference (e.g. tensors to free): the part to compare. */
   tfjsResult?: (r: any) => unknown;
+  /**
+   * The same op in a form that reads back asynchronously, for backends where a synchronous read
+   * loses the device (webgpu; src/tfjs/validate.ts canReadSynchronously): same arguments, same
+   * numbers. Only for ops whose result holds a number the op itself must read (a norm, a count).
+   */
+  tfjsAsync?: Fn;
   /** Its PyTorch fixtures (fixtures/layers/), each with how both sides run it. */
   fixtures?: readonly FixtureRun[];
   /** Stateful ops (optimisers, caches): not run through the generic adapters; why. */
@@ -438,6 +447,10 @@ export const OP_REGISTRY = {
     highPrecision: HP.crossEntropy,
     tfjs: T.crossEntropy,
     args: ['tensor', 'int', 'value'],
+    // on the host before the upload: webgpu cannot read the targets back (src/tfjs/validate.ts)
+    hostCheck: (logits: number[][], targets: number[], ignoreIndex?: number) => {
+      if (Array.isArray(logits) && Array.isArray(logits[0]) && Array.isArray(targets) && logits.length === targets.length) checkCrossEntropyTargets(targets, logits[0].length, ignoreIndex);
+    },
     tolerance: TFJS_METRICS,
     highPrecisionArbitrary: ({ fc, size, matrixOf }) => fc.tuple(size(1, 3), size(2, 5)).chain(([N, V]) => fc.tuple(matrixOf(N, V), fc.array(fc.integer({ min: 0, max: V - 1 }), { minLength: N, maxLength: N }), fc.constant(-100))),
     arbitrary: ({ fc, size, matrixOf }) =>
@@ -589,7 +602,7 @@ export const OP_REGISTRY = {
   ),
   perplexity: metricRow(R.perplexity, HP.perplexity, T.perplexity, ['tensor', 'value', 'value'], logitsAndTargets, smallLogitsAndTargets),
   bitsPerCharacter: metricRow(R.bitsPerCharacter, HP.bitsPerCharacter, T.bitsPerCharacter, ['tensor', 'value', 'value'], logitsAndTargets, smallLogitsAndTargets),
-  accuracy: { ...metricRow(R.accuracy, HP.accuracy, T.accuracy, ['tensor', 'value', 'value'], logitsAndTargets), tolerance: EXACT.tfjs },
+  accuracy: { ...metricRow(R.accuracy, HP.accuracy, T.accuracy, ['tensor', 'value', 'value'], logitsAndTargets), tolerance: EXACT.tfjs, tfjsAsync: accuracyAsync },
   perplexityFromLoss: metricRow(R.perplexityFromLoss, HP.perplexityFromLoss, T.perplexityFromLoss, ['tensor'], ({ fc }) => fc.tuple(fc.double({ min: 0, max: 5, noNaN: true }))),
   bitsPerCharacterFromLoss: metricRow(R.bitsPerCharacterFromLoss, HP.bitsPerCharacterFromLoss, T.bitsPerCharacterFromLoss, ['tensor'], ({ fc }) => fc.tuple(fc.double({ min: 0, max: 5, noNaN: true }))),
   filterLogits: samplingRow(R.filterLogits, T.filterLogits),
@@ -599,6 +612,7 @@ export const OP_REGISTRY = {
     reference: R.clipGradNorm,
     highPrecision: { none: 'a norm and one scale factor over float64 gradients: the optimiser fixtures (fixtures/optim) anchor it to PyTorch instead' },
     tfjs: T.clipGradNorm,
+    tfjsAsync: clipGradNormAsync,
     args: ['tensors', 'value'],
     tolerance: TFJS_VS_REFERENCE.default,
     arbitrary: ({ fc, size, vectorOf }) => fc.tuple(fc.array(size(1, 8).chain((n) => vectorOf(n)), { minLength: 1, maxLength: 4 }), fc.constantFrom(0.5, 1, 10)),

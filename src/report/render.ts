@@ -130,6 +130,42 @@ ${workedBlock(c)}
 <p>${esc(c.erratum?.explanation ?? '')}</p>${assumptionsBlock(c)}</div>`;
 }
 
+
+/** The tfjs backends of the run, one line each: label, claims confirmed, what it ran on. */
+function backendRows(report: VerifyReport): { label: string; confirmed: number; judged: number; reportOnly: boolean; summary: string }[] {
+  const labels = [...new Set(report.claims.flatMap((c) => c.outcomes.filter((o) => o.impl === 'tfjs').map((o) => o.backend)))];
+  const summaries = report.backends ?? [report.backend];
+  return labels.map((label, i) => {
+    const os = report.claims.flatMap((c) => c.outcomes.filter((o) => o.impl === 'tfjs' && o.backend === label));
+    const judged = os.filter((o) => o.derived !== 'not-judged');
+    return { label, confirmed: judged.filter((o) => o.confirmed).length, judged: judged.length, reportOnly: os.some((o) => o.reportOnly), summary: summaries[i]?.summary ?? label };
+  });
+}
+
+/** Claims whose verdict changes in a report-only column (half precision): id, backend, what it derived, the first failing check. */
+export function reportOnlyChanges(report: VerifyReport): { id: string; backend: string; derived: string; detail: string }[] {
+  return report.claims.flatMap((c) =>
+    c.outcomes
+      .filter((o) => o.reportOnly && !o.confirmed && o.derived !== 'not-judged')
+      .map((o) => ({ id: c.id, backend: o.backend, derived: o.derived, detail: o.error ?? o.checks.find((k) => !k.result.ok)?.result.detail ?? '' })),
+  );
+}
+
+/** The per-op error table of the GPU leg (rows: op; columns: backends), or nothing. */
+function gpuErrorRows(report: VerifyReport): { backends: string[]; rows: { op: string; errors: string[]; tolerance: string }[] } | null {
+  const g = report.gpuOpErrors;
+  if (!g) return null;
+  const backends = [...new Set(Object.values(g.ops).flatMap((per) => Object.keys(per)))];
+  const fmt = (x: number | undefined) => (x === undefined ? '—' : x === 0 ? '0' : x.toExponential(1));
+  return {
+    backends,
+    rows: Object.entries(g.ops).map(([op, per]) => {
+      const t = Object.values(per)[0];
+      return { op, errors: backends.map((b) => fmt(per[b]?.maxAbsError)), tolerance: op.startsWith('TinyGPT training') ? 'a drop > 0.2' : `${t.atol} + ${t.rtol}·|x|` };
+    }),
+  };
+}
+
 export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Coverage): string {
   const t = report.totals;
   const topics = [...new Set(report.claims.map((c) => c.topic))];
@@ -155,9 +191,14 @@ ${scopeNote(report) ? `<p class="badge unconfirmed">${esc(scopeNote(report))}</p
 ${t.notJudged ? `<div class="card"><b>${t.notJudged}</b><span class="badge notjudged-badge">not judged</span> (no recorded run)</div>` : ''}
 <div class="card"><b>${t.runs}</b>implementation runs</div>
 </div>
-<p class="cite">TensorFlow.js backend: ${esc(report.backend.summary)}</p>
+${backendRows(report).length > 1 ? `<table><tr><th>tfjs backend</th><th>judged verdicts confirmed</th><th>ran on</th></tr>${backendRows(report).map((b) => `<tr><td><code>tfjs/${esc(b.label)}</code></td><td>${b.confirmed}/${b.judged}${b.reportOnly ? ' (report only: never fails the run)' : ''}</td><td>${esc(b.summary)}</td></tr>`).join('')}</table>` : `<p class="cite">TensorFlow.js backend: ${esc(report.backend.summary)}</p>`}
+${reportOnlyChanges(report).length || backendRows(report).some((b) => b.reportOnly) ? `<h3>Half precision (WebGL with 16-bit textures)</h3><p>The claims run once more with WEBGL_FORCE_F16_TEXTURES: this shows which of the documents' worked examples still hold when every intermediate is stored in float16. It only reports. ${reportOnlyChanges(report).length ? `${reportOnlyChanges(report).length} claims change their verdict:` : 'Every claim keeps its verdict.'}</p>${reportOnlyChanges(report).length ? `<table><tr><th>claim</th><th>column</th><th>derived in float16</th><th>first failing check</th></tr>${reportOnlyChanges(report).map((x) => `<tr><td><a href="#${esc(x.id)}">${esc(x.id)}</a></td><td>${esc(x.backend)}</td><td>${esc(x.derived)}</td><td>${esc(x.detail)}</td></tr>`).join('')}</table>` : ''}` : ''}
 <p>Each claim is a statement of one of five teaching documents (${Object.values(DOCUMENTS).map((d) => `<i>${esc(d.title)}</i>`).join('; ')}), checked on ${backends.map(esc).join(', ')}. In every table, <b>the document says</b> shows only what the document printed or stated (its values, or a short restatement); <b>criterion</b> is the comparison the project applies, with its reason; a check marked ${derivedTag} has a value the document did not print. A printed number holds when the exact value rounds to it at its printed precision; how "≈", "roughly", "slightly", ranges and bounds are read is written once in golden/README.md.${t.notJudged ? ` A reproduction claim is judged from a recorded training run; without one it is <b>not judged</b> — neither confirmed nor refuted.` : ''}</p>
 </section>
+${(() => {
+  const g = gpuErrorRows(report);
+  return g ? `<h3>Largest error per op on the GPU backends</h3><p class="cite">Measured by npm run test:gpu (${report.gpuOpErrors!.gpuPropertyRuns} seeded cases per op plus its fixed cases, ${esc(report.gpuOpErrors!.generatedAt)}): |tfjs − float64 reference|, or − PyTorch for the parity rows.</p><table><tr><th>op</th>${g.backends.map((b) => `<th>${esc(b)}</th>`).join('')}<th>tolerance</th></tr>${g.rows.map((r) => `<tr><td><code>${esc(r.op)}</code></td>${r.errors.map((e) => `<td>${e}</td>`).join('')}<td>${esc(r.tolerance)}</td></tr>`).join('')}</table>` : '';
+})()}
 <section id="figures"><h2>Figures</h2>
 ${figures.map((f) => `<figure id="${esc(f.id)}" data-figure="${esc(f.id)}">${f.svg}<figcaption><b>${esc(f.title)}.</b> ${esc(f.caption)}${f.claims.length ? ` Claims: ${f.claims.map((id) => `<a href="#${esc(id)}">${esc(id)}</a>`).join(', ')}.` : ''}</figcaption></figure>`).join('\n')}
 </section>
@@ -192,8 +233,17 @@ export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage
   lines.push('# transformer-spec — verification report', '', `Generated ${report.generatedAt}.`, '');
   if (scopeNote(report)) lines.push(`**${scopeNote(report)}**`, '');
   lines.push(`**${t.claims} claims**: ${t.holds} hold, ${t.holdsUnderAssumption} hold under a stated assumption, ${t.errata} errata; ${t.confirmed}/${judged} ${t.notJudged ? 'judged ' : ''}verdicts confirmed over ${t.runs} implementation runs${t.notJudged ? `; ${t.notJudged} not judged (no recorded run)` : ''}.`, '');
-  lines.push(`TensorFlow.js backend: ${report.backend.summary}.`, '');
+  const rows = backendRows(report);
+  if (rows.length > 1) lines.push('| tfjs backend | judged verdicts confirmed | ran on |', '|---|---|---|', ...rows.map((b) => `| \`tfjs/${b.label}\` | ${b.confirmed}/${b.judged}${b.reportOnly ? ' (report only)' : ''} | ${cell(b.summary)} |`), '');
+  else lines.push(`TensorFlow.js backend: ${report.backend.summary}.`, '');
+  const changes = reportOnlyChanges(report);
+  if (rows.some((b) => b.reportOnly)) {
+    lines.push('## Half precision (WebGL with 16-bit textures)', '', `The claims run once more with WEBGL_FORCE_F16_TEXTURES (report only). ${changes.length ? `${changes.length} claims change their verdict in float16:` : 'Every claim keeps its verdict in float16.'}`, '');
+    if (changes.length) lines.push('| claim | column | derived in float16 | first failing check |', '|---|---|---|---|', ...changes.map((x) => `| \`${x.id}\` | ${x.backend} | ${x.derived} | ${cell(x.detail)} |`), '');
+  }
   lines.push('"The document says" shows only what a document printed or stated; "criterion" is the comparison the project applies, with its reason; *derived* marks a value the document did not print. The reading rules ("≈", "roughly", "slightly", ranges, bounds, model scale, recorded runs) are in golden/README.md.', '');
+  const g = gpuErrorRows(report);
+  if (g) lines.push('## Largest error per op on the GPU backends', '', `Measured by \`npm run test:gpu\` (${report.gpuOpErrors!.gpuPropertyRuns} seeded cases per op plus its fixed cases, ${report.gpuOpErrors!.generatedAt}): |tfjs − float64 reference|, or − PyTorch for the parity rows.`, '', `| op | ${g.backends.join(' | ')} | tolerance |`, `|---|${g.backends.map(() => '---|').join('')}---|`, ...g.rows.map((r) => `| ${r.op} | ${r.errors.join(' | ')} | ${cell(r.tolerance)} |`), '');
   lines.push('## Figures', '', ...figures.map((f) => `- **${f.title}** — ${f.caption} (rendered in index.html#${f.id})`), '');
   lines.push('## Errata', '');
   for (const c of report.claims.filter((x) => x.verdict === 'erratum')) {

@@ -40,6 +40,10 @@ export interface VerifyReport {
   /** Set by runVerify when it writes the report (src/cli/verify.ts). */
   scope?: ReportScope;
   backend: BackendReport;
+  /** The largest error per op and backend that `npm run test:gpu` measured (report/gpu-op-errors.json), when present. */
+  gpuOpErrors?: { generatedAt: string; gpuPropertyRuns: number; ops: Record<string, Record<string, { maxAbsError: number; atol: number; rtol: number }>> };
+  /** Every tfjs backend the run judged the claims on (--backends), in column order; the first is `backend`. */
+  backends?: BackendReport[];
   totals: { claims: number; confirmed: number; notJudged: number; holds: number; holdsUnderAssumption: number; errata: number; runs: number };
   claims: ClaimReport[];
 }

@@ -9,6 +9,7 @@
  * new values to the variables.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { canReadSynchronously } from './validate.js';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { resolveAdamW, type AdamWOptions } from '../reference/adamw.js';
 import { fusedAdamW, fusedConcatFlat, fusedKernelsActive, fusedSplitFlat } from './training/kernels/training-kernels.js';
@@ -49,6 +50,9 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       return t;
     });
   };
+  /** The same cut on the device (webgpu, where a synchronous read loses the device): the same values. */
+  const splitOnDevice = (flatValues: tf.Tensor): tf.Tensor[] =>
+    tf.tidy(() => tf.split(flatValues, sizes).map((part, i) => tf.reshape(part, variables[i].shape))); // (total) → one (shape_i) per variable
   let step = 0;
   return {
     get step() {
@@ -86,7 +90,7 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       tf.dispose([m, v]);
       m = mi;
       v = vi;
-      const next = fused ? fusedSplitFlat(theta, variables.map((p) => p.shape)) : unflat(theta.dataSync() as Float32Array);
+      const next = fused ? fusedSplitFlat(theta, variables.map((p) => p.shape)) : canReadSynchronously() ? unflat(theta.dataSync() as Float32Array) : splitOnDevice(theta);
       theta.dispose();
       next.forEach((value, i) => {
         variables[i].assign(value);
@@ -95,7 +99,7 @@ export function createAdamW(variables: readonly tf.Variable[], options: AdamWOpt
       step = t;
     },
     moments: () => {
-      views ??= { m: unflat(m.dataSync() as Float32Array), v: unflat(v.dataSync() as Float32Array) };
+      views ??= canReadSynchronously() ? { m: unflat(m.dataSync() as Float32Array), v: unflat(v.dataSync() as Float32Array) } : { m: splitOnDevice(m), v: splitOnDevice(v) };
       return views;
     },
     dispose() {

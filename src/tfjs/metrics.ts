@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import { IGNORE_INDEX, maskTargets, type Reduction } from '../reference/metrics.js';
 import { crossEntropy } from './tiny-models.js';
-import { assertFinite, assertTensor } from './validate.js';
+import { assertFinite, assertTensor, canReadSynchronously } from './validate.js';
 
 function checkLogits(logits: tf.Tensor, targets: readonly number[], what: string): void {
   assertTensor(logits, `${what}: logits`);
@@ -38,21 +38,27 @@ export function responseLoss(logits: tf.Tensor, targets: readonly number[], resp
 function checkLoss(ce: tf.Scalar, what: string): void {
   assertTensor(ce, `${what}: cross-entropy`);
   if (ce.rank !== 0) throw new ShapeError(`${what}: the cross-entropy must be a scalar, got shape [${ce.shape}]`);
+  // webgpu: no synchronous read (it loses the device). The adapter checked the value on the host
+  // (finite); a negative loss gives NaN from the op itself (see onDevice below), refused on read-back.
+  if (!canReadSynchronously()) return;
   const v = ce.dataSync()[0];
   if (!Number.isFinite(v)) throw new RangeArgumentError(`${what}: the cross-entropy must be finite, got ${v}`);
   if (v < 0) throw new RangeArgumentError(`${what}: a cross-entropy is never negative, got ${v}`);
 }
 
+/** Where checkLoss could not read the loss (webgpu): a negative loss makes the result NaN, which the read-back refuses. */
+const onDevice = (ce: tf.Tensor, result: tf.Tensor): tf.Tensor => (canReadSynchronously() ? result : tf.where(tf.greaterEqual(ce, 0), result, tf.fill(result.shape, NaN)));
+
 /** PPL = e^CE. */
 export function perplexityFromLoss(ce: tf.Scalar): tf.Scalar {
   checkLoss(ce, 'perplexity');
-  return tf.tidy(() => tf.exp(ce) as tf.Scalar);
+  return tf.tidy(() => onDevice(ce, tf.exp(ce)) as tf.Scalar);
 }
 
 /** BPC = CE / ln 2. */
 export function bitsPerCharacterFromLoss(ce: tf.Scalar): tf.Scalar {
   checkLoss(ce, 'bits per character');
-  return tf.tidy(() => tf.div(ce, Math.LN2) as tf.Scalar);
+  return tf.tidy(() => onDevice(ce, tf.div(ce, Math.LN2)) as tf.Scalar);
 }
 
 export function perplexity(logits: tf.Tensor, targets: readonly number[], ignoreIndex = IGNORE_INDEX): tf.Scalar {
@@ -65,8 +71,8 @@ export function bitsPerCharacter(logits: tf.Tensor, targets: readonly number[], 
   return tf.tidy(() => tf.div(crossEntropy(logits, targetTensor(targets), ignoreIndex), Math.LN2) as tf.Scalar);
 }
 
-/** Share of scored positions whose argmax is the target, with the counts. */
-export function accuracy(logits: tf.Tensor, targets: readonly number[], ignoreIndex = IGNORE_INDEX): { correct: number; total: number; accuracy: tf.Scalar } {
+/** Checks the targets and builds the per-row hits (N) on the device; `total` scored positions. */
+function accuracyParts(logits: tf.Tensor, targets: readonly number[], ignoreIndex: number): { total: number; hits: () => tf.Tensor } {
   checkLogits(logits, targets, 'accuracy');
   const V = logits.shape[1]!;
   targets.forEach((t, i) => {
@@ -74,10 +80,32 @@ export function accuracy(logits: tf.Tensor, targets: readonly number[], ignoreIn
   });
   const total = targets.filter((t) => t !== ignoreIndex).length;
   if (total === 0) throw new ArgumentError(`accuracy: every target is the ignore index ${ignoreIndex}, so there is nothing to score`);
-  const correct = tf.tidy(() => {
-    const t = targetTensor(targets);
-    const hit = tf.logicalAnd(tf.equal(tf.argMax(logits, -1), t), tf.notEqual(t, ignoreIndex)); // (N)
-    return tf.sum(tf.cast(hit, 'int32')).dataSync()[0];
-  });
+  return {
+    total,
+    hits: () =>
+      tf.tidy(() => {
+        const t = targetTensor(targets);
+        const hit = tf.logicalAnd(tf.equal(tf.argMax(logits, -1), t), tf.notEqual(t, ignoreIndex)); // (N)
+        return tf.sum(tf.cast(hit, 'int32'));
+      }),
+  };
+}
+
+/** Share of scored positions whose argmax is the target, with the counts (reads the count synchronously: not on webgpu). */
+export function accuracy(logits: tf.Tensor, targets: readonly number[], ignoreIndex = IGNORE_INDEX): { correct: number; total: number; accuracy: tf.Scalar } {
+  const { total, hits } = accuracyParts(logits, targets, ignoreIndex);
+  if (!canReadSynchronously()) throw new ArgumentError(`accuracy reads its count synchronously, which loses the device on ${tf.getBackend()}: use accuracyAsync`);
+  const h = hits();
+  const correct = h.dataSync()[0];
+  h.dispose();
+  return { correct, total, accuracy: tf.scalar(correct / total) };
+}
+
+/** The same, reading the count asynchronously (every backend; the form the op registry uses on webgpu). */
+export async function accuracyAsync(logits: tf.Tensor, targets: readonly number[], ignoreIndex = IGNORE_INDEX): Promise<{ correct: number; total: number; accuracy: tf.Scalar }> {
+  const { total, hits } = accuracyParts(logits, targets, ignoreIndex);
+  const h = hits();
+  const correct = (await h.data())[0];
+  h.dispose();
   return { correct, total, accuracy: tf.scalar(correct / total) };
 }

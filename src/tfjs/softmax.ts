@@ -16,19 +16,25 @@ import { ArgumentError } from '../core/errors.js';
 import { FLOAT32_MAX } from '../core/numeric-conventions.js';
 import { assertFinite, assertRankAtLeast, assertTensor } from './validate.js';
 
-/** The maths without input checks, for use inside other ops that already validated. */
+/**
+ * The maths without input checks, for use inside other ops that already validated.
+ *
+ * No −∞ enters the arithmetic: a masked entry is replaced by −FLOAT32_MAX before the max and the
+ * subtraction, and its weight is set to 0 by selection. WebGL (SwiftShader, Chromium 156) does not
+ * keep IEEE −∞ through a shader chain: softmax of a fully masked row of length ≥ 3, written as
+ * exp(x − m) with m = max x = −∞ shifted by 0, came out [1, 1, 1] instead of zeros.
+ * The conditions are GreaterEqual (tfjs-core has no gradient for Equal or Less, and a condition on
+ * the path from x to the loss must have one, or tf.grads throws).
+ */
 export function softmaxUnchecked(x: tf.Tensor, axis = -1): tf.Tensor {
   return tf.tidy(() => {
-    const m = tf.max(x, axis, true);
-    // false only for a fully masked (all −∞) slice: m ≥ the lowest finite float32 holds for every
-    // finite m and for +∞ (which then makes the slice NaN below, as it must).
-    const live = tf.greaterEqual(m, -FLOAT32_MAX);
-    const mSafe = tf.where(live, m, tf.zerosLike(m)); // fully masked slice: shift by 0
-    const e = tf.exp(tf.sub(x, mSafe)); // exp(−∞) = 0
-    const z = tf.sum(e, axis, true); // ≥ 1 whenever m is finite (the max term is e^0)
-    // 0/1 = 0 instead of 0/0 = NaN. The condition is GreaterEqual on m, not equal(z, 0): tfjs-core
-    // has no gradient for Equal, and an Equal on the path from x to the loss would make tf.grads throw.
-    const zSafe = tf.where(live, z, tf.onesLike(z));
+    const masked = tf.greaterEqual(tf.neg(x), Infinity); // x = −∞ exactly (NaN compares false: it stays, and spreads)
+    const xs = tf.where(masked, tf.fill(x.shape, -FLOAT32_MAX), x); // finite wherever x was −∞
+    const m = tf.max(xs, axis, true); // finite, or +∞ / NaN (only from float32 overflow inside another op)
+    const e = tf.where(masked, tf.zerosLike(x), tf.exp(tf.sub(xs, m))); // masked → 0
+    const z = tf.sum(e, axis, true); // ≥ 1 when anything is allowed (the max term is e^0); 0 for a fully masked slice
+    // 0/1 = 0 for a fully masked slice instead of 0/0; z = NaN (a +∞ maximum) stays NaN, refused on read-back.
+    const zSafe = tf.where(tf.greaterEqual(tf.neg(z), 0), tf.onesLike(z), z);
     return tf.div(e, zSafe);
   });
 }

@@ -4,7 +4,7 @@
  * "Flash Attention"). The forward formula, masks, block sizes, the fully-masked-row convention
  * (output 0) and the row statistics are those of src/reference/tiled-attention.ts:
  *
- *   per key block j:  s = (Q_i/√d_k) K_jᵀ + bias_ij      bias = 0 where allowed, −∞ where masked
+ *   per key block j:  s = (Q_i/√d_k) K_jᵀ, masked entries excluded (weight 0; see forward())
  *                     m' = max(m, rowmax s);  α = e^{m − m'};  p = e^{s − m'}
  *                     ℓ' = α ℓ + rowsum p;    o' = α o + p V_j
  *   output = o / ℓ   (ℓ = 0 → 0)
@@ -33,7 +33,8 @@ import { formatShape, sameShape } from '../core/shape.js';
 import { resolveScale } from '../reference/scaled-dot-product-attention.js';
 import { checkTiledOptions, classifyTile, maskPredicate, type TiledMask, type TileKind } from '../reference/tiled-attention.js';
 import { checkTensorAttentionShapes } from './scaled-dot-product-attention.js';
-import { assertFinite } from './validate.js';
+import { FLOAT32_MAX } from '../core/numeric-conventions.js';
+import { assertFinite, canReadSynchronously } from './validate.js';
 
 export interface TfTiledAttentionOptions {
   scale?: boolean | number;
@@ -67,8 +68,8 @@ interface Plan {
   kSizes: number[];
   /** kinds[i][j] for query block i, key block j. */
   kinds: TileKind[][];
-  /** The −∞/0 bias of a partial tile, (B_q × B_k) or (…, B_q, B_k); cached per call. */
-  bias: (i: number, j: number) => tf.Tensor;
+  /** Which entries of a partial tile may attend (bool, (…, B_q, B_k)); cached per call. */
+  allowed: (i: number, j: number) => tf.Tensor;
   dispose: () => void;
 }
 
@@ -93,16 +94,17 @@ function makePlan(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: TfTiledAtte
   const kinds = qSizes.map((bq, i) =>
     kSizes.map((bk, j) => (tensorMask ? 'partial' : classifyTile(mask, offset, qStarts[i], qStarts[i] + bq, kStarts[j], kStarts[j] + bk))),
   );
-  // Bias tiles are made on first use and kept (tf.keep: they outlive the tile's tidy scope) until
+  // Mask tiles are made on first use and kept (tf.keep: they outlive the tile's tidy scope) until
   // dispose(), which runs after the forward pass and again after the backward pass. Band and
   // boolean-matrix masks are written in JavaScript, already at the scores' full shape: the wasm
   // backend runs broadcasting binary ops (a (B_q × 1) vs (1 × B_k) comparison, a (B_q × B_k) bias
   // added to (…, B_q, B_k) scores) on a generic path measured at ~8 ms for one 256 × 256 tile.
+  // The tiles are boolean, not a −∞/0 bias: no −∞ ever enters the arithmetic (see forward()).
   const lead = q.shape.slice(0, -2);
   const leadSize = lead.reduce((a, b) => a * b, 1);
   const allowedAt = maskPredicate(mask, offset);
   const cache = new Map<string, tf.Tensor>();
-  const bias = (i: number, j: number): tf.Tensor => {
+  const allowed = (i: number, j: number): tf.Tensor => {
     const [i0, j0, bq, bk] = [qStarts[i], kStarts[j], qSizes[i], kSizes[j]];
     // A band mask's tile depends only on its position relative to the diagonal: cache by that.
     const key = tensorMask || Array.isArray(mask) ? `${i},${j}` : `${j0 - i0},${bq},${bk}`;
@@ -113,13 +115,12 @@ function makePlan(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: TfTiledAtte
           if (tensorMask) {
             const begin = [...tensorMask.shape.slice(0, -2).map(() => 0), i0, j0];
             const size = [...tensorMask.shape.slice(0, -2).map(() => -1), bq, bk];
-            const allowed = tf.broadcastTo(tf.slice(tensorMask, begin, size), [...lead, bq, bk]); // (…, B_q, B_k)
-            return tf.log(tf.cast(allowed, 'float32')); // log 1 = 0, log 0 = −∞
+            return tf.broadcastTo(tf.slice(tensorMask, begin, size), [...lead, bq, bk]); // (…, B_q, B_k)
           }
-          const values = new Float32Array(leadSize * bq * bk);
-          for (let r = 0; r < bq; r++) for (let c = 0; c < bk; c++) if (!allowedAt(i0 + r, j0 + c)) values[r * bk + c] = -Infinity;
+          const values = new Uint8Array(leadSize * bq * bk);
+          for (let r = 0; r < bq; r++) for (let c = 0; c < bk; c++) if (allowedAt(i0 + r, j0 + c)) values[r * bk + c] = 1;
           for (let b = 1; b < leadSize; b++) values.copyWithin(b * bq * bk, 0, bq * bk); // the same tile for every (batch, head)
-          return tf.tensor(values, [...lead, bq, bk], 'float32'); // 0 where allowed, −∞ where masked
+          return tf.tensor(values, [...lead, bq, bk], 'bool'); // true where allowed
         }),
       );
       cache.set(key, t);
@@ -135,7 +136,7 @@ function makePlan(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: TfTiledAtte
     qSizes,
     kSizes,
     kinds,
-    bias,
+    allowed,
     dispose: () => {
       tf.dispose([...cache.values()]);
       cache.clear();
@@ -193,17 +194,22 @@ function forward(plan: Plan, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): { output
         tiles.computed += 1;
         const prev = state;
         state = tf.tidy(() => {
-          let s = tf.matMul(qi, kTj); // (…, B_q, d_k)(…, d_k, B_k) → (…, B_q, B_k)
-          if (kind === 'partial') s = tf.add(s, plan.bias(i, j)); // masked entries → −∞
+          const raw = tf.matMul(qi, kTj); // (…, B_q, d_k)(…, d_k, B_k) → (…, B_q, B_k)
+          // A masked score becomes −FLOAT32_MAX: finite, and no higher than any allowed score (scores
+          // lie in float32's range, numeric-conventions rule 3). m stays finite — −FLOAT32_MAX for a
+          // row with nothing allowed so far — so no −∞ − (−∞) can arise, and the masked weights are
+          // set to 0 by selection. (A −∞ bias relied on −∞ arithmetic: WebGL's Max of an all −∞ row
+          // returns −1e20, and its product with such a row's weights gave NaN.)
+          const allowed = kind === 'partial' ? plan.allowed(i, j) : null;
+          const s = allowed ? tf.where(allowed, raw, tf.fill(raw.shape, -FLOAT32_MAX)) : raw;
           const blockMax = tf.max(s, -1, true); // (…, B_q, 1)
           const mNew = prev ? tf.maximum(prev.m, blockMax) : blockMax;
-          // A row with nothing allowed so far keeps m' = −∞; shift it by 0 so e^{−∞ − 0} = 0, not NaN.
-          const shift = kind === 'partial' ? tf.where(tf.isFinite(mNew), mNew, tf.zerosLike(mNew)) : mNew;
-          const p = tf.exp(tf.sub(s, shift)); // e^{s − m'} (…, B_q, B_k)
+          const e = tf.exp(tf.sub(s, mNew)); // e^{s − m'} (…, B_q, B_k)
+          const p = allowed ? tf.where(allowed, e, tf.zerosLike(e)) : e; // masked → 0
           const pv = tf.matMul(p, vBlocks[j]); // (…, B_q, B_k)(…, B_k, d_v) → (…, B_q, d_v)
           const rowSumP = tf.sum(p, -1, true); // (…, B_q, 1)
           if (!prev) return { o: pv, m: mNew, l: rowSumP };
-          const alpha = tf.exp(tf.sub(prev.m, shift)); // e^{m − m'}; e^{−∞} = 0 for an empty past
+          const alpha = tf.exp(tf.sub(prev.m, mNew)); // e^{m − m'} ∈ [0, 1]
           return { o: tf.add(tf.mul(alpha, prev.o), pv), m: mNew, l: tf.add(tf.mul(alpha, prev.l), rowSumP) };
         });
         if (prev) tf.dispose([prev.o, prev.m, prev.l]);
@@ -218,8 +224,9 @@ function forward(plan: Plan, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): { output
         ls.push(tf.zeros([...lead, bq, 1]));
         return;
       }
-      outs.push(tf.div(st.o, tf.where(tf.greater(st.l, 0), st.l, tf.onesLike(st.l)))); // o/ℓ; ℓ = 0 ⇒ o = 0 ⇒ 0
-      ms.push(st.m);
+      const live = tf.greater(st.l, 0); // ℓ = 0: every key of the row was masked
+      outs.push(tf.div(st.o, tf.where(live, st.l, tf.onesLike(st.l)))); // o/ℓ; ℓ = 0 ⇒ o = 0 ⇒ 0
+      ms.push(tf.where(live, st.m, tf.fill(st.m.shape, -Infinity))); // m = −∞ for a fully masked row (the convention)
       ls.push(st.l);
     });
     const cat = (xs: tf.Tensor[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, plan.axis));
@@ -259,9 +266,9 @@ function backward(plan: Plan, dO: tf.Tensor, q: tf.Tensor, k: tf.Tensor, v: tf.T
         if (kind === 'skip') return;
         const [oldQ, oldK, oldV] = [dQ[i], dKTj, dVTj];
         const next = tf.tidy(() => {
-          let s = tf.matMul(qi, kTj); // recomputed tile (…, B_q, d_k)(…, d_k, B_k) → (…, B_q, B_k)
-          if (kind === 'partial') s = tf.add(s, plan.bias(i, j));
-          const p = tf.exp(tf.sub(s, lseBlocks[i])); // P_ij = e^{s − L} (…, B_q, B_k)
+          const s = tf.matMul(qi, kTj); // recomputed tile (…, B_q, d_k)(…, d_k, B_k) → (…, B_q, B_k)
+          const e = tf.exp(tf.sub(s, lseBlocks[i])); // P_ij = e^{s − L} (…, B_q, B_k)
+          const p = kind === 'partial' ? tf.where(plan.allowed(i, j), e, tf.zerosLike(e)) : e; // masked → 0, by selection
           const dVTPart = tf.matMul(dOTBlocks[i], p); // (dO_iᵀ P_ij) = (P_ijᵀ dO_i)ᵀ: (…, d_v, B_q)(…, B_q, B_k) → (…, d_v, B_k)
           const dP = tf.matMul(dOBlocks[i], vTBlocks[j]); // dO_i V_jᵀ: (…, B_q, d_v)(…, d_v, B_k) → (…, B_q, B_k)
           const dS = tf.mul(p, tf.sub(dP, dRow[i])); // P ∘ (dP − D_i)
@@ -311,7 +318,8 @@ export function tiledAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [dOut, dStats] = tf.split(dy, [dV, 2], -1);
-        const statsGradient = tf.any(tf.notEqual(dStats, 0)).dataSync()[0];
+        // A misuse guard that needs a synchronous read; skipped on webgpu, where that read loses the device.
+        const statsGradient = canReadSynchronously() && tf.any(tf.notEqual(dStats, 0)).dataSync()[0];
         dStats.dispose();
         if (statsGradient) {
           dOut.dispose();
@@ -322,7 +330,7 @@ export function tiledAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options
           return backward(plan, dOut, sq, sk, sv, so, tf.expandDims(sm, -1), tf.expandDims(sl, -1));
         } finally {
           dOut.dispose();
-          plan.dispose(); // the bias tiles the recomputation made
+          plan.dispose(); // the mask tiles the recomputation made
         }
       },
     };

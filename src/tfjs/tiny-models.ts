@@ -5,6 +5,7 @@
  * a trainer passes its op set (`options.ops`, src/tfjs/training/training-op-set.ts), chosen once.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { canReadSynchronously } from './validate.js';
 import { ArgumentError, RangeArgumentError, ShapeError } from '../core/errors.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { checkTokens } from '../reference/tiny-models.js';
@@ -23,6 +24,22 @@ export interface TfTinyModelParams {
 }
 
 /**
+ * The targets' checks, on host values (also run by the op registry's adapter before the upload, so
+ * that webgpu, which cannot read the targets back, refuses the same inputs by the same errors).
+ * @returns how many targets are kept (not the ignore index)
+ */
+export function checkCrossEntropyTargets(targets: ArrayLike<number>, V: number, ignoreIndex = -100): number {
+  let kept = 0;
+  Array.from(targets).forEach((v, i) => {
+    if (v === ignoreIndex) return;
+    if (!Number.isInteger(v) || v < 0 || v >= V) throw new RangeArgumentError(`cross-entropy: target ${i} is ${v}, outside the vocabulary 0…${V - 1} (and not the ignore index ${ignoreIndex})`);
+    kept += 1;
+  });
+  if (kept === 0) throw new ArgumentError(`cross-entropy: every target is the ignore index ${ignoreIndex}, so the mean loss is undefined`);
+  return kept;
+}
+
+/**
  * Mean cross-entropy over targets ≠ ignoreIndex (see src/reference/cross-entropy.ts).
  * logits (N × V), targets (N) int32.
  */
@@ -31,20 +48,35 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, ignoreIndex 
     throw new ShapeError(`cross-entropy needs logits (N × V) and targets (N), got [${logits.shape}] and [${targets.shape}]`);
   }
   const V = logits.shape[1]!;
-  const t = targets.dataSync();
-  let kept = 0;
-  t.forEach((v, i) => {
-    if (v === ignoreIndex) return;
-    if (!Number.isInteger(v) || v < 0 || v >= V) throw new RangeArgumentError(`cross-entropy: target ${i} is ${v}, outside the vocabulary 0…${V - 1} (and not the ignore index ${ignoreIndex})`);
-    kept += 1;
-  });
-  if (kept === 0) throw new ArgumentError(`cross-entropy: every target is the ignore index ${ignoreIndex}, so the mean loss is undefined`);
+  if (!canReadSynchronously()) return crossEntropyOnDevice(logits, targets, ignoreIndex);
+  const kept = checkCrossEntropyTargets(targets.dataSync(), V, ignoreIndex);
   return tf.tidy(() => {
     const keep = tf.cast(tf.notEqual(targets, ignoreIndex), 'float32'); // (N)
     const safe = tf.where(tf.notEqual(targets, ignoreIndex), targets, tf.zerosLike(targets)); // any valid id for ignored rows
     const logp = tf.logSoftmax(logits, -1); // (N × V)
     const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.cast(safe, 'int32'), V)), -1); // log p(target) per row
     return tf.div(tf.neg(tf.sum(tf.mul(picked, keep))), kept) as tf.Scalar;
+  });
+}
+
+/**
+ * The same loss without reading the targets (webgpu, where a synchronous read loses the device):
+ * the count of kept targets is summed on the device, and a target outside 0…V−1 (other than the
+ * ignore index), or no kept target at all, makes the loss NaN — refused by name when it is read
+ * back (numeric-conventions rule 4) instead of the RangeArgumentError the other backends throw.
+ */
+function crossEntropyOnDevice(logits: tf.Tensor, targets: tf.Tensor, ignoreIndex: number): tf.Scalar {
+  const V = logits.shape[1]!;
+  return tf.tidy(() => {
+    const kept = tf.notEqual(targets, ignoreIndex); // (N)
+    const keep = tf.cast(kept, 'float32');
+    const inRange = tf.logicalAnd(tf.greaterEqual(targets, 0), tf.less(targets, V));
+    const valid = tf.all(tf.logicalOr(tf.logicalNot(kept), inRange)); // every kept target is an id
+    const safe = tf.where(kept, targets, tf.zerosLike(targets));
+    const logp = tf.logSoftmax(logits, -1); // (N × V)
+    const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.cast(safe, 'int32'), V)), -1); // log p(target) per row
+    const loss = tf.div(tf.neg(tf.sum(tf.mul(picked, keep))), tf.sum(keep)); // 0/0 = NaN when nothing is kept
+    return tf.where(valid, loss, tf.scalar(NaN)) as tf.Scalar;
   });
 }
 

@@ -2,6 +2,13 @@
  * Input checks for the tfjs implementation. They mirror src/core/shape.ts for tensors and throw the
  * same named errors. Finiteness is checked on the values (one small reduction and a sync), because
  * a NaN that slips into a softmax spreads silently through everything after it.
+ *
+ * Except on WebGPU: there a synchronous read-back (dataSync/arraySync) returns zeros and loses the
+ * device, so a tfjs op cannot look at its input's values. On that backend the finiteness check is
+ * the host's: the op registry's adapter (src/ops/implementations.ts) checks every argument before
+ * it uploads it, and checks every result when it reads it back (src/core/numeric-conventions.ts,
+ * rules 1 and 4). A tfjs op called directly on webgpu with a NaN inside its tensor is therefore not
+ * refused by the op itself: the named backend difference "webgpu: no device-side input check".
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ArgumentError, NonFiniteError, ShapeError } from '../core/errors.js';
@@ -17,9 +24,16 @@ export function assertRankAtLeast(x: tf.Tensor, rank: number, name: string): voi
   if (x.shape.some((d) => d === 0)) throw new ShapeError(`${name} must not be empty, got shape ${formatShape(x.shape)}`);
 }
 
-/** Rejects NaN and +∞; −∞ passes only when `allowNegInf` (masked logits). */
+/** Backends whose synchronous read-back is unusable (returns zeros and loses the device). */
+const NO_SYNCHRONOUS_READ = new Set(['webgpu']);
+
+/** Whether a tfjs op may read a tensor synchronously on the current backend. */
+export const canReadSynchronously = (): boolean => !NO_SYNCHRONOUS_READ.has(tf.getBackend());
+
+/** Rejects NaN and +∞; −∞ passes only when `allowNegInf` (masked logits). On webgpu: see the header. */
 export function assertFinite(x: tf.Tensor, name: string, allowNegInf = false): void {
   if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new ArgumentError(`${name} must be float32 or int32, got ${x.dtype}`);
+  if (!canReadSynchronously()) return; // checked on the host instead (see the header)
   const bad = tf.tidy(() => {
     const f = tf.cast(x, 'float32');
     const ok = allowNegInf ? tf.logicalOr(tf.isFinite(f), tf.equal(f, tf.scalar(-Infinity))) : tf.isFinite(f);

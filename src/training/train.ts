@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs/index.js'; // registers the gradients tf.variableGrads needs
-import { RangeArgumentError } from '../core/errors.js';
+import { ArgumentError, RangeArgumentError } from '../core/errors.js';
 import { seededRng, type Rng } from '../core/random.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import type { LoadedTinyWeights } from '../ops/tiny-weights.js';
@@ -24,7 +24,8 @@ import { type AdamWOptions } from '../reference/adamw.js';
 import { warmupCosineLr, type WarmupCosineOptions } from '../reference/lr-schedule.js';
 import { unflatten } from '../core/state-dict.js';
 import { createAdamW, type TfAdamW } from '../tfjs/adamw.js';
-import { clipGradNorm } from '../tfjs/grad-clip.js';
+import { clipGradNorm, clipGradNormAsync } from '../tfjs/grad-clip.js';
+import { canReadSynchronously } from '../tfjs/validate.js';
 import { tinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
 import { trainingOps } from '../tfjs/training/training-op-set.js';
 import { nextTokenBatch, tutorialBertBatch } from './batches.js';
@@ -70,6 +71,11 @@ export interface Trainer {
   readonly stepsTaken: number;
   /** Runs one step; `withAccuracy` also reads back TinyBERT's predictions for the log. */
   step(withAccuracy?: boolean): StepReport;
+  /**
+   * The same step, reading the loss (and the gradient norm) back asynchronously: the only form on
+   * webgpu, where a synchronous read loses the device. No accuracy (the log's TinyBERT column).
+   */
+  stepAsync(): Promise<StepReport>;
   /** Current weights as a state_dict (float32 copies), e.g. to save or to evaluate on the reference. */
   weights(): LoadedTinyWeights;
   dispose(): void;
@@ -100,6 +106,7 @@ export function createTrainer(options: TrainOptions): Trainer {
   let stepsTaken = 0;
 
   function step(withAccuracy = false): StepReport {
+    if (!canReadSynchronously()) throw new ArgumentError(`Trainer.step reads the loss synchronously, which loses the device on ${tf.getBackend()}: use stepAsync`);
     const k = stepsTaken; // 0-based index of this optimiser step
     const lr = options.schedule ? warmupCosineLr(k, options.schedule) : (options.optimizer?.lr ?? 1e-3);
     let inputs: number[][];
@@ -145,6 +152,35 @@ export function createTrainer(options: TrainOptions): Trainer {
     return { step: stepsTaken, loss, lr, ...(accuracy === undefined ? {} : { accuracy }), ...(gradNorm === undefined ? {} : { gradNorm }) };
   }
 
+  async function stepAsync(): Promise<StepReport> {
+    const k = stepsTaken;
+    const lr = options.schedule ? warmupCosineLr(k, options.schedule) : (options.optimizer?.lr ?? 1e-3);
+    let inputs: number[][];
+    let targets: number[][];
+    if (kind === 'tinybert') {
+      let b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
+      while (b.labels.flat().every((t) => t === -100)) b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
+      [inputs, targets] = [b.inputs, b.labels];
+    } else {
+      const b = nextTokenBatch(data, { batchSize, blockSize, rng: batchRng });
+      [inputs, targets] = [b.inputs, b.targets];
+    }
+    const { value, grads } = tf.variableGrads(() => tinyModel(kind, config, params, inputs, targets, { ops }).loss!, variables);
+    const loss = (await value.data())[0];
+    let list = variables.map((v) => grads[v.name]);
+    let gradNorm: number | undefined;
+    if (options.clipNorm !== undefined) {
+      const clipped = await clipGradNormAsync(list, options.clipNorm);
+      tf.dispose(list);
+      list = clipped.grads;
+      gradNorm = clipped.totalNorm;
+    }
+    optimizer.apply(list, lr);
+    tf.dispose([value, ...list]);
+    stepsTaken += 1;
+    return { step: stepsTaken, loss, lr, ...(gradNorm === undefined ? {} : { gradNorm }) };
+  }
+
   function weights(): LoadedTinyWeights {
     const tensors = new Map(initial.names.map((n) => {
       const i = names.indexOf(n);
@@ -162,6 +198,7 @@ export function createTrainer(options: TrainOptions): Trainer {
       return stepsTaken;
     },
     step,
+    stepAsync,
     weights,
     dispose() {
       optimizer.dispose();
