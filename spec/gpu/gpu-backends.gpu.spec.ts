@@ -22,7 +22,7 @@ import { validateTinyConfig, type TinyKind } from '../../src/core/tiny-config.js
 import { compareNested, FINITE_DIFFERENCE, PYTORCH_PARITY, type Tolerance } from '../../src/core/tolerance.js';
 import { arbitrariesOf } from '../../src/ops/arbitraries.js';
 import { referenceImpl, type ArrayImpl } from '../../src/ops/implementations.js';
-import { LAYER_CASES } from '../../src/ops/parity.js';
+import { fixturePath, LAYER_CASES } from '../../src/ops/parity.js';
 import { OP_NAMES, OP_REGISTRY, type OpName, type OpRow } from '../../src/ops/registry.js';
 import { openBrowserSession, type BrowserBackend, type BrowserBackendName, type BrowserSession } from '../../src/browser/runner.js';
 import { seededRng, randomMatrix } from '../../src/core/random.js';
@@ -94,7 +94,7 @@ for (const backend of BACKENDS) {
     describe(`PyTorch parity on ${backend}: forward values and tf.grads gradients`, () => {
       for (const c of LAYER_CASES) {
         it(`${c.file} (${c.op}): output shape, values, every gradient; no leak`, async () => {
-          const f = loadFixture(`layers/${c.file}.safetensors`);
+          const f = loadFixture(fixturePath(c.file));
           const expected = f.output.get('y')!;
           const r = await b.call<{ shape: number[]; output: number[]; grads: Map<string, number[]>; leaked: number }>('layer', { file: c.file }, c.file);
           expect(r.shape).toEqual(expected.shape);

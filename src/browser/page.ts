@@ -25,7 +25,7 @@ import { validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny
 import { readTutorialTexts } from '../core/tutorial.js';
 import { createTrainer } from '../training/train.js';
 import { charVocabulary } from '../training/vocab.js';
-import { LAYER_CASES, tfjsLayerRun, tfjsModelRun } from '../ops/parity.js';
+import { fixturePath, LAYER_CASES, tfjsLayerRun, tfjsModelRun } from '../ops/parity.js';
 import { tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import * as T from '../tfjs/index.js';
 import { decode, encode, type ErrorClasses } from './wire.js';
@@ -109,7 +109,7 @@ const METHODS: Record<string, (payload: never) => Promise<unknown>> = {
   layer: ({ file }: { file: string }) => {
     const c = LAYER_CASES.find((x) => x.file === file);
     if (!c) throw new Errors.ArgumentError(`no registry row names the fixture ${file}`);
-    return tfjsLayerRun(c, loadFixture(`layers/${file}.safetensors`));
+    return tfjsLayerRun(c, loadFixture(fixturePath(file)));
   },
   /** A short TinyGPT training run on the tutorial's text (read by Node) with the trainer's composite ops: the losses. */
   train: async ({ steps, seed }: { steps: number; seed: number }) => {
