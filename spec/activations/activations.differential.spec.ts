@@ -13,13 +13,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { NonFiniteError } from '../../src/core/errors.js';
 import { compareNested, TFJS_VS_REFERENCE } from '../../src/core/tolerance.js';
+import { tfjsImpl } from '../../src/ops/implementations.js';
 import * as R from '../../src/reference/activations.js';
 import '../../src/tfjs/index.js';
 import * as T from '../../src/tfjs/activations.js';
 import { backendReport } from '../_helpers/setup.js';
 
 /** [−8, 8] in steps of 1/256 (4097 points, exact in binary), then values where the functions saturate. */
+const tfImpl = tfjsImpl(backendReport);
 const grid = [...Array.from({ length: 4097 }, (_, i) => -8 + i / 256), -100, -30, -12, 12, 30, 100];
 
 const KINDS: readonly R.Activation[] = ['relu', 'gelu', 'gelu-tanh'];
@@ -30,9 +33,9 @@ const named: Record<R.Activation, { reference: (x: number[][]) => number[][]; tf
   'gelu-tanh': { reference: R.geluTanh, tfjs: T.geluTanh },
 };
 
-function tfjsOnGrid(f: (x: tf.Tensor) => tf.Tensor): number[] {
+function tfjsOnGrid(f: (x: tf.Tensor) => tf.Tensor, xs: number[] = grid): number[] {
   const before = tf.memory().numTensors;
-  const out = tf.tidy(() => Array.from(f(tf.tensor2d([grid])).dataSync()));
+  const out = tf.tidy(() => Array.from(f(tf.tensor2d([xs])).dataSync()));
   expect(tf.memory().numTensors).toBe(before);
   return out;
 }
@@ -58,6 +61,19 @@ describe(`activations: tfjs[${backendReport.choice}] vs the float64 reference on
       }
     });
   }
+
+  it('at float32\'s edges (±3.4e38, ±1e30, subnormals, ±0): within the same bound, and NaN / ±∞ are refused with NonFiniteError on both (the conventions of spec/errors/numerics.spec.ts, here too)', async () => {
+    const edges = [3.4e38, -3.4e38, 1e30, -1e30, 1e-40, -1e-40, 1e-45, 0, -0, 30, -30];
+    for (const kind of KINDS) {
+      const c = compareNested(tfjsOnGrid((x) => T.activation(x, kind), edges), R.activation([edges], kind)[0], TFJS_VS_REFERENCE.default);
+      expect(c.ok, `${kind}: ${c.message}`).toBe(true);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        expect(() => R.activation([[1, bad]], kind), `reference ${kind} ${bad}`).toThrow(NonFiniteError);
+        const e = await tfImpl.activation([[1, bad]], kind).then(() => undefined, (err: unknown) => err);
+        expect(e, `tfjs ${kind} ${bad}`).toBeInstanceOf(NonFiniteError);
+      }
+    }
+  });
 
   it('discrimination: the bound rejects tanh-GELU with 0.04472 for 0.044715 (max effect 2.9e-6), and erf-GELU for tanh-GELU', () => {
     const c = 0.04472;
