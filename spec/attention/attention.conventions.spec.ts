@@ -15,9 +15,10 @@
  * Shapes: q (n_q × d_k), k (n_k × d_k), v (n_k × d_v), mask (n_q × n_k), true = may attend.
  */
 import { describe, expect, it } from 'vitest';
-import { Float32RangeError, NonFiniteError, SpecError } from '../../src/core/errors.js';
+import { ArgumentError, Float32RangeError, NonFiniteError, SpecError } from '../../src/core/errors.js';
 import { compareNested, EXACT, TFJS_VS_REFERENCE, type Tolerance } from '../../src/core/tolerance.js';
 import { asNumbers } from '../../src/reference/field.js';
+import * as R from '../../src/reference/index.js';
 import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../../src/ops/implementations.js';
 import { backendReport } from '../_helpers/setup.js';
 
@@ -129,5 +130,29 @@ describe('attention conventions at the edges, on the reference, the BigNumber or
     for (const [impl] of IMPLS) {
       expect(await thrown(() => impl.scaledDotProductAttention(impl.lift(qq), impl.lift(kk), impl.lift(vv))), label(impl)).toBeInstanceOf(Float32RangeError);
     }
+  });
+});
+
+describe('softmax\'s arguments (src/reference/softmax.ts): bad input is named, the axis is honoured', () => {
+  it('a NaN or +∞ logit is refused with a message naming the argument and the entry: "x[1][0] is NaN"', () => {
+    expect(() => R.softmax([[0, 1], [NaN, 2]])).toThrow(/^x\[1\]\[0\] is NaN; softmax accepts finite numbers and −∞ \(masked\) only$/);
+    expect(() => R.softmax([[0, Infinity]])).toThrow(/^x\[0\]\[1\] is Infinity; /);
+  });
+
+  it('axis 0 normalises columns (the transpose of the row softmax of the transpose); any other axis is an ArgumentError naming it', () => {
+    const x = [
+      [0, 1, -Infinity],
+      [2, 1, 0],
+    ];
+    const byColumns = R.softmax(x, 0);
+    const expected = [
+      [1 / (1 + Math.E ** 2), 0.5, 0],
+      [Math.E ** 2 / (1 + Math.E ** 2), 0.5, 1],
+    ];
+    const c = compareNested(byColumns, expected, EXACT.reference);
+    expect(c.ok, c.message).toBe(true);
+    expect(R.softmax(x, -1)).toEqual(R.softmax(x));
+    expect(() => R.softmax(x, 1 as -1)).toThrow(ArgumentError);
+    expect(() => R.softmax(x, 1 as -1)).toThrow(/^softmax axis must be -1 \(rows\) or 0 \(columns\), got 1$/);
   });
 });
