@@ -24,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve, relative } from 'node:path';
 import { writeFileAtomic } from '../src/core/atomic-write.js';
+import { MUTATION_REPORT_PATH, type MutantSummary, type MutationReport, type OpMutationResult } from '../src/report/mutation.js';
 import { MUTATION_TARGETS, opOfFile, specGlob, type MutationOp } from './mutation-targets.js';
 
 interface StrykerMutant {
@@ -46,45 +47,6 @@ export interface EquivalentMutant {
   reason: string;
 }
 
-export interface MutantSummary {
-  file: string;
-  line: number;
-  mutator: string;
-  original: string;
-  replacement: string;
-  status: string;
-  reason?: string;
-}
-
-export interface OpMutationResult {
-  op: string;
-  files: string[];
-  specs: string[];
-  claims: string[];
-  killed: number;
-  timeout: number;
-  survived: number;
-  noCoverage: number;
-  /** Did not type-check (excluded from the score). */
-  compileErrors: number;
-  runtimeErrors: number;
-  equivalent: MutantSummary[];
-  /** Survived or not covered, and not known to be equivalent. */
-  survivors: MutantSummary[];
-  /** killed + timeout over everything scored, in percent (one decimal); null if nothing was scored. */
-  score: number | null;
-  seconds: number;
-  propertyRuns: number;
-  date: string;
-}
-
-export interface MutationReport {
-  tool: string;
-  note: string;
-  ops: Record<string, OpMutationResult>;
-}
-
-export const MUTATION_REPORT = 'report/mutation.json';
 const EQUIVALENTS = 'scripts/equivalent-mutants.json';
 
 function parseArgs(argv: string[]) {
@@ -186,7 +148,7 @@ function print(r: OpMutationResult): void {
 
 function readReport(): MutationReport {
   try {
-    return JSON.parse(readFileSync(MUTATION_REPORT, 'utf8')) as MutationReport;
+    return JSON.parse(readFileSync(MUTATION_REPORT_PATH, 'utf8')) as MutationReport;
   } catch {
     return { tool: 'StrykerJS (npm run mutate)', note: '', ops: {} };
   }
@@ -197,7 +159,7 @@ function record(r: OpMutationResult): void {
   report.tool = 'StrykerJS (npm run mutate)';
   report.note = 'Per op: the score of its mutants against the specs of scripts/mutation-targets.ts; survivors and known-equivalent mutants (scripts/equivalent-mutants.json) listed. Written by npm run mutate -- --all (or --record), op by op as each finishes.';
   report.ops[r.op] = r;
-  writeFileAtomic(MUTATION_REPORT, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(MUTATION_REPORT_PATH, `${JSON.stringify(report, null, 2)}\n`);
 }
 
 async function runOne(op: MutationOp, files: string[], o: ReturnType<typeof parseArgs>, equivalents: EquivalentMutant[]): Promise<OpMutationResult> {

@@ -124,9 +124,3 @@ export function opOfFile(file: string): MutationOp | undefined {
 export function specGlob(spec: string): string {
   return spec.endsWith('.spec.ts') ? spec : `${spec.replace(/\/$/, '')}/**/*.spec.ts`;
 }
-
-/** Whether a claim id matches a pattern of `claims` (`*` = any run of characters). */
-export function claimMatches(pattern: string, id: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(id);
-}
