@@ -14,11 +14,13 @@
  *   Scores beyond float32's range are refused on every implementation (Float32RangeError).
  * Shapes: q (n_q × d_k), k (n_k × d_k), v (n_k × d_v), mask (n_q × n_k), true = may attend.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, Float32RangeError, NonFiniteError, SpecError } from '../../src/core/errors.js';
 import { compareNested, EXACT, TFJS_VS_REFERENCE, type Tolerance } from '../../src/core/tolerance.js';
 import { asNumbers } from '../../src/reference/field.js';
 import * as R from '../../src/reference/index.js';
+import * as T from '../../src/tfjs/index.js';
 import { highPrecisionImpl, referenceImpl, tfjsImpl, type ArrayImpl } from '../../src/ops/implementations.js';
 import { backendReport } from '../_helpers/setup.js';
 
@@ -154,5 +156,43 @@ describe('softmax\'s arguments (src/reference/softmax.ts): bad input is named, t
     expect(R.softmax(x, -1)).toEqual(R.softmax(x));
     expect(() => R.softmax(x, 1 as -1)).toThrow(ArgumentError);
     expect(() => R.softmax(x, 1 as -1)).toThrow(/^softmax axis must be -1 \(rows\) or 0 \(columns\), got 1$/);
+  });
+});
+
+describe(`tfjs softmax's arguments (src/tfjs/softmax.ts), on ${backendReport.choice}`, () => {
+  const rows = (t: tf.Tensor) => t.arraySync() as number[][][];
+  it('without an axis, a rank-3 tensor is normalised along its last axis (not axis 1)', () => {
+    const x = [
+      [
+        [0, 1, 2],
+        [3, 3, 3],
+      ],
+    ]; // (1 × 2 × 3)
+    const got = tf.tidy(() => rows(T.softmax(tf.tensor3d(x))));
+    const c = compareNested(got[0], R.softmax(x[0]), TFJS_VS_REFERENCE.softmax);
+    expect(c.ok, c.message).toBe(true);
+  });
+
+  it('axes −rank … rank − 1 are accepted (−3 and 0 are the same axis of a rank-3 tensor); −rank − 1, rank and 0.5 are ArgumentErrors naming the axis and the rank', () => {
+    const x = tf.tensor3d([[[0, 1]], [[2, 0]]]); // (2 × 1 × 2)
+    try {
+      const first = tf.tidy(() => T.softmax(x, 0).arraySync());
+      expect(tf.tidy(() => T.softmax(x, -3).arraySync())).toEqual(first);
+      const c = compareNested(first as number[][][], [[[1 / (1 + Math.E ** 2), Math.E / (1 + Math.E)]], [[Math.E ** 2 / (1 + Math.E ** 2), 1 / (1 + Math.E)]]], TFJS_VS_REFERENCE.softmax);
+      expect(c.ok, c.message).toBe(true);
+      expect(tf.tidy(() => T.softmax(x, 2).arraySync())).toEqual(tf.tidy(() => T.softmax(x).arraySync()));
+      for (const axis of [3, -4, 0.5]) {
+        expect(() => tf.tidy(() => T.softmax(x, axis)), `axis ${axis}`).toThrow(ArgumentError);
+        expect(() => tf.tidy(() => T.softmax(x, axis)), `axis ${axis}`).toThrow(new RegExp(`^softmax axis ${String(axis).replace('.', '\\.')} is out of range for x of rank 3$`));
+      }
+    } finally {
+      x.dispose();
+    }
+  });
+
+  it('bad tensors are named "x": a scalar (ShapeError), a NaN entry (NonFiniteError)', () => {
+    expect(() => tf.tidy(() => T.softmax(tf.scalar(1)))).toThrow(/^x must have rank ≥ 1, got shape \[\]$/);
+    expect(() => tf.tidy(() => T.softmax(tf.tensor2d([[1, NaN]])))).toThrow(/^x contains NaN at flat index 1; /);
+    expect(() => T.softmax([[1]] as unknown as tf.Tensor)).toThrow(/^x /);
   });
 });
