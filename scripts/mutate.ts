@@ -8,6 +8,8 @@
  *   npm run mutate -- softmax                      an op: all its files (reference and tfjs)
  *   npm run mutate -- --all                        every op of MUTATION_TARGETS, in order; each op's
  *                                                  result goes into report/mutation.json as it finishes
+ *   npm run mutate -- --reclassify                 re-apply scripts/equivalent-mutants.json to the survivors
+ *                                                  recorded in report/mutation.json (no new run)
  *   options: --record (also write report/mutation.json for a single op or file), --runs N
  *            (PROPERTY_RUNS for the specs; default the suite's 100), --concurrency N (default 2),
  *            --no-typecheck (skip Stryker's TypeScript checker: faster, mutants that do not
@@ -50,10 +52,11 @@ export interface EquivalentMutant {
 const EQUIVALENTS = 'scripts/equivalent-mutants.json';
 
 function parseArgs(argv: string[]) {
-  const o = { all: false, record: false, typecheck: true, concurrency: 2, runs: undefined as number | undefined, targets: [] as string[] };
+  const o = { all: false, reclassify: false, record: false, typecheck: true, concurrency: 2, runs: undefined as number | undefined, targets: [] as string[] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--all') o.all = true;
+    else if (a === '--reclassify') o.reclassify = true;
     else if (a === '--record') o.record = true;
     else if (a === '--no-typecheck') o.typecheck = false;
     else if (a === '--concurrency' || a === '--runs') {
@@ -64,7 +67,7 @@ function parseArgs(argv: string[]) {
     } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.targets.push(a);
   }
-  if (!o.all && o.targets.length === 0) throw new Error('usage: npm run mutate -- <source file | op> … | --all   (ops: ' + Object.keys(MUTATION_TARGETS).join(', ') + ')');
+  if (!o.all && !o.reclassify && o.targets.length === 0) throw new Error('usage: npm run mutate -- <source file | op> … | --all   (ops: ' + Object.keys(MUTATION_TARGETS).join(', ') + ')');
   return o;
 }
 
@@ -192,8 +195,37 @@ async function runOne(op: MutationOp, files: string[], o: ReturnType<typeof pars
   return summarise(op, files, mutants, equivalents, (Date.now() - started) / 1000, Number(process.env.PROPERTY_RUNS ?? 100));
 }
 
+/** Moves recorded survivors that the equivalents list now names into `equivalent`, and rescores. */
+export function reclassify(r: OpMutationResult, equivalents: readonly EquivalentMutant[]): OpMutationResult {
+  const isEquivalent = (m: MutantSummary) => equivalents.find((e) => e.file === m.file && e.mutator === m.mutator && squash(e.original) === squash(m.original) && squash(e.replacement) === squash(m.replacement));
+  const out: OpMutationResult = { ...r, survivors: [], equivalent: [...r.equivalent] };
+  for (const m of r.survivors) {
+    const eq = isEquivalent(m);
+    if (!eq) {
+      out.survivors.push(m);
+      continue;
+    }
+    out.equivalent.push({ ...m, reason: eq.reason });
+    if (m.status === 'Survived') out.survived -= 1;
+    else out.noCoverage -= 1;
+  }
+  const scored = out.killed + out.timeout + out.survived + out.noCoverage;
+  out.score = scored === 0 ? null : Math.round((1000 * (out.killed + out.timeout)) / scored) / 10;
+  return out;
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.reclassify) {
+    const report = readReport();
+    const equivalents = loadEquivalents();
+    for (const r of Object.values(report.ops)) {
+      const again = reclassify(r, equivalents);
+      print(again);
+      record(again);
+    }
+    return;
+  }
   if (o.runs !== undefined) process.env.PROPERTY_RUNS = String(o.runs);
   const equivalents = loadEquivalents();
   const jobs = o.all ? (Object.keys(MUTATION_TARGETS) as MutationOp[]).map((op) => ({ op, files: [...MUTATION_TARGETS[op].files] })) : o.targets.map(resolveTarget);
