@@ -87,3 +87,24 @@ describe('mutation scores in the report', async () => {
     expect(() => readMutationReport(join(dir, 'bad.json'))).toThrow(MalformedInputError);
   });
 });
+
+describe('properties behind the claims (src/report/properties.ts)', async () => {
+  const { existsSync } = await import('node:fs');
+  const { loadClaims } = await import('../../src/core/claims.js');
+  const { PROPERTIES_BEHIND_CLAIMS } = await import('../../src/report/properties.js');
+  const ids = new Set(loadClaims().map((c) => c.id));
+
+  it('every spec named exists and every claim named is a golden claim', () => {
+    for (const p of PROPERTIES_BEHIND_CLAIMS) {
+      for (const s of p.specs) expect(existsSync(s), s).toBe(true);
+      for (const id of p.claims) expect(ids.has(id), id).toBe(true);
+    }
+  });
+
+  it('the report lists them, in HTML and Markdown', async () => {
+    const report = await verifyClaims((c) => c.id === OTHER);
+    const coverage = buildCoverage(report.claims.map((c) => c.id), () => ['reference']);
+    expect(renderHtml(report, [], coverage)).toContain('<section id="properties"><h2>Properties behind the claims</h2>');
+    expect(renderMarkdown(report, [], coverage)).toContain('| RoPE pairing: ');
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { ClaimReport, RecordedCheck, VerifyReport } from './types.js';
 import { mutationRows, scoresOfClaim, type MutationReport, type MutationRow } from './mutation.js';
+import { PROPERTIES_BEHIND_CLAIMS } from './properties.js';
 import { DOCUMENTS } from '../core/documents.js';
 import type { ClaimOutcome } from '../claims/verdict.js';
 import type { Coverage } from './coverage.js';
@@ -147,7 +148,7 @@ export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Co
 <h1>transformer-spec — verification report</h1>
 <div class="cite">Generated ${esc(report.generatedAt)}</div>
 ${scopeNote(report) ? `<p class="badge unconfirmed">${esc(scopeNote(report))}</p>` : ''}
-<nav><a href="#summary">Summary</a><a href="#figures">Figures</a><a href="#errata">Errata (${errata.length})</a><a href="#claims">Claims (${t.claims})</a><a href="#coverage">Coverage</a>${mutation ? '<a href="#mutation">Mutation scores</a>' : ''}</nav>
+<nav><a href="#summary">Summary</a><a href="#figures">Figures</a><a href="#errata">Errata (${errata.length})</a><a href="#claims">Claims (${t.claims})</a><a href="#coverage">Coverage</a><a href="#properties">Properties</a>${mutation ? '<a href="#mutation">Mutation scores</a>' : ''}</nav>
 </header><main>
 <section id="summary"><h2>Summary</h2>
 <div class="summary">
@@ -173,6 +174,12 @@ ${topics.map((topic) => `<h2 id="topic-${esc(topic)}">${esc(topic)}</h2>${report
 </section>
 <section id="coverage"><h2>Coverage of the inventories</h2>
 ${coverageHtml(coverage)}
+</section>
+<section id="properties"><h2>Properties behind the claims</h2>
+<p>What the specs check that no claim checks, because no document states it, beside the claims that rest on it.</p>
+<table><tr><th>property</th><th>specs</th><th>claims it stands behind</th><th>why it is not a claim</th></tr>
+${PROPERTIES_BEHIND_CLAIMS.map((p) => `<tr><td>${esc(p.property)}</td><td>${p.specs.map((x) => `<code>${esc(x)}</code>`).join('<br>')}</td><td>${p.claims.map((id) => `<a href="#${esc(id)}">${esc(id)}</a>`).join('<br>')}</td><td>${esc(p.whyNoClaim)}</td></tr>`).join('\n')}
+</table>
 </section>
 ${mutation ? `<section id="mutation"><h2>Mutation scores</h2>\n${mutationHtml(mutation, rows)}\n</section>` : ''}
 </main></body></html>
@@ -234,6 +241,9 @@ export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage
   }
   lines.push('## Coverage of the inventories', '', '| inventory | § | item | claims (or why none) |', '|---|---|---|---|');
   for (const i of coverage.items) lines.push(`| ${i.inventory} | ${i.section} | ${cell(i.text)} | ${i.claims.map((x) => `\`${x}\``).join(', ') || (i.reason ? `no claim: ${cell(i.reason)}` : 'not encoded yet')} |`);
+  lines.push('');
+  lines.push('## Properties behind the claims', '', 'What the specs check that no claim checks, because no document states it, beside the claims that rest on it.', '', '| property | specs | claims it stands behind | why it is not a claim |', '|---|---|---|---|');
+  for (const p of PROPERTIES_BEHIND_CLAIMS) lines.push(`| ${cell(p.property)} | ${p.specs.map((x) => `\`${x}\``).join(', ')} | ${p.claims.map((x) => `\`${x}\``).join(', ')} | ${cell(p.whyNoClaim)} |`);
   lines.push('');
   if (mutation) {
     lines.push('## Mutation scores', '', `${mutation.note} Score = killed / (killed + survived + not covered); known-equivalent mutants and mutants that do not type-check are left out.`, '');
