@@ -69,6 +69,7 @@ describe(`activations: tfjs[${backendReport.choice}] vs the float64 reference on
       expect(c.ok, `${kind}: ${c.message}`).toBe(true);
       for (const bad of [NaN, Infinity, -Infinity]) {
         expect(() => R.activation([[1, bad]], kind), `reference ${kind} ${bad}`).toThrow(NonFiniteError);
+        expect(() => R.activation([[1, bad]], kind), `reference ${kind} ${bad}`).toThrow(`${kind} input[0][1] is ${bad}; inputs must be finite`); // names the activation and the entry
         const e = await tfImpl.activation([[1, bad]], kind).then(() => undefined, (err: unknown) => err);
         expect(e, `tfjs ${kind} ${bad}`).toBeInstanceOf(NonFiniteError);
       }
