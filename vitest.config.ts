@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['spec/**/*.spec.ts'],
     // Browser specs need Chromium: `npm run test:browser` and `npm run test:gpu` (CI runs all three).
-    exclude: ['spec/**/*.browser.spec.ts', 'spec/**/*.gpu.spec.ts', 'node_modules/**'],
+    // .stryker-tmp: the sandbox copies `npm run mutate` makes while it runs.
+    exclude: ['spec/**/*.browser.spec.ts', 'spec/**/*.gpu.spec.ts', 'node_modules/**', '.stryker-tmp/**'],
     setupFiles: ['spec/_helpers/setup.ts'],
     globalSetup: ['spec/_helpers/global-setup.ts'],
     // Property specs and BigNumber oracles are CPU-bound; generous per-test limit, no retries.

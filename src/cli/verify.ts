@@ -38,6 +38,7 @@ import { implementationsOf, runClaim } from '../claims/run.js';
 import { evidenceSummary } from '../claims/reproduction-evidence.js';
 import { buildCoverage } from '../report/coverage.js';
 import { buildFigures } from '../report/figures.js';
+import { readMutationReport } from '../report/mutation.js';
 import { renderHtml, renderMarkdown, reportOnlyChanges } from '../report/render.js';
 import type { ClaimReport, RecordedCheck, ReportScope, VerifyReport } from '../report/types.js';
 import type { Io } from './format.js';
@@ -193,7 +194,8 @@ export async function writeVerifyReport(report: VerifyReport, out: string, scope
     // The human-readable report covers the whole registry, so it is written only for runs over every claim.
     const figures = await buildFigures();
     const coverage = buildCoverage(report.claims.map((c) => c.id), (id) => report.claims.find((c) => c.id === id)!.outcomes.map((o) => (o.impl === 'tfjs' ? `tfjs/${o.backend}` : o.impl)));
-    files.push({ path: paths.html, data: renderHtml(withScope, figures, coverage) }, { path: paths.markdown, data: renderMarkdown(withScope, figures, coverage) });
+    const mutation = readMutationReport(); // report/mutation.json, when `npm run mutate -- --all` has written it
+    files.push({ path: paths.html, data: renderHtml(withScope, figures, coverage, mutation) }, { path: paths.markdown, data: renderMarkdown(withScope, figures, coverage, mutation) });
   }
   writeFileSet(files);
   return files.map((f) => f.path);

@@ -4,6 +4,8 @@
  * review can link to `report/index.html#course.attention.i-love-cats.weights`.
  */
 import type { ClaimReport, RecordedCheck, VerifyReport } from './types.js';
+import { mutationRows, scoresOfClaim, type MutationReport, type MutationRow } from './mutation.js';
+import { PROPERTIES_BEHIND_CLAIMS } from './properties.js';
 import { DOCUMENTS } from '../core/documents.js';
 import type { ClaimOutcome } from '../claims/verdict.js';
 import type { Coverage } from './coverage.js';
@@ -105,7 +107,8 @@ function badge(c: ClaimReport): string {
   return c.confirmed ? '' : ' <span class="badge unconfirmed">verdict NOT confirmed</span>';
 }
 
-function claimSection(c: ClaimReport): string {
+function claimSection(c: ClaimReport, rows: readonly MutationRow[] = []): string {
+  const scores = scoresOfClaim(rows, c.id);
   return `<section class="claim" id="${esc(c.id)}">
 <h3><a href="#${esc(c.id)}">${esc(c.id)}</a> <span class="badge ${c.verdict}">${verdictText[c.verdict]}</span>${badge(c)}</h3>
 <div><b>${esc(c.title)}</b></div>
@@ -116,6 +119,7 @@ ${evidenceBlock(c)}
 ${checksTable(c)}
 ${c.erratum ? `<p><b>What holds:</b> ${esc(c.erratum.correction)}</p><p><b>Why this is an erratum:</b> ${esc(c.erratum.explanation)}</p>${workedBlock(c)}` : ''}
 <div class="cite">ran on: ${c.outcomes.map((o) => `${esc(implLabel(o))} ${o.confirmed ? '✓' : o.derived === 'not-judged' ? '○ not judged' : '✗ ' + esc(o.derived)}${o.error ? ` (${esc(o.error)})` : ''}`).join(' · ')}</div>
+${scores.length ? `<div class="cite">mutation score of the ops behind it: <a href="#mutation">${esc(scores.join(' · '))}</a></div>` : ''}
 </section>`;
 }
 
@@ -166,8 +170,9 @@ function gpuErrorRows(report: VerifyReport): { backends: string[]; rows: { op: s
   };
 }
 
-export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Coverage): string {
+export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Coverage, mutation: MutationReport | null = null): string {
   const t = report.totals;
+  const rows = mutation ? mutationRows(mutation, report.claims.map((c) => c.id)) : [];
   const topics = [...new Set(report.claims.map((c) => c.topic))];
   const errata = report.claims.filter((c) => c.verdict === 'erratum');
   const backends = [...new Set(report.claims.flatMap((c) => c.outcomes.map(implLabel)))];
@@ -179,7 +184,7 @@ export function renderHtml(report: VerifyReport, figures: Figure[], coverage: Co
 <h1>transformer-spec — verification report</h1>
 <div class="cite">Generated ${esc(report.generatedAt)}</div>
 ${scopeNote(report) ? `<p class="badge unconfirmed">${esc(scopeNote(report))}</p>` : ''}
-<nav><a href="#summary">Summary</a><a href="#figures">Figures</a><a href="#errata">Errata (${errata.length})</a><a href="#claims">Claims (${t.claims})</a><a href="#coverage">Coverage</a></nav>
+<nav><a href="#summary">Summary</a><a href="#figures">Figures</a><a href="#errata">Errata (${errata.length})</a><a href="#claims">Claims (${t.claims})</a><a href="#coverage">Coverage</a><a href="#properties">Properties</a>${mutation ? '<a href="#mutation">Mutation scores</a>' : ''}</nav>
 </header><main>
 <section id="summary"><h2>Summary</h2>
 <div class="summary">
@@ -206,11 +211,18 @@ ${figures.map((f) => `<figure id="${esc(f.id)}" data-figure="${esc(f.id)}">${f.s
 ${errata.map(erratumSection).join('\n')}
 </section>
 <section id="claims"><h2>Claims</h2>
-${topics.map((topic) => `<h2 id="topic-${esc(topic)}">${esc(topic)}</h2>${report.claims.filter((c) => c.topic === topic).map(claimSection).join('\n')}`).join('\n')}
+${topics.map((topic) => `<h2 id="topic-${esc(topic)}">${esc(topic)}</h2>${report.claims.filter((c) => c.topic === topic).map((c) => claimSection(c, rows)).join('\n')}`).join('\n')}
 </section>
 <section id="coverage"><h2>Coverage of the inventories</h2>
 ${coverageHtml(coverage)}
 </section>
+<section id="properties"><h2>Properties behind the claims</h2>
+<p>What the specs check that no claim checks, because no document states it, beside the claims that rest on it.</p>
+<table><tr><th>property</th><th>specs</th><th>claims it stands behind</th><th>why it is not a claim</th></tr>
+${PROPERTIES_BEHIND_CLAIMS.map((p) => `<tr><td>${esc(p.property)}</td><td>${p.specs.map((x) => `<code>${esc(x)}</code>`).join('<br>')}</td><td>${p.claims.map((id) => `<a href="#${esc(id)}">${esc(id)}</a>`).join('<br>')}</td><td>${esc(p.whyNoClaim)}</td></tr>`).join('\n')}
+</table>
+</section>
+${mutation ? `<section id="mutation"><h2>Mutation scores</h2>\n${mutationHtml(mutation, rows)}\n</section>` : ''}
 </main></body></html>
 `;
 }
@@ -224,9 +236,17 @@ ${coverage.items.map((i) => `<tr><td>${esc(i.inventory)}</td><td>${esc(i.section
 </table>`;
 }
 
+function mutationHtml(mutation: MutationReport, rows: readonly MutationRow[]): string {
+  return `<p>${esc(mutation.note)} Score = killed / (killed + survived + not covered); known-equivalent mutants (each with its reason in scripts/equivalent-mutants.json) and mutants that do not type-check are left out.</p>
+<table><tr><th>op</th><th>score</th><th>killed / scored</th><th>equivalent</th><th>specs behind it</th><th>claims</th><th>surviving mutants</th></tr>
+${rows.map((r) => `<tr id="mutation-${esc(r.op)}"><td>${esc(r.op)}</td><td>${r.score === null ? 'n/a' : `${r.score}%`}</td><td>${r.killed} / ${r.scored}</td><td>${r.equivalent}</td><td>${mutation.ops[r.op].specs.map((x) => `<code>${esc(x)}</code>`).join('<br>')}</td><td>${r.claims.map((id) => `<a href="#${esc(id)}">${esc(id)}</a>`).join('<br>') || '—'}</td><td>${r.survivors.map((m) => `<code>${esc(m.file)}:${m.line}</code> ${esc(m.mutator)}: <code>${esc(m.original)}</code> → <code>${esc(m.replacement)}</code>`).join('<br>') || '—'}</td></tr>`).join('\n')}
+</table><p class="cite">Recorded by npm run mutate (PROPERTY_RUNS ${[...new Set(rows.map((r) => r.propertyRuns))].join(', ')}), ${esc([...new Set(rows.map((r) => r.date.slice(0, 10)))].join(', '))}.</p>`;
+}
+
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage: Coverage): string {
+export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage: Coverage, mutation: MutationReport | null = null): string {
+  const opRows = mutation ? mutationRows(mutation, report.claims.map((c) => c.id)) : [];
   const t = report.totals;
   const judged = t.claims - t.notJudged;
   const lines: string[] = [];
@@ -259,6 +279,8 @@ export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage
     const status = c.notJudged ? ' — not judged (no recorded run)' : c.confirmed ? '' : ' — NOT confirmed';
     lines.push(`### ${c.id}`, '', `**${verdictText[c.verdict]}**${status} · ${c.citation.map((x) => `*${x.title}* — ${x.section}`).join('; also in ')} · CLAIMS.md ${c.inventory}`, '', c.statement, '');
     if (c.assumptions.length) lines.push(`Assumption${c.assumptions.length > 1 ? 's' : ''}:`, '', ...c.assumptions.map((a) => `- ${a}`), '');
+    const scores = scoresOfClaim(opRows, c.id);
+    if (scores.length) lines.push(`Mutation score of the ops behind it: ${scores.join(' · ')}.`, '');
     if (c.evidence) lines.push(c.evidence.present ? `Evidence: \`${c.evidence.file}\` — seed ${c.evidence.seed ?? '?'}, ${c.evidence.steps ?? '?'} steps, backend ${c.evidence.backend ?? '?'}, recorded ${c.evidence.recordedAt ?? '?'}.` : `Not judged: \`${c.evidence.file}\` is absent; record it with \`${c.evidence.command}\`.`, '');
     const rows = recordSide(c);
     if (rows.length) {
@@ -270,6 +292,15 @@ export function renderMarkdown(report: VerifyReport, figures: Figure[], coverage
   lines.push('## Coverage of the inventories', '', '| inventory | § | item | claims (or why none) |', '|---|---|---|---|');
   for (const i of coverage.items) lines.push(`| ${i.inventory} | ${i.section} | ${cell(i.text)} | ${i.claims.map((x) => `\`${x}\``).join(', ') || (i.reason ? `no claim: ${cell(i.reason)}` : 'not encoded yet')} |`);
   lines.push('');
+  lines.push('## Properties behind the claims', '', 'What the specs check that no claim checks, because no document states it, beside the claims that rest on it.', '', '| property | specs | claims it stands behind | why it is not a claim |', '|---|---|---|---|');
+  for (const p of PROPERTIES_BEHIND_CLAIMS) lines.push(`| ${cell(p.property)} | ${p.specs.map((x) => `\`${x}\``).join(', ')} | ${p.claims.map((x) => `\`${x}\``).join(', ')} | ${cell(p.whyNoClaim)} |`);
+  lines.push('');
+  if (mutation) {
+    lines.push('## Mutation scores', '', `${mutation.note} Score = killed / (killed + survived + not covered); known-equivalent mutants and mutants that do not type-check are left out.`, '');
+    lines.push('| op | score | killed / scored | equivalent | specs behind it | claims | surviving mutants |', '|---|---|---|---|---|---|---|');
+    for (const r of opRows) lines.push(`| ${r.op} | ${r.score === null ? 'n/a' : `${r.score}%`} | ${r.killed} / ${r.scored} | ${r.equivalent} | ${mutation.ops[r.op].specs.map((x) => `\`${x}\``).join(', ')} | ${r.claims.map((x) => `\`${x}\``).join(', ') || '—'} | ${r.survivors.map((m) => `\`${cell(m.file)}:${m.line}\` ${m.mutator}: \`${cell(m.original)}\` → \`${cell(m.replacement)}\``).join('; ') || '—'} |`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
