@@ -41,6 +41,7 @@ import {
 import { checkReadBack } from '../core/numeric-conventions.js';
 import { BYTES } from '../core/limits.js';
 import { checkEncodingArgs, checkEncodingSize, sinusoidalEncoding } from '../reference/sinusoidal-encoding.js';
+import { checkRopeArgs, rope as referenceRope, ROPE_PAIRINGS, type RopePairing } from '../reference/rope.js';
 import {
   ClaimRecordError,
   UsageError,
@@ -67,7 +68,7 @@ import {
   type Io,
 } from './format.js';
 
-export const EXPLAIN_TOPICS = ['attention', 'positional-encoding', 'i-love-cats', 'i-am-a-robot'] as const;
+export const EXPLAIN_TOPICS = ['attention', 'positional-encoding', 'rope', 'i-love-cats', 'i-am-a-robot'] as const;
 export type ExplainTopic = (typeof EXPLAIN_TOPICS)[number];
 export const BACKENDS = ['reference', 'tfjs'] as const;
 
@@ -85,6 +86,8 @@ export async function runExplain(argv: readonly string[], io: Io): Promise<numbe
       return explainAttention(rest, io);
     case 'positional-encoding':
       return explainPositionalEncoding(rest, io);
+    case 'rope':
+      return explainRope(rest, io);
     case 'i-love-cats':
       return explainILoveCats(rest, io);
     case 'i-am-a-robot':
@@ -383,6 +386,88 @@ async function explainPositionalEncoding(argv: readonly string[], io: Io): Promi
       rowLabels: pe.map((_, p) => `pos ${p}`),
       colLabels: Array.from({ length: d }, (_, c) => `${c % 2 === 0 ? 'sin' : 'cos'} ω${Math.floor(c / 2)}`),
     }),
+  ];
+  io.out(lines.join('\n'));
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain rope
+//
+// RoPE on a given x (n × d): each pair (a, b) of the first rotaryDim dimensions at position p turns
+// by the angle p·θ^(−2i/rotaryDim); the pairing names which dimensions form pair i (interleaved:
+// 2i, 2i+1 as in GPT-J; half: i, i + rotaryDim/2 as in GPT-NeoX and HF LLaMA); dimensions from
+// rotaryDim on pass through. The layer's own checker names a bad rotaryDim (odd, < 2, > d).
+
+const ROPE_OPTIONS = {
+  x: { type: 'string', valueName: 'JSON' },
+  positions: { type: 'string', valueName: 'JSON' },
+  base: { type: 'string', valueName: 'B' },
+  pairing: { type: 'string', valueName: 'interleaved|half' },
+  'rotary-dim': { type: 'string', valueName: 'R' },
+  backend: { type: 'string', valueName: 'reference|tfjs' },
+  digits: { type: 'string', valueName: 'N' },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpecs;
+
+export interface RopeJson {
+  x: number[][];
+  rotated: number[][];
+  positions: number[];
+  base: number;
+  pairing: RopePairing;
+  rotaryDim: number;
+  backend: string;
+}
+
+async function explainRope(argv: readonly string[], io: Io): Promise<number> {
+  const { options: o, positionals } = parseArgs(argv, ROPE_OPTIONS, 'explain rope');
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" for \`explain rope\``);
+  const x = matrixOption(o.x, 'x');
+  assertPlainNumbers(x, 'x');
+  const positions = o.positions === undefined ? undefined : (parseJsonOption(o.positions, 'positions') as number[]);
+  const base = o.base === undefined ? undefined : parseNumberOption(o.base, 'base');
+  const pairing = parseChoiceOption(o.pairing ?? 'interleaved', 'pairing', Object.keys(ROPE_PAIRINGS) as RopePairing[]);
+  const rotaryDim = o['rotary-dim'] === undefined ? undefined : parseIntegerOption(o['rotary-dim'], 'rotary-dim');
+  const backend = parseChoiceOption(o.backend ?? 'reference', 'backend', BACKENDS);
+  const digits = digitsOption(o.digits, 4);
+  const options = { positions, base, pairing, rotaryDim };
+  const resolved = checkRopeArgs(x, options); // shapes, rotaryDim (odd, < 2, > d), positions, base: named errors
+
+  let rotated: number[][];
+  let backendName: string = backend;
+  let summary = 'reference (float64, src/reference/)';
+  if (backend === 'tfjs') {
+    const ctx = await startTfjs();
+    backendName = ctx.name;
+    summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
+    const tf = await import('@tensorflow/tfjs-core');
+    const { rope: tfRope } = await import('../tfjs/rope.js');
+    const t = tf.tidy(() => tfRope(tf.tensor2d(x), options));
+    try {
+      rotated = (await t.array()) as number[][];
+    } finally {
+      t.dispose();
+    }
+  } else {
+    rotated = referenceRope(x, options);
+  }
+
+  if (o.json) {
+    if (backend === 'tfjs') io.err(`backend: ${summary}`);
+    const result: RopeJson = { x, rotated, positions: resolved.positions, base: resolved.base, pairing: resolved.pairing, rotaryDim: resolved.rotaryDim, backend: backendName };
+    io.out(toJson(result));
+    return 0;
+  }
+  const { n, d, rotaryDim: r } = resolved;
+  const label = (c: number) => (c >= r ? `pass ${c}` : `d${c}`);
+  const lines = [
+    `RoPE: pair i of the first ${r} dimensions turns by position·θ^(−2i/${r}); pairing ${resolved.pairing} (${ROPE_PAIRINGS[resolved.pairing]})`,
+    `n = ${n}, d = ${d}, rotaryDim = ${r}${r < d ? ` (dimensions ${r}…${d - 1} pass through)` : ''}, θ = ${resolved.base}, positions ${JSON.stringify(resolved.positions)}; backend: ${summary}`,
+    '',
+    formatLabelledMatrix('x', x, { digits, rowLabels: resolved.positions.map((p) => `pos ${p}`), colLabels: Array.from({ length: d }, (_, c) => label(c)) }),
+    '',
+    formatLabelledMatrix('RoPE(x)', rotated, { digits, rowLabels: resolved.positions.map((p) => `pos ${p}`), colLabels: Array.from({ length: d }, (_, c) => label(c)) }),
   ];
   io.out(lines.join('\n'));
   return 0;

@@ -101,6 +101,8 @@ Topics:
   attention             --q JSON --k JSON --v JSON [--no-scale] [--causal] [--backend reference|tfjs]
                         [--tokens NAMES] [--digits N] [--json]
   positional-encoding   --d D --positions N [--base B] [--backend reference|tfjs] [--digits N] [--json]
+  rope                  --x JSON [--positions JSON] [--base B] [--pairing interleaved|half] [--rotary-dim R]
+                        [--backend reference|tfjs] [--digits N] [--json]
   i-love-cats           [--digits N]
   i-am-a-robot          [--digits N]
   --list                every golden claim: id, verdict, title
