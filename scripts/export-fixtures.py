@@ -1115,6 +1115,19 @@ def check_flat(stored_dir: Path, export_all, label: str, manifest: str = "manife
 
 
 
+def commit_flat(files, out_dir: Path, manifest_name: str, manifest: dict, produced: set, quiet: bool) -> None:
+    """Finish a flat fixture script's export (export-peft-, export-optim-, export-llm-fixtures.py): add
+    the manifest to the FileSet, rename every file into place (all new or all old), then delete the
+    *.safetensors in `out_dir` that the export no longer produces."""
+    files.add(out_dir / manifest_name, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    files.commit()
+    for stale in sorted(out_dir.glob("*.safetensors")):
+        if stale.name not in produced:
+            stale.unlink()
+            if not quiet:
+                print(f"removed stale {stale.name}")
+
+
 def flat_main(argv, description: str, default_dir: Path, export_all, label: str, manifest_name: str = "manifest.json") -> int:
     """Command line of a flat fixture script (export-peft-fixtures.py, export-optim-fixtures.py):
     --out DIR (default `default_dir`) writes the fixtures and the manifest; --check DIR exports into a

@@ -191,14 +191,7 @@ def _export_into(files, out_dir: Path, quiet: bool) -> Dict[str, object]:
         },
         "fixtures": entries,
     }
-    files.add(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
-    files.commit()
-    produced = {fx.file for fx in FIXTURES}
-    for stale in sorted(out_dir.glob("*.safetensors")):
-        if stale.name not in produced:
-            stale.unlink()
-            if not quiet:
-                print(f"removed stale {stale.name}")
+    base.commit_flat(files, out_dir, MANIFEST, manifest, {fx.file for fx in FIXTURES}, quiet)
     return manifest
 
 

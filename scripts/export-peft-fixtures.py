@@ -189,14 +189,7 @@ def _export_into(files, out_dir: Path, quiet: bool) -> Dict[str, object]:
         },
         "fixtures": entries,
     }
-    files.add(out_dir / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
-    files.commit()
-    produced = {f"{name}.safetensors" for name, _, _ in FIXTURES}
-    for stale in sorted(out_dir.glob("*.safetensors")):
-        if stale.name not in produced:
-            stale.unlink()
-            if not quiet:
-                print(f"removed stale {stale.name}")
+    base.commit_flat(files, out_dir, MANIFEST, manifest, {f"{name}.safetensors" for name, _, _ in FIXTURES}, quiet)
     return manifest
 
 

@@ -14,6 +14,7 @@
  * `verify` check. Computation uses the float64 reference by default (and the 64-digit BigNumber
  * oracle for closed forms such as 1/(1+2e)); `--backend tfjs` runs the TensorFlow.js layers.
  */
+import type { Tensor } from '@tensorflow/tfjs-core';
 import type { BigNumber } from 'mathjs';
 import { explainClaim, isClaimId } from './explain-claim.js';
 import { getClaim, loadClaims, type Check, type Expectation, type GoldenClaim } from '../core/claims.js';
@@ -125,6 +126,21 @@ async function startTfjs(): Promise<TfjsContext> {
   const { initBackend } = await import('../core/backend.js');
   const report = await initBackend();
   return { name: `tfjs:${report.choice}`, summary: report.summary };
+}
+
+/**
+ * Runs a layer on the chosen backend: the float64 reference, or tfjs (started on first use) with a
+ * function that builds the output tensor; the tensor is read back asynchronously and disposed.
+ */
+async function onBackend(backend: (typeof BACKENDS)[number], reference: () => number[][], tfjs: () => Promise<Tensor>): Promise<{ value: number[][]; name: string; summary: string }> {
+  if (backend !== 'tfjs') return { value: reference(), name: backend, summary: 'reference (float64, src/reference/)' };
+  const ctx = await startTfjs();
+  const t = await tfjs();
+  try {
+    return { value: (await t.array()) as number[][], name: ctx.name, summary: `tfjs (float32, src/tfjs/) on ${ctx.summary}` };
+  } finally {
+    t.dispose();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,23 +367,11 @@ async function explainPositionalEncoding(argv: readonly string[], io: Io): Promi
   checkEncodingArgs(d, base); // odd or too small d, base ≤ 1: the layer's own message
   checkEncodingSize(positions, d, BYTES.float64 + BYTES.printedNumber); // the matrix and its printout
 
-  let pe: number[][];
-  let backendName: string = backend;
-  let summary = 'reference (float64, src/reference/)';
-  if (backend === 'tfjs') {
-    const ctx = await startTfjs();
-    backendName = ctx.name;
-    summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
-    const { sinusoidalEncoding: tfEncoding } = await import('../tfjs/sinusoidal-encoding.js');
-    const t = tfEncoding(positions, d, { base });
-    try {
-      pe = t.arraySync();
-    } finally {
-      t.dispose();
-    }
-  } else {
-    pe = sinusoidalEncoding(positions, d, { base });
-  }
+  const { value: pe, name: backendName, summary } = await onBackend(
+    backend,
+    () => sinusoidalEncoding(positions, d, { base }),
+    async () => (await import('../tfjs/sinusoidal-encoding.js')).sinusoidalEncoding(positions, d, { base }),
+  );
 
   if (o.json) {
     if (backend === 'tfjs') io.err(`backend: ${summary}`);
@@ -434,24 +438,15 @@ async function explainRope(argv: readonly string[], io: Io): Promise<number> {
   const options = { positions, base, pairing, rotaryDim };
   const resolved = checkRopeArgs(x, options); // shapes, rotaryDim (odd, < 2, > d), positions, base: named errors
 
-  let rotated: number[][];
-  let backendName: string = backend;
-  let summary = 'reference (float64, src/reference/)';
-  if (backend === 'tfjs') {
-    const ctx = await startTfjs();
-    backendName = ctx.name;
-    summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
-    const tf = await import('@tensorflow/tfjs-core');
-    const { rope: tfRope } = await import('../tfjs/rope.js');
-    const t = tf.tidy(() => tfRope(tf.tensor2d(x), options));
-    try {
-      rotated = (await t.array()) as number[][];
-    } finally {
-      t.dispose();
-    }
-  } else {
-    rotated = referenceRope(x, options);
-  }
+  const { value: rotated, name: backendName, summary } = await onBackend(
+    backend,
+    () => referenceRope(x, options),
+    async () => {
+      const tf = await import('@tensorflow/tfjs-core');
+      const { rope: tfRope } = await import('../tfjs/rope.js');
+      return tf.tidy(() => tfRope(tf.tensor2d(x), options));
+    },
+  );
 
   if (o.json) {
     if (backend === 'tfjs') io.err(`backend: ${summary}`);
