@@ -16,6 +16,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { BigNumber } from 'mathjs';
+import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
 import { explainClaim, isClaimId } from './explain-claim.js';
 import { getClaim, loadClaims, type Check, type Expectation, type GoldenClaim } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
@@ -115,29 +116,17 @@ function matrixOption(text: string | undefined, name: string): number[][] {
   return parseJsonOption(requireOption(text, name, 'JSON'), name) as number[][];
 }
 
-interface TfjsContext {
-  /** "tfjs:wasm": what ran, for JSON output. */
-  name: string;
-  /** report.summary from src/core/backend.ts: the backend that runs and why. */
-  summary: string;
-}
-
-async function startTfjs(): Promise<TfjsContext> {
-  const { initBackend } = await import('../core/backend.js');
-  const report = await initBackend();
-  return { name: `tfjs:${report.choice}`, summary: report.summary };
-}
 
 /**
  * Runs a layer on the chosen backend: the float64 reference, or tfjs (started on first use) with a
  * function that builds the output tensor; the tensor is read back asynchronously and disposed.
  */
 async function onBackend(backend: (typeof BACKENDS)[number], reference: () => number[][], tfjs: () => Promise<Tensor>): Promise<{ value: number[][]; name: string; summary: string }> {
-  if (backend !== 'tfjs') return { value: reference(), name: backend, summary: 'reference (float64, src/reference/)' };
+  if (backend !== 'tfjs') return { value: reference(), name: backend, summary: REFERENCE_SUMMARY };
   const ctx = await startTfjs();
   const t = await tfjs();
   try {
-    return { value: (await t.array()) as number[][], name: ctx.name, summary: `tfjs (float32, src/tfjs/) on ${ctx.summary}` };
+    return { value: (await t.array()) as number[][], name: ctx.name, summary: ctx.summary };
   } finally {
     t.dispose();
   }
@@ -230,11 +219,11 @@ async function explainAttention(argv: readonly string[], io: Io): Promise<number
 
   let steps: Record<StepName, Nested>;
   let backendName: string = backend;
-  let summary = 'reference (float64, src/reference/)';
+  let summary = REFERENCE_SUMMARY;
   if (backend === 'tfjs') {
     const ctx = await startTfjs();
     backendName = ctx.name;
-    summary = `tfjs (float32, src/tfjs/) on ${ctx.summary}`;
+    summary = ctx.summary;
     steps = await attentionOnTfjs(q, k, v, options);
   } else {
     steps = attention(q, k, v, { ...options, steps: true });

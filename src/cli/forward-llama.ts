@@ -6,6 +6,7 @@
  * fixtures/llm/tinyllama.safetensors). Prints logits and, given --targets (the next tokens,
  * aligned with the positions, as for TinyGPT), the mean cross-entropy.
  */
+import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { MalformedInputError } from '../core/errors.js';
 import { BYTES, checkCount, checkMemory } from '../core/limits.js';
@@ -86,12 +87,9 @@ export async function runForwardLlama(o: Record<string, string | boolean | undef
   let logits: number[][][];
   let loss: number | undefined;
   let backendName: string = backend;
-  let summary = 'reference (float64, src/reference/)';
+  let summary = REFERENCE_SUMMARY;
   if (backend === 'tfjs') {
-    const { initBackend } = await import('../core/backend.js');
-    const report = await initBackend();
-    backendName = `tfjs:${report.choice}`;
-    summary = `tfjs (float32, src/tfjs/) on ${report.summary}`;
+    ({ name: backendName, summary } = await startTfjs());
     const tf = await import('@tensorflow/tfjs-core');
     const { tinyLlama } = await import('../tfjs/tiny-llama.js');
     const p = unflatten(weights.names.map((n) => [n, tf.tensor(weights.tensors.get(n)!.values, weights.tensors.get(n)!.shape, 'float32')]));

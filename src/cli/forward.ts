@@ -12,6 +12,7 @@
  * project's fixture layout (param.* entries). Tokens are one sequence [ids] or a batch
  * [[ids], …]; targets have the same shape (TinyBERT targets may be −100: not scored).
  */
+import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { RangeArgumentError } from '../core/errors.js';
 import { checkMemory } from '../core/limits.js';
@@ -81,12 +82,9 @@ export async function runForward(argv: readonly string[], io: Io): Promise<numbe
   let logits: number[][][];
   let loss: number | undefined;
   let backendName: string = backend;
-  let summary = 'reference (float64, src/reference/)';
+  let summary = REFERENCE_SUMMARY;
   if (backend === 'tfjs') {
-    const { initBackend } = await import('../core/backend.js');
-    const report = await initBackend();
-    backendName = `tfjs:${report.choice}`;
-    summary = `tfjs (float32, src/tfjs/) on ${report.summary}`;
+    ({ name: backendName, summary } = await startTfjs());
     ({ logits, loss } = await forwardOnTfjs(kind, config, weights, tokens.batch, targets?.batch));
   } else {
     const r = referenceModel(kind, config, referenceTinyParams(weights), tokens.batch, targets?.batch);

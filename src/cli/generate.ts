@@ -14,6 +14,7 @@
  * Bad sampling options are the named errors of src/reference/sampling.ts (TemperatureError,
  * TopKError, TopPError); a prompt character outside the vocabulary is an UnknownTokenError.
  */
+import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
 import type { TensorContainer } from '@tensorflow/tfjs-core';
 import { seededRng } from '../core/random.js';
 import { BYTES, checkMemory } from '../core/limits.js';
@@ -95,14 +96,11 @@ export async function runGenerate(argv: readonly string[], io: Io): Promise<numb
 
   let tokens: number[];
   let backendName: string = backend;
-  let summary = 'reference (float64, src/reference/)';
+  let summary = REFERENCE_SUMMARY;
   const run = (next: (context: number[]) => number[], distribution?: (z: number[]) => number[]) =>
     generateTokens(next, ids, { blockSize: config.block_size, maxNewTokens, rng: seededRng(seed), greedy, ...sampling, ...(distribution ? { distribution } : {}) }).tokens;
   if (backend === 'tfjs') {
-    const { initBackend } = await import('../core/backend.js');
-    const report = await initBackend();
-    backendName = `tfjs:${report.choice}`;
-    summary = `tfjs (float32, src/tfjs/) on ${report.summary}`;
+    ({ name: backendName, summary } = await startTfjs());
     const tf = await import('@tensorflow/tfjs-core');
     const { tinyGptNextLogits, distributionOf } = await import('../tfjs/sampling.js');
     const params = tfjsTinyParams(weights);
