@@ -105,21 +105,37 @@ export function createTrainer(options: TrainOptions): Trainer {
   const optimizer: TfAdamW = createAdamW(variables, options.optimizer);
   let stepsTaken = 0;
 
-  function step(withAccuracy = false): StepReport {
-    if (!canReadSynchronously()) throw new ArgumentError(`Trainer.step reads the loss synchronously, which loses the device on ${tf.getBackend()}: use stepAsync`);
+  /** The next optimiser step's learning rate and batch (the same draws for step and stepAsync). */
+  function nextBatch(): { lr: number; inputs: number[][]; targets: number[][] } {
     const k = stepsTaken; // 0-based index of this optimiser step
     const lr = options.schedule ? warmupCosineLr(k, options.schedule) : (options.optimizer?.lr ?? 1e-3);
-    let inputs: number[][];
-    let targets: number[][];
     if (kind === 'tinybert') {
       // A batch without any label has an undefined loss (0/0): draw again (probability 0.85^(B·T), 1e-18 at 32 × 8).
-      let b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
-      while (b.labels.flat().every((t) => t === -100)) b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
-      [inputs, targets] = [b.inputs, b.labels];
-    } else {
-      const b = nextTokenBatch(data, { batchSize, blockSize, rng: batchRng });
-      [inputs, targets] = [b.inputs, b.targets];
+      const draw = () => tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
+      let b = draw();
+      while (b.labels.flat().every((t) => t === -100)) b = draw();
+      return { lr, inputs: b.inputs, targets: b.labels };
     }
+    const b = nextTokenBatch(data, { batchSize, blockSize, rng: batchRng });
+    return { lr, inputs: b.inputs, targets: b.targets };
+  }
+
+  /** Replace the raw gradients by their clipped copies (freeing the raw ones). */
+  function takeClipped(raw: tf.Tensor[], clipped: { grads: tf.Tensor[]; totalNorm: number }): { list: tf.Tensor[]; gradNorm: number } {
+    tf.dispose(raw);
+    return { list: clipped.grads, gradNorm: clipped.totalNorm };
+  }
+
+  /** Apply AdamW with the (clipped) gradients and free the step's tensors. */
+  function applyStep(value: tf.Tensor, list: tf.Tensor[], lr: number): void {
+    optimizer.apply(list, lr);
+    tf.dispose([value, ...list]);
+    stepsTaken += 1;
+  }
+
+  function step(withAccuracy = false): StepReport {
+    if (!canReadSynchronously()) throw new ArgumentError(`Trainer.step reads the loss synchronously, which loses the device on ${tf.getBackend()}: use stepAsync`);
+    const { lr, inputs, targets } = nextBatch();
     let accuracy: number | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const out = tinyModel(kind, config, params, inputs, targets, { ops });
@@ -140,44 +156,19 @@ export function createTrainer(options: TrainOptions): Trainer {
     const loss = value.dataSync()[0];
     let list = variables.map((v) => grads[v.name]);
     let gradNorm: number | undefined;
-    if (options.clipNorm !== undefined) {
-      const clipped = clipGradNorm(list, options.clipNorm);
-      tf.dispose(list);
-      list = clipped.grads;
-      gradNorm = clipped.totalNorm;
-    }
-    optimizer.apply(list, lr);
-    tf.dispose([value, ...list]);
-    stepsTaken += 1;
+    if (options.clipNorm !== undefined) ({ list, gradNorm } = takeClipped(list, clipGradNorm(list, options.clipNorm)));
+    applyStep(value, list, lr);
     return { step: stepsTaken, loss, lr, ...(accuracy === undefined ? {} : { accuracy }), ...(gradNorm === undefined ? {} : { gradNorm }) };
   }
 
   async function stepAsync(): Promise<StepReport> {
-    const k = stepsTaken;
-    const lr = options.schedule ? warmupCosineLr(k, options.schedule) : (options.optimizer?.lr ?? 1e-3);
-    let inputs: number[][];
-    let targets: number[][];
-    if (kind === 'tinybert') {
-      let b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
-      while (b.labels.flat().every((t) => t === -100)) b = tutorialBertBatch(data, { batchSize, blockSize, rng: batchRng, vocabSize: options.maskTokenId!, maskTokenId: options.maskTokenId! });
-      [inputs, targets] = [b.inputs, b.labels];
-    } else {
-      const b = nextTokenBatch(data, { batchSize, blockSize, rng: batchRng });
-      [inputs, targets] = [b.inputs, b.targets];
-    }
+    const { lr, inputs, targets } = nextBatch();
     const { value, grads } = tf.variableGrads(() => tinyModel(kind, config, params, inputs, targets, { ops }).loss!, variables);
     const loss = (await value.data())[0];
     let list = variables.map((v) => grads[v.name]);
     let gradNorm: number | undefined;
-    if (options.clipNorm !== undefined) {
-      const clipped = await clipGradNormAsync(list, options.clipNorm);
-      tf.dispose(list);
-      list = clipped.grads;
-      gradNorm = clipped.totalNorm;
-    }
-    optimizer.apply(list, lr);
-    tf.dispose([value, ...list]);
-    stepsTaken += 1;
+    if (options.clipNorm !== undefined) ({ list, gradNorm } = takeClipped(list, await clipGradNormAsync(list, options.clipNorm)));
+    applyStep(value, list, lr);
     return { step: stepsTaken, loss, lr, ...(gradNorm === undefined ? {} : { gradNorm }) };
   }
 
