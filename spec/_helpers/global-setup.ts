@@ -13,7 +13,9 @@ export function setup(): void {
   PROPERTY_LOG_DIR = mkdtempSync(join(tmpdir(), 'transformer-spec-properties-'));
   process.env.TRANSFORMER_SPEC_PROPERTY_LOG = PROPERTY_LOG_DIR; // inherited by the test workers
   const { seed, numRuns } = propertyConfig();
-  console.log(`[transformer-spec] TFJS_BACKEND=${process.env.TFJS_BACKEND ?? '(auto)'}; fast-check seed ${seed}, PROPERTY_RUNS ${numRuns}`);
+  const gpu = process.env.GPU_BACKENDS;
+  const where = gpu ? `; the tfjs specs in headless Chromium on ${gpu} (spec/gpu; GPU_PROPERTY_RUNS ${process.env.GPU_PROPERTY_RUNS ?? 5} per registry op)` : '';
+  console.log(`[transformer-spec] TFJS_BACKEND=${process.env.TFJS_BACKEND ?? '(auto)'}${where}; fast-check seed ${seed}, PROPERTY_RUNS ${numRuns}`);
 }
 
 export function teardown(): void {

@@ -17,9 +17,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSet } from '../../src/core/atomic-write.js';
 import { PROJECT_ROOT } from '../../src/core/claims.js';
-import { loadFixture, nested } from '../../src/core/fixtures.js';
+import { loadFixture, nested, referenceParams } from '../../src/core/fixtures.js';
+import { validateLlamaConfig } from '../../src/core/llama-config.js';
+import { initPeftTinyGpt, type PeftTinyGptParams } from '../../src/reference/peft-tiny-gpt.js';
+import type { TinyLlamaParams } from '../../src/reference/tiny-llama.js';
+import type { TinyModelParams } from '../../src/reference/tiny-models.js';
 import { validateTinyConfig, type TinyKind } from '../../src/core/tiny-config.js';
-import { compareNested, FINITE_DIFFERENCE, PYTORCH_PARITY, type Tolerance } from '../../src/core/tolerance.js';
+import { compareNested, FINITE_DIFFERENCE, PYTORCH_PARITY, TFJS_VS_REFERENCE, type Tolerance } from '../../src/core/tolerance.js';
 import { arbitrariesOf } from '../../src/ops/arbitraries.js';
 import { referenceImpl, type ArrayImpl } from '../../src/ops/implementations.js';
 import { fixturePath, LAYER_CASES } from '../../src/ops/parity.js';
@@ -112,30 +116,122 @@ for (const backend of BACKENDS) {
           expect(r.leaked, 'tensors leaked').toBe(0);
         }, 120_000);
       }
-      for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
-        it(`${kind}: logits, loss and every parameter's gradient match PyTorch`, async () => {
+      for (const [kind, training] of [['tinygpt', false], ['tinybert', false], ['tinygpt', true], ['tinybert', true]] as [TinyKind, boolean][]) {
+        const how = training ? " through the training path's op set (the composite kernels that stand in for the fused wasm kernels; dropout 0)" : '';
+        it(`${kind}${how}: logits, loss and every parameter's gradient match PyTorch`, async () => {
           const fixture = `models/${kind}.safetensors`;
           const f = loadFixture(fixture);
           const cfg = f.config as Record<string, number>;
           const config = validateTinyConfig({ vocab_size: cfg.vocab_size, block_size: cfg.block_size, n_embed: cfg.n_embed, n_head: cfg.n_head, n_layer: cfg.n_layer, dropout: cfg.dropout });
           const idx = nested(f.input.get('idx')!) as number[][];
           const targets = nested(f.input.get(kind === 'tinygpt' ? 'targets' : 'labels')!) as number[][];
-          const r = await b.call<{ logitsShape: number[]; logits: number[]; loss: number; grads: Map<string, number[]>; leaked: number }>('model', { kind, config, fixture, idx, targets }, kind);
+          const r = await b.call<{ logitsShape: number[]; logits: number[]; loss: number; grads: Map<string, number[]>; leaked: number }>('model', { kind, config, fixture, idx, targets, training }, kind);
           const logits = f.output.get('logits')!;
           expect(r.logitsShape).toEqual(logits.shape);
           const cmp = compareNested(r.logits, logits.values, PYTORCH_PARITY.modelForward);
-          note(backend, `parity forward: ${kind}`, cmp.maxAbsError, PYTORCH_PARITY.modelForward);
+          const label = training ? `${kind} (training op set)` : kind;
+          note(backend, `parity forward: ${label}`, cmp.maxAbsError, PYTORCH_PARITY.modelForward);
           expect(cmp.ok, `[${backend}] ${kind} logits: ${cmp.message}`).toBe(true);
           expect(Math.abs(r.loss - f.output.get('loss')!.values[0])).toBeLessThanOrEqual(PYTORCH_PARITY.modelForward.atol);
           expect([...r.grads.keys()].sort()).toEqual([...f.gradParam.keys()].sort());
           for (const [n, got] of r.grads) {
             const g = compareNested(got, f.gradParam.get(n)!.values, PYTORCH_PARITY.gradient);
-            note(backend, `parity gradient: ${kind}`, g.maxAbsError, PYTORCH_PARITY.gradient);
+            note(backend, `parity gradient: ${label}`, g.maxAbsError, PYTORCH_PARITY.gradient);
             expect(g.ok, `[${backend}] ${kind} ∂loss/∂${n}: ${g.message}`).toBe(true);
           }
           expect(r.leaked).toBe(0);
         }, 120_000);
       }
+    });
+
+    describe(`whole models on ${backend}: tfjs[${backend}] vs the float64 reference (the registry rows with no arbitrary), on the fixtures' weights`, () => {
+      const op = (name: OpName, args: unknown[]) => b.call<unknown>('op', { name, args }, name);
+      const check = async (name: OpName, args: unknown[], expected: unknown, what = name as string) => {
+        const row = OP_REGISTRY[name] as OpRow;
+        const c = compareResults(await op(name, args), expected, row.tolerance, row.compare);
+        note(backend, name, c.maxAbsError, row.tolerance);
+        expect(c.ok, `[${backend}] ${what}: ${c.message} (tolerance ${row.tolerance.atol} + ${row.tolerance.rtol}·|x|)`).toBe(true);
+        expect(b.numTensors(), `[${backend}] ${what}: live tensors in the page`).toBe(0);
+      };
+      const tiny = (kind: TinyKind) => {
+        const f = loadFixture(`models/${kind}.safetensors`);
+        const cfg = f.config as Record<string, number>;
+        const config = validateTinyConfig({ vocab_size: cfg.vocab_size, block_size: cfg.block_size, n_embed: cfg.n_embed, n_head: cfg.n_head, n_layer: cfg.n_layer, dropout: cfg.dropout });
+        return { config, params: referenceParams(f.param) as unknown as TinyModelParams<number>, idx: nested(f.input.get('idx')!) as number[][], targets: nested(f.input.get(kind === 'tinygpt' ? 'targets' : 'labels')!) as number[][] };
+      };
+      it('tinyModel: TinyGPT and TinyBERT logits and loss', async () => {
+        for (const kind of ['tinygpt', 'tinybert'] as TinyKind[]) {
+          const m = tiny(kind);
+          await check('tinyModel', [kind, m.config, m.params, m.idx, m.targets], await referenceImpl.tinyModel(kind, m.config, m.params, m.idx, m.targets), `tinyModel ${kind}`);
+        }
+      }, 120_000);
+      it('tinyGptDecode (KV-cache decoding, one token per step) equals the reference\'s full causal pass', async () => {
+        const m = tiny('tinygpt');
+        await check('tinyGptDecode', [m.config, m.params, m.idx], (await referenceImpl.tinyModel('tinygpt', m.config, m.params, m.idx)).logits, 'KV-cache decoding vs the full pass');
+      }, 300_000);
+      it('peftTinyGpt with LoRA (trained-like B), an adapter, a soft prompt and a prefix; mergeLoraIntoTinyGpt', async () => {
+        const m = tiny('tinygpt');
+        const rng = seededRng(99);
+        const lora = initPeftTinyGpt(m.config, { lora: { r: 2, alpha: 4, targets: ['query', 'value', 'proj', 'net.0', 'lm_head'] } }, rng).lora!;
+        for (const f of Object.values(lora.modules)) f.B = randomMatrix(rng, f.B.length, f.B[0].length, 0.2); // as after training (PEFT starts B at 0)
+        const adapter = initPeftTinyGpt(m.config, { adapter: { bottleneck: 4 } }, rng);
+        for (const a of (adapter.adapters ?? []).flatMap((l) => [l.attn, l.ff])) a.up.weight = randomMatrix(rng, a.up.weight.length, a.up.weight[0].length, 0.2); // up starts at 0
+        const variants: [string, PeftTinyGptParams<number>][] = [['lora', { lora }], ['adapter', adapter], ['prompt', initPeftTinyGpt(m.config, { promptTokens: 3 }, rng)], ['prefix', initPeftTinyGpt(m.config, { prefixTokens: 2 }, rng)]];
+        const idx = m.idx.map((s) => s.slice(0, 8));
+        for (const [what, peft] of variants) await check('peftTinyGpt', [m.config, m.params, peft, idx, m.targets.map((s) => s.slice(0, 8))], await referenceImpl.peftTinyGpt(m.config, m.params, peft, idx, m.targets.map((s) => s.slice(0, 8))), `peftTinyGpt ${what}`);
+        await check('mergeLoraIntoTinyGpt', [m.params, lora], await referenceImpl.mergeLoraIntoTinyGpt(m.params, lora));
+      }, 300_000);
+      it('tinyLlama (GQA, split-half RoPE, RMSNorm, SwiGLU) and tinyLlamaDecode (its KV cache) on fixtures/llm/tinyllama', async () => {
+        const f = loadFixture('llm/tinyllama.safetensors');
+        const config = validateLlamaConfig(Object.fromEntries(Object.entries(f.config).filter(([k]) => !['module', 'rope', 'loss', 'mode'].includes(k))), 'fixture config'); // the exporter's notes beside LlamaConfig's fields
+        const params = referenceParams(f.param) as unknown as TinyLlamaParams<number>;
+        const idx = nested(f.input.get('idx')!) as number[][];
+        const targets = nested(f.input.get('targets')!) as number[][];
+        await check('tinyLlama', [config, params, idx, targets], await referenceImpl.tinyLlama(config, params, idx, targets));
+        await check('tinyLlamaDecode', [config, params, idx[1]], (await referenceImpl.tinyLlama(config, params, [idx[1]])).logits[0], 'TinyLlama KV-cache decoding vs the full pass');
+      }, 300_000);
+    });
+
+    describe(`discrimination on ${backend}: each TFJS_VS_REFERENCE bound accepts the right GPU result and rejects a known near-miss (spec/tolerance's near-misses, run in the page)`, () => {
+      const op = <R,>(name: OpName, ...args: unknown[]) => b.call<R>('op', { name, args }, name);
+      const SEEDS = [11, 12, 13];
+      const judge = (what: string, right: unknown, nearMiss: unknown, truth: unknown, t: Tolerance) => {
+        const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [Number(x)]);
+        const ok = compareNested(flat(right), flat(truth), t);
+        expect(ok.ok, `[${backend}] ${what}: the right formula was rejected: ${ok.message}`).toBe(true);
+        expect(compareNested(flat(nearMiss), flat(truth), t).ok, `[${backend}] ${what}: the near-miss was accepted`).toBe(false);
+      };
+      it('attention: leaving out 1/√d_k, and 1/d_k in its place, are rejected', async () => {
+        for (const s of SEEDS) {
+          const rng = seededRng(s);
+          const [q, k, v] = [randomMatrix(rng, 6, 16), randomMatrix(rng, 6, 16), randomMatrix(rng, 6, 8)];
+          const truth = await referenceImpl.scaledDotProductAttention(q, k, v);
+          const right = await op('scaledDotProductAttention', q, k, v);
+          judge('attention without 1/√d_k', right, await op('scaledDotProductAttention', q, k, v, { scale: false }), truth, TFJS_VS_REFERENCE.attention);
+          judge('attention with 1/d_k', right, await op('scaledDotProductAttention', q, k, v, { scale: 1 / 16 }), truth, TFJS_VS_REFERENCE.attention);
+        }
+      }, 120_000);
+      it('softmax over columns instead of rows; RoPE with the other pairing; multi-head attention without 1/√d_k: rejected', async () => {
+        for (const s of SEEDS) {
+          const rng = seededRng(s);
+          const x = randomMatrix(rng, 6, 6);
+          judge('softmax axis', await op('softmax', x, -1), await op('softmax', x, 0), await referenceImpl.softmax(x, -1), TFJS_VS_REFERENCE.softmax);
+          const r = randomMatrix(rng, 8, 8);
+          for (const [pairing, other] of [['interleaved', 'half'], ['half', 'interleaved']] as const) {
+            judge(`RoPE ${other} for ${pairing}`, await op('rope', r, { pairing }), await op('rope', r, { pairing: other }), await referenceImpl.rope(r, { pairing }), TFJS_VS_REFERENCE.rope);
+          }
+          const xm = randomMatrix(rng, 5, 8);
+          const params = { wQ: randomMatrix(rng, 8, 8, 0.5), wK: randomMatrix(rng, 8, 8, 0.5), wV: randomMatrix(rng, 8, 8, 0.5), wO: randomMatrix(rng, 8, 4, 0.5) };
+          const out = async (scale: boolean) => (await op<{ output: number[][] }>('multiHeadAttention', xm, xm, params, { nHeads: 2, scale })).output;
+          judge('multi-head attention without 1/√d_k', await out(true), await out(false), (await referenceImpl.multiHeadAttention(xm, xm, params, { nHeads: 2 })).output, TFJS_VS_REFERENCE.multiHeadAttention);
+        }
+      }, 120_000);
+      it('positional encoding with sin and cos swapped, and erf-GELU for tanh-GELU: rejected', async () => {
+        const pe = await op<number[][]>('sinusoidalEncoding', 16, 8);
+        judge('PE sin/cos swapped', pe, pe.map((row) => row.map((_, j) => row[j ^ 1])), await referenceImpl.sinusoidalEncoding(16, 8), TFJS_VS_REFERENCE.positionalEncoding);
+        const grid = [Array.from({ length: 401 }, (_, i) => -4 + i / 50)];
+        judge('tanh-GELU for erf-GELU', await op('gelu', grid), await op('geluTanh', grid), await referenceImpl.gelu(grid), TFJS_VS_REFERENCE.default);
+      }, 120_000);
     });
 
     describe(`numeric conventions on ${backend} (src/core/numeric-conventions.ts): the same answers as the reference`, () => {

@@ -13,6 +13,7 @@ import { TFJS_VS_REFERENCE, compareNested } from '../../src/core/tolerance.js';
 import {
   filterLogits,
   generateTokens,
+  generateTokensAsync,
   greedy,
   majorityVote,
   nucleus,
@@ -24,7 +25,7 @@ import {
 } from '../../src/reference/sampling.js';
 import '../../src/tfjs/index.js';
 import { samplingDistribution as tfDistribution } from '../../src/tfjs/sampling.js';
-import { checkProperty, fc } from '../_helpers/property.js';
+import { checkProperty, checkPropertyAsync, fc } from '../_helpers/property.js';
 import { backendReport } from '../_helpers/setup.js';
 
 /** Distinct logits (no ties): hundredths in [−8, 8], 2…16 of them. */
@@ -159,6 +160,22 @@ describe('the generation loop', () => {
       expect(a.contextLengths.every((l, i) => l === Math.min(blockSize, promptLength + i))).toBe(true);
       expect(b.tokens).toEqual(a.tokens);
     });
+  });
+
+  it('the asynchronous loop (the GPU backends\' form) gives the same tokens and context lengths, greedy, sampled with the default distribution, and with a given one', async () => {
+    await checkPropertyAsync(
+      'generateTokensAsync = generateTokens',
+      fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 1000 }), fc.constantFrom('greedy', 'default', 'given')),
+      async ([blockSize, promptLength, n, seed, how]) => {
+        const next = bigram(7, seed);
+        const prompt = Array.from({ length: promptLength }, (_, i) => i % 7);
+        const o = { blockSize, maxNewTokens: n, temperature: 0.8, topK: 4, greedy: how === 'greedy' };
+        const given = (z: number[]) => samplingDistribution(z, { temperature: 1.3 });
+        const sync = generateTokens(next, prompt, { ...o, rng: seededRng(seed), ...(how === 'given' ? { distribution: given } : {}) });
+        const async = await generateTokensAsync(async (c) => next(c), prompt, { ...o, rng: seededRng(seed), ...(how === 'given' ? { distribution: async (z: number[]) => given(z) } : {}) });
+        expect(async).toEqual(sync);
+      },
+    );
   });
 });
 

@@ -24,10 +24,12 @@ import { loadFixture } from '../core/fixtures.js';
 import { validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
 import { readTutorialTexts } from '../core/tutorial.js';
 import { createTrainer } from '../training/train.js';
+import { trainingOps } from '../tfjs/training/training-op-set.js';
 import { charVocabulary } from '../training/vocab.js';
 import { fixturePath, LAYER_CASES, tfjsLayerRun, tfjsModelRun } from '../ops/parity.js';
 import { tfjsImpl, type ArrayImpl } from '../ops/implementations.js';
 import * as T from '../tfjs/index.js';
+import { runTfjsTask, type TfjsTaskName } from '../cli/tfjs-tasks.js';
 import { decode, encode, type ErrorClasses } from './wire.js';
 
 const ERRORS: ErrorClasses = Object.fromEntries(
@@ -125,7 +127,11 @@ const METHODS: Record<string, (payload: never) => Promise<unknown>> = {
       trainer.dispose();
     }
   },
-  model: ({ kind, config, fixture, idx, targets }: { kind: TinyKind; config: TinyConfig; fixture: string; idx: number[][]; targets: number[][] }) => tfjsModelRun(kind, config, loadFixture(fixture), idx, targets),
+  /** One of the CLI's tfjs tasks (src/cli/tfjs-tasks.ts): `TFJS_BACKEND=webgl|webgpu` for explain, forward and generate. */
+  cli: ({ task, args }: { task: TfjsTaskName; args: never }) => runTfjsTask(task, args),
+  /** A fixture model's logits, loss and gradients; `training`: through the trainer's op set without dropout (the composite ops that stand in for the fused wasm kernels). */
+  model: ({ kind, config, fixture, idx, targets, training }: { kind: TinyKind; config: TinyConfig; fixture: string; idx: number[][]; targets: number[][]; training?: boolean }) =>
+    tfjsModelRun(kind, config, loadFixture(fixture), idx, targets, training ? trainingOps({ p: 0, nextSeed: () => 0 }) : undefined),
 };
 
 /** One remote call; `missing` when a Node-only result must be fetched first (Node answers and calls again). */

@@ -5,7 +5,8 @@
  * tolerance rule that decided it, and the verdict (with the erratum's correct value, explanation
  * and worked calculation). `--json` prints the same as one object.
  */
-import { initBackend } from '../core/backend.js';
+import { initBackend, isBrowserBackend, parseBackendChoice } from '../core/backend.js';
+import { openBrowserBackend } from './tfjs-backend.js';
 import { loadClaims, type GoldenClaim, type ImplName } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
 import type { ClaimOutcome } from '../claims/verdict.js';
@@ -31,9 +32,20 @@ export async function explainClaim(id: string, argv: readonly string[], io: Io):
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const impls: Partial<Record<ImplName, ArrayImpl<any>>> = { reference: referenceImpl, 'high-precision': highPrecisionImpl };
-  if (implementationsOf(claim).includes('tfjs')) impls.tfjs = tfjsImpl(await initBackend());
   const outcomes: ClaimOutcome[] = [];
-  for (const name of implementationsOf(claim)) outcomes.push(await runClaim(claim, impls[name]!)); // one at a time: tfjs calls must not overlap
+  const browser = parseBackendChoice(process.env.TFJS_BACKEND);
+  if (browser && isBrowserBackend(browser)) {
+    // tfjs's GPU backends judge the claim in headless Chromium (src/browser/runner.ts), as npm start does
+    const { backend: b, close } = await openBrowserBackend(browser);
+    try {
+      for (const name of implementationsOf(claim)) outcomes.push(name === 'tfjs' ? await b.runClaim(claim) : await runClaim(claim, impls[name]!));
+    } finally {
+      await close();
+    }
+  } else {
+    if (implementationsOf(claim).includes('tfjs')) impls.tfjs = tfjsImpl(await initBackend());
+    for (const name of implementationsOf(claim)) outcomes.push(await runClaim(claim, impls[name]!)); // one at a time: tfjs calls must not overlap
+  }
   if (options.json) {
     io.out(JSON.stringify({ claim, outcomes }, null, 2));
   } else {

@@ -14,9 +14,9 @@
  * `verify` check. Computation uses the float64 reference by default (and the 64-digit BigNumber
  * oracle for closed forms such as 1/(1+2e)); `--backend tfjs` runs the TensorFlow.js layers.
  */
-import type { Tensor } from '@tensorflow/tfjs-core';
 import type { BigNumber } from 'mathjs';
-import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
+import { onTfjs, REFERENCE_SUMMARY } from './tfjs-backend.js';
+import type { TfjsTaskArgs } from './tfjs-tasks.js';
 import { explainClaim, isClaimId } from './explain-claim.js';
 import { getClaim, loadClaims, type Check, type Expectation, type GoldenClaim } from '../core/claims.js';
 import { DOCUMENTS } from '../core/documents.js';
@@ -40,7 +40,6 @@ import {
   type GeneralAttentionOptions,
   type Nested,
 } from '../reference/attention.js';
-import { checkReadBack } from '../core/numeric-conventions.js';
 import { BYTES } from '../core/limits.js';
 import { checkEncodingArgs, checkEncodingSize, sinusoidalEncoding } from '../reference/sinusoidal-encoding.js';
 import { checkRopeArgs, rope as referenceRope, ROPE_PAIRINGS, type RopePairing } from '../reference/rope.js';
@@ -118,18 +117,13 @@ function matrixOption(text: string | undefined, name: string): number[][] {
 
 
 /**
- * Runs a layer on the chosen backend: the float64 reference, or tfjs (started on first use) with a
- * function that builds the output tensor; the tensor is read back asynchronously and disposed.
+ * Runs a layer on the chosen backend: the float64 reference, or one of the CLI's tfjs tasks
+ * (src/cli/tfjs-tasks.ts) on the backend TFJS_BACKEND selects (started on first use; webgl and
+ * webgpu run in headless Chromium).
  */
-async function onBackend(backend: (typeof BACKENDS)[number], reference: () => number[][], tfjs: () => Promise<Tensor>): Promise<{ value: number[][]; name: string; summary: string }> {
+async function onBackend<K extends 'sinusoidalEncoding' | 'rope'>(backend: (typeof BACKENDS)[number], reference: () => number[][], task: K, args: TfjsTaskArgs<K>): Promise<{ value: number[][]; name: string; summary: string }> {
   if (backend !== 'tfjs') return { value: reference(), name: backend, summary: REFERENCE_SUMMARY };
-  const ctx = await startTfjs();
-  const t = await tfjs();
-  try {
-    return { value: (await t.array()) as number[][], name: ctx.name, summary: ctx.summary };
-  } finally {
-    t.dispose();
-  }
+  return onTfjs(task, args) as Promise<{ value: number[][]; name: string; summary: string }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,10 +215,10 @@ async function explainAttention(argv: readonly string[], io: Io): Promise<number
   let backendName: string = backend;
   let summary = REFERENCE_SUMMARY;
   if (backend === 'tfjs') {
-    const ctx = await startTfjs();
-    backendName = ctx.name;
-    summary = ctx.summary;
-    steps = await attentionOnTfjs(q, k, v, options);
+    const r = await onTfjs('attentionSteps', { q, k, v, options });
+    backendName = r.name;
+    summary = r.summary;
+    steps = r.value as Record<StepName, Nested>;
   } else {
     steps = attention(q, k, v, { ...options, steps: true });
   }
@@ -301,29 +295,6 @@ async function explainAttention(argv: readonly string[], io: Io): Promise<number
   return 0;
 }
 
-async function attentionOnTfjs(q: Nested, k: Nested, v: Nested, options: GeneralAttentionOptions): Promise<Record<StepName, Nested>> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const { attention: tfAttention } = await import('../tfjs/attention.js');
-  const inputs = [tf.tensor(q as number[]), tf.tensor(k as number[]), tf.tensor(v as number[])]; // (…, n_q, d_k), (…, n_k, d_k), (…, n_k, d_v)
-  try {
-    const steps = tfAttention(inputs[0], inputs[1], inputs[2], { ...options, steps: true });
-    try {
-      // Read back; a NaN or ±∞ here came from float32 overflow and is refused by name (rule 4).
-      const out = {} as Record<StepName, Nested>;
-      for (const name of STEP_NAMES) {
-        const m = (await steps[name].array()) as Nested;
-        checkReadBack(m as number[], name, { allowNegInf: name === 'masked' || name === 'biased' });
-        out[name] = m;
-      }
-      return out;
-    } finally {
-      tf.dispose(Object.values(steps));
-    }
-  } finally {
-    tf.dispose(inputs);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // explain positional-encoding
 
@@ -359,7 +330,8 @@ async function explainPositionalEncoding(argv: readonly string[], io: Io): Promi
   const { value: pe, name: backendName, summary } = await onBackend(
     backend,
     () => sinusoidalEncoding(positions, d, { base }),
-    async () => (await import('../tfjs/sinusoidal-encoding.js')).sinusoidalEncoding(positions, d, { base }),
+    'sinusoidalEncoding',
+    { positions, d, base },
   );
 
   if (o.json) {
@@ -430,11 +402,8 @@ async function explainRope(argv: readonly string[], io: Io): Promise<number> {
   const { value: rotated, name: backendName, summary } = await onBackend(
     backend,
     () => referenceRope(x, options),
-    async () => {
-      const tf = await import('@tensorflow/tfjs-core');
-      const { rope: tfRope } = await import('../tfjs/rope.js');
-      return tf.tidy(() => tfRope(tf.tensor2d(x), options));
-    },
+    'rope',
+    { x, options },
   );
 
   if (o.json) {

@@ -6,12 +6,10 @@
  * fixtures/llm/tinyllama.safetensors). Prints logits and, given --targets (the next tokens,
  * aligned with the positions, as for TinyGPT), the mean cross-entropy.
  */
-import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
-import type { TensorContainer } from '@tensorflow/tfjs-core';
+import { onTfjs, REFERENCE_SUMMARY } from './tfjs-backend.js';
 import { MalformedInputError } from '../core/errors.js';
 import { BYTES, checkCount, checkMemory } from '../core/limits.js';
 import { llamaParameterCount, llamaStateDictLayout, validateLlamaConfig, type TinyLlamaConfig } from '../core/llama-config.js';
-import { checkReadBack } from '../core/numeric-conventions.js';
 import { checkStateDict, readSafetensors, toFloat32, type ExpectedTensor, type SafeTensor } from '../core/safetensors.js';
 import { leafFromFlat, unflatten } from '../core/state-dict.js';
 import { FIXTURE_PARAM_PREFIX, WEIGHT_DTYPES, type LoadedTensor } from '../ops/tiny-weights.js';
@@ -89,23 +87,9 @@ export async function runForwardLlama(o: Record<string, string | boolean | undef
   let backendName: string = backend;
   let summary = REFERENCE_SUMMARY;
   if (backend === 'tfjs') {
-    ({ name: backendName, summary } = await startTfjs());
-    const tf = await import('@tensorflow/tfjs-core');
-    const { tinyLlama } = await import('../tfjs/tiny-llama.js');
-    const p = unflatten(weights.names.map((n) => [n, tf.tensor(weights.tensors.get(n)!.values, weights.tensors.get(n)!.shape, 'float32')]));
-    try {
-      const out = tinyLlama(config, p as never, tokens.batch, targets?.batch);
-      try {
-        logits = (await out.logits.array()) as number[][][];
-        checkReadBack(logits, 'logits');
-        loss = out.loss ? (await out.loss.data())[0] : undefined;
-        if (loss !== undefined) checkReadBack(loss, 'loss');
-      } finally {
-        tf.dispose([out.logits, ...(out.loss ? [out.loss] : [])]);
-      }
-    } finally {
-      tf.dispose(p as unknown as TensorContainer);
-    }
+    const r = await onTfjs('tinyLlama', { config, weights: { names: weights.names, tensors: weights.tensors }, idx: tokens.batch, ...(targets ? { targets: targets.batch } : {}) });
+    ({ name: backendName, summary } = r);
+    ({ logits, loss } = r.value);
   } else {
     const p = unflatten(weights.names.map((n) => [n, leafFromFlat(weights.tensors.get(n)!, n)])) as unknown as TinyLlamaParams<number>;
     ({ logits, loss } = referenceLlama(config, p, tokens.batch, targets?.batch));

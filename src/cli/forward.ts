@@ -12,13 +12,11 @@
  * project's fixture layout (param.* entries). Tokens are one sequence [ids] or a batch
  * [[ids], …]; targets have the same shape (TinyBERT targets may be −100: not scored).
  */
-import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
-import type { TensorContainer } from '@tensorflow/tfjs-core';
+import { onTfjs, REFERENCE_SUMMARY } from './tfjs-backend.js';
 import { RangeArgumentError } from '../core/errors.js';
 import { checkMemory } from '../core/limits.js';
-import { checkReadBack } from '../core/numeric-conventions.js';
 import { tinyBufferCount, tinyForwardBytes, tinyParameterCount, validateTinyConfig, type TinyConfig, type TinyKind } from '../core/tiny-config.js';
-import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
+import { loadTinyWeights, referenceTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
 import { tinyModel as referenceModel } from '../reference/tiny-models.js';
 import { UsageError, parseArgs, parseChoiceOption, parseIntegerOption, parseJsonOption, requireOption, type OptionSpecs } from './args.js';
 import { readOptionFile, readOptionJson } from './files.js';
@@ -84,8 +82,9 @@ export async function runForward(argv: readonly string[], io: Io): Promise<numbe
   let backendName: string = backend;
   let summary = REFERENCE_SUMMARY;
   if (backend === 'tfjs') {
-    ({ name: backendName, summary } = await startTfjs());
-    ({ logits, loss } = await forwardOnTfjs(kind, config, weights, tokens.batch, targets?.batch));
+    const r = await onTfjs('tinyModel', { kind, config, weights: { names: weights.names, tensors: weights.tensors }, idx: tokens.batch, ...(targets ? { targets: targets.batch } : {}) });
+    ({ name: backendName, summary } = r);
+    ({ logits, loss } = r.value);
   } else {
     const r = referenceModel(kind, config, referenceTinyParams(weights), tokens.batch, targets?.batch);
     logits = r.logits;
@@ -192,35 +191,6 @@ function checkTargets(targets: Sequences, tokens: Sequences, config: TinyConfig,
 }
 
 // ---------------------------------------------------------------------------------------------
-// tfjs
-
-async function forwardOnTfjs(
-  kind: TinyKind,
-  config: TinyConfig,
-  weights: LoadedTinyWeights,
-  idx: number[][],
-  targets: number[][] | undefined,
-): Promise<{ logits: number[][][]; loss?: number }> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const { tinyModel } = await import('../tfjs/tiny-models.js');
-  const params = tfjsTinyParams(weights);
-  try {
-    const out = tinyModel(kind, config, params, idx, targets);
-    try {
-      // Read back; NaN or ±∞ here means float32 overflowed on the device: refused by name (numeric-conventions rule 4).
-      const logits = out.logits.arraySync() as number[][][];
-      checkReadBack(logits, 'logits');
-      const loss = out.loss ? out.loss.dataSync()[0] : undefined;
-      if (loss !== undefined) checkReadBack(loss, 'loss');
-      return { logits, ...(loss === undefined ? {} : { loss }) };
-    } finally {
-      tf.dispose([out.logits, ...(out.loss ? [out.loss] : [])]);
-    }
-  } finally {
-    tf.dispose(params as unknown as TensorContainer);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Text output
 

@@ -14,13 +14,11 @@
  * Bad sampling options are the named errors of src/reference/sampling.ts (TemperatureError,
  * TopKError, TopPError); a prompt character outside the vocabulary is an UnknownTokenError.
  */
-import { REFERENCE_SUMMARY, startTfjs } from './tfjs-backend.js';
-import type { TensorContainer } from '@tensorflow/tfjs-core';
+import { onTfjs, REFERENCE_SUMMARY } from './tfjs-backend.js';
 import { seededRng } from '../core/random.js';
 import { BYTES, checkMemory } from '../core/limits.js';
-import { checkReadBack } from '../core/numeric-conventions.js';
 import { tinyForwardBytes, validateTinyConfig, type TinyConfig } from '../core/tiny-config.js';
-import { loadTinyWeights, referenceTinyParams, tfjsTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
+import { loadTinyWeights, referenceTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
 import { checkTemperature, checkTopK, checkTopP, generateTokens, type SamplingOptions } from '../reference/sampling.js';
 import { tinyModel } from '../reference/tiny-models.js';
 import { readTutorialTexts } from '../core/tutorial.js';
@@ -97,30 +95,17 @@ export async function runGenerate(argv: readonly string[], io: Io): Promise<numb
   let tokens: number[];
   let backendName: string = backend;
   let summary = REFERENCE_SUMMARY;
-  const run = (next: (context: number[]) => number[], distribution?: (z: number[]) => number[]) =>
-    generateTokens(next, ids, { blockSize: config.block_size, maxNewTokens, rng: seededRng(seed), greedy, ...sampling, ...(distribution ? { distribution } : {}) }).tokens;
   if (backend === 'tfjs') {
-    ({ name: backendName, summary } = await startTfjs());
-    const tf = await import('@tensorflow/tfjs-core');
-    const { tinyGptNextLogits, distributionOf } = await import('../tfjs/sampling.js');
-    const params = tfjsTinyParams(weights);
-    try {
-      const next = tinyGptNextLogits(config, params);
-      const checked = (context: number[]) => {
-        const z = next(context);
-        checkReadBack(z, 'next-token logits'); // float32 overflow on the device: refused by name (numeric-conventions rule 4)
-        return z;
-      };
-      tokens = run(checked, greedy ? undefined : distributionOf(sampling));
-    } finally {
-      tf.dispose(params as unknown as TensorContainer);
-    }
+    const r = await onTfjs('generate', { config, weights: { names: weights.names, tensors: weights.tensors }, prompt: ids, maxNewTokens, seed, greedy, sampling });
+    ({ name: backendName, summary } = r);
+    tokens = r.value;
   } else {
     const params = referenceTinyParams(weights);
-    tokens = run((context) => {
+    const next = (context: number[]) => {
       const logits = tinyModel('tinygpt', config, params, [context]).logits[0]; // (T × V)
       return logits[logits.length - 1];
-    });
+    };
+    tokens = generateTokens(next, ids, { blockSize: config.block_size, maxNewTokens, rng: seededRng(seed), greedy, ...sampling }).tokens;
   }
   const text = vocab.decode(tokens);
   if (o.json) {

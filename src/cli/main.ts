@@ -36,7 +36,8 @@ const CONVENTIONS = `Conventions:
                in Python read it back.
   --backend    reference (default): the float64 reference, src/reference/. tfjs: the TensorFlow.js
                float32 layers, src/tfjs/, on the best available TensorFlow.js backend
-               (set TFJS_BACKEND=gpu|tensorflow|wasm|cpu to force one); the text output names it.
+               (set TFJS_BACKEND=gpu|tensorflow|wasm|cpu to force one; TFJS_BACKEND=webgl|webgpu runs
+               the same tfjs code on tfjs's GPU backends in headless Chromium); the output names it.
   --digits N   decimals in text output (default 4; 6 for the worked examples).
   --max-memory SIZE  any command: the most memory a request may be estimated to need (default
                1GiB; also TRANSFORMER_SPEC_MAX_MEMORY). Larger requests are refused before they

@@ -98,7 +98,7 @@ async function startWasm(): Promise<boolean> {
 }
 
 async function tryChoice(choice: BackendChoice): Promise<string | null> {
-  if (isBrowserBackend(choice)) return `${choice} is a browser backend: it runs in headless Chromium, where npm start (--backends) and npm run test:gpu take it (src/browser/runner.ts), not inside this Node process`;
+  if (isBrowserBackend(choice)) return `${choice} is a browser backend: it runs in headless Chromium (src/browser/runner.ts), where npm start, npm test, npm run test:gpu and the CLI's explain, forward and generate take it with TFJS_BACKEND=${choice}; this Node process cannot start it`;
   const missing = await importOptional(PACKAGE[choice]);
   if (missing) return missing;
   if (choice === 'gpu') {

@@ -11,6 +11,7 @@ import { shapeOf } from '../core/shape.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { unflatten } from '../core/state-dict.js';
 import { tinyModel as tfTinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
+import type { TfOpSet } from '../tfjs/op-set.js';
 import { OP_NAMES, OP_REGISTRY, type FixtureRun, type OpName, type OpRow } from './registry.js';
 
 /** One PyTorch fixture of a registry op. */
@@ -72,12 +73,17 @@ export async function tfjsLayerRun(c: LayerCase, f: Fixture): Promise<{ shape: n
  * TinyGPT / TinyBERT on tfjs with the fixture's parameters: logits, loss and ∂loss/∂p for every
  * parameter PyTorch exported a gradient for (used by the model parity spec and `npm run parity`).
  */
-export async function tfjsModelRun(kind: TinyKind, config: TinyConfig, f: Fixture, idx: number[][], targets: number[][]): Promise<{ logitsShape: number[]; logits: number[]; loss: number; grads: Map<string, number[]>; leaked: number }> {
+/**
+ * A tiny model's logits, loss and every parameter's gradient (tf.grads) on the fixture's weights.
+ * `ops`: the op set (default the evaluation ops; a trainer's, e.g. trainingOps({ p: 0, … }), runs
+ * the training path's composite kernels, which stand in for the fused wasm kernels on other backends).
+ */
+export async function tfjsModelRun(kind: TinyKind, config: TinyConfig, f: Fixture, idx: number[][], targets: number[][], ops?: TfOpSet): Promise<{ logitsShape: number[]; logits: number[]; loss: number; grads: Map<string, number[]>; leaked: number }> {
   const before = tfc.memory().numTensors;
   const names = [...f.param.keys()];
   const tensors = names.map((n) => tfc.tensor(f.param.get(n)!.values, f.param.get(n)!.shape));
   const trainable = names.map((n, i) => [n, i] as const).filter(([n]) => f.gradParam.has(n));
-  const forward = (ts: tfc.Tensor[]) => tfTinyModel(kind, config, unflatten(names.map((n, i) => [n, ts[i]])) as unknown as TfTinyModelParams, idx, targets);
+  const forward = (ts: tfc.Tensor[]) => tfTinyModel(kind, config, unflatten(names.map((n, i) => [n, ts[i]])) as unknown as TfTinyModelParams, idx, targets, ops ? { ops } : {});
   const out = forward(tensors);
   const grads = tfc.grads((...vars: tfc.Tensor[]) => {
     const ts = [...tensors];

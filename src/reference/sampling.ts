@@ -243,19 +243,51 @@ export interface Generation {
  * (length V) that follow `context`, which holds at most blockSize tokens.
  */
 export function generateTokens(nextLogits: (context: number[]) => number[], prompt: readonly number[], o: GenerateOptions): Generation {
-  if (!Array.isArray(prompt) || prompt.length === 0) throw new ArgumentError('the prompt must hold at least one token');
-  if (!Number.isInteger(o.blockSize) || o.blockSize < 1) throw new RangeArgumentError(`blockSize must be an integer ≥ 1, got ${o.blockSize}`);
-  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 0) throw new RangeArgumentError(`maxNewTokens must be an integer ≥ 0, got ${o.maxNewTokens}`);
-  checkSamplingOptions(o);
+  checkGenerateArgs(prompt, o);
   const tokens = [...prompt];
   const contextLengths: number[] = [];
   for (let step = 0; step < o.maxNewTokens; step++) {
     const context = tokens.slice(-o.blockSize); // idx[:, -block_size:]
     contextLengths.push(context.length);
-    const z = nextLogits(context);
-    tokens.push(o.greedy ? greedy(z) : sampleIndex(o.distribution ? o.distribution(z) : samplingDistribution(z, o), o.rng));
+    tokens.push(nextToken(nextLogits(context), o, o.distribution));
   }
   return { tokens, contextLengths };
+}
+
+/**
+ * The same loop for a model whose logits arrive asynchronously (tfjs on a GPU backend, where a
+ * synchronous read-back is not allowed): the same checks, the same context windows, the same
+ * draws from `o.rng` in the same order, so both loops give the same tokens for the same logits.
+ */
+export async function generateTokensAsync(
+  nextLogits: (context: number[]) => Promise<number[]>,
+  prompt: readonly number[],
+  o: Omit<GenerateOptions, 'distribution'> & { distribution?: (logits: number[]) => Promise<number[]> },
+): Promise<Generation> {
+  checkGenerateArgs(prompt, o);
+  const tokens = [...prompt];
+  const contextLengths: number[] = [];
+  for (let step = 0; step < o.maxNewTokens; step++) {
+    const context = tokens.slice(-o.blockSize);
+    contextLengths.push(context.length);
+    const z = await nextLogits(context);
+    tokens.push(nextToken(z, o, o.distribution && !o.greedy ? await o.distribution(z) : undefined));
+  }
+  return { tokens, contextLengths };
+}
+
+function checkGenerateArgs(prompt: readonly number[], o: Omit<GenerateOptions, 'distribution'>): void {
+  if (!Array.isArray(prompt) || prompt.length === 0) throw new ArgumentError('the prompt must hold at least one token');
+  if (!Number.isInteger(o.blockSize) || o.blockSize < 1) throw new RangeArgumentError(`blockSize must be an integer ≥ 1, got ${o.blockSize}`);
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 0) throw new RangeArgumentError(`maxNewTokens must be an integer ≥ 0, got ${o.maxNewTokens}`);
+  checkSamplingOptions(o);
+}
+
+/** One step's token: the argmax, or a draw from the distribution (given, or computed from `z`). */
+function nextToken(z: number[], o: Omit<GenerateOptions, 'distribution'>, distribution?: number[] | ((logits: number[]) => number[])): number {
+  if (o.greedy) return greedy(z);
+  const p = typeof distribution === 'function' ? distribution(z) : distribution ?? samplingDistribution(z, o);
+  return sampleIndex(p, o.rng);
 }
 
 // ---------------------------------------------------------------------------------------------

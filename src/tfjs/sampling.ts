@@ -83,6 +83,30 @@ export function tinyGptNextLogits(config: TinyConfig, params: TfTinyModelParams)
     );
 }
 
+/** tinyGptNextLogits read back asynchronously: the form a GPU backend allows (WebGPU loses its device on a synchronous read). */
+export function tinyGptNextLogitsAsync(config: TinyConfig, params: TfTinyModelParams): (context: number[]) => Promise<number[]> {
+  return async (context) => {
+    const last = tf.tidy(() => tf.slice(tinyModel('tinygpt', config, params, [context]).logits, [0, context.length - 1, 0], [1, 1, -1])); // (1 × 1 × V)
+    try {
+      return Array.from(await last.data());
+    } finally {
+      last.dispose();
+    }
+  };
+}
+
+/** distributionOf, read back asynchronously. */
+export function distributionOfAsync(o: SamplingOptions): (logits: number[]) => Promise<number[]> {
+  return async (z) => {
+    const p = tf.tidy(() => samplingDistribution(tf.tensor1d(z), o));
+    try {
+      return Array.from(await p.data());
+    } finally {
+      p.dispose();
+    }
+  };
+}
+
 /** The same filters as a plain-array function (for the generation loop): probabilities of length V. */
 export function distributionOf(o: SamplingOptions): (logits: number[]) => number[] {
   return (z) => Array.from(tf.tidy(() => samplingDistribution(tf.tensor1d(z), o).dataSync()));
