@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import gpuConfig from './vitest.gpu.config.js';
 
 /**
  * `npm test`. With TFJS_BACKEND=webgl or webgpu — tfjs's GPU backends, which run only in a browser —
@@ -9,6 +8,18 @@ import gpuConfig from './vitest.gpu.config.js';
  */
 const browserBackend = ['webgl', 'webgpu'].find((b) => b === process.env.TFJS_BACKEND?.toLowerCase());
 if (browserBackend) process.env.GPU_BACKENDS = browserBackend; // read by spec/gpu (inherited by the workers)
+
+/** The GPU leg (also `npm run test:gpu`, vitest.gpu.config.ts): one worker, the legs share one Chromium. */
+export const gpuConfig = defineConfig({
+  test: {
+    include: ['spec/**/*.gpu.spec.ts'],
+    globalSetup: ['spec/_helpers/global-setup.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
 
 export default browserBackend
   ? gpuConfig
