@@ -19,7 +19,6 @@ import type { TensorContainer } from '@tensorflow/tfjs-core';
 import type { TinyLlamaConfig } from '../core/llama-config.js';
 import { checkReadBack } from '../core/numeric-conventions.js';
 import { seededRng } from '../core/random.js';
-import { unflatten } from '../core/state-dict.js';
 import type { TinyConfig, TinyKind } from '../core/tiny-config.js';
 import { generateTokensAsync, type SamplingOptions } from '../reference/sampling.js';
 import type { GeneralAttentionOptions, Nested } from '../reference/attention.js';
@@ -29,18 +28,11 @@ import { rope } from '../tfjs/rope.js';
 import { distributionOfAsync, tinyGptNextLogitsAsync } from '../tfjs/sampling.js';
 import { sinusoidalEncoding } from '../tfjs/sinusoidal-encoding.js';
 import { tinyLlama } from '../tfjs/tiny-llama.js';
-import { tinyModel, type TfTinyModelParams } from '../tfjs/tiny-models.js';
+import { tinyModel } from '../tfjs/tiny-models.js';
+import { tfjsTinyParams, type LoadedTinyWeights } from '../ops/tiny-weights.js';
 
 /** A model's weights as the CLI read them: state_dict names in order, each a float32 tensor's values and shape. */
-export interface FlatWeights {
-  names: string[];
-  tensors: Map<string, { shape: number[]; values: Float32Array }>;
-}
-
-/** The weights as a tensor tree (the caller disposes it). */
-function tensorTree(w: FlatWeights): unknown {
-  return unflatten(w.names.map((n) => [n, tf.tensor(w.tensors.get(n)!.values, w.tensors.get(n)!.shape, 'float32')]));
-}
+export type FlatWeights = Pick<LoadedTinyWeights, 'names' | 'tensors'>;
 
 /** Reads a tensor asynchronously, refusing NaN/±∞ by name, and disposes it. */
 async function readChecked(t: tf.Tensor, name: string, allowNegInf = false): Promise<Nested> {
@@ -91,7 +83,7 @@ export const TFJS_TASKS = {
 
   /** TinyGPT or TinyBERT in evaluation mode: logits (B × T × V) and, given targets, the loss. */
   tinyModel: async ({ kind, config, weights, idx, targets }: { kind: TinyKind; config: TinyConfig; weights: FlatWeights; idx: number[][]; targets?: number[][] }) => {
-    const params = tensorTree(weights) as TfTinyModelParams;
+    const params = tfjsTinyParams(weights);
     try {
       const out = tinyModel(kind, config, params, idx, targets);
       const logits = (await readChecked(out.logits, 'logits')) as number[][][];
@@ -104,7 +96,7 @@ export const TFJS_TASKS = {
 
   /** TinyLlama (LlamaForCausalLM architecture): logits (B × T × V) and, given targets, the loss. */
   tinyLlama: async ({ config, weights, idx, targets }: { config: TinyLlamaConfig; weights: FlatWeights; idx: number[][]; targets?: number[][] }) => {
-    const params = tensorTree(weights);
+    const params = tfjsTinyParams(weights); // the same name → float32 tensor tree, whatever the model
     try {
       const out = tinyLlama(config, params as never, idx, targets);
       const logits = (await readChecked(out.logits, 'logits')) as number[][][];
@@ -117,7 +109,7 @@ export const TFJS_TASKS = {
 
   /** TinyGPT's generation loop (evaluation mode), greedy or sampled from a seeded generator: the tokens. */
   generate: async ({ config, weights, prompt, maxNewTokens, seed, greedy, sampling }: { config: TinyConfig; weights: FlatWeights; prompt: number[]; maxNewTokens: number; seed: number; greedy: boolean; sampling: SamplingOptions }) => {
-    const params = tensorTree(weights) as TfTinyModelParams;
+    const params = tfjsTinyParams(weights);
     try {
       const next = tinyGptNextLogitsAsync(config, params);
       const checked = async (context: number[]) => {

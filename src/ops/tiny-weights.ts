@@ -137,7 +137,7 @@ export function referenceTinyParams(loaded: LoadedTinyWeights): TinyModelParams<
  * Needs an initialised backend (initBackend in src/core/backend.ts). The caller owns the tensors:
  * `tf.dispose(params)` frees them all.
  */
-export function tfjsTinyParams(loaded: LoadedTinyWeights): TfTinyModelParams {
+export function tfjsTinyParams(loaded: Pick<LoadedTinyWeights, 'names' | 'tensors'>): TfTinyModelParams {
   return unflatten(
     loaded.names.map((n) => {
       const t = loaded.tensors.get(n)!;
